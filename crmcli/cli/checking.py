@@ -1,0 +1,69 @@
+"""`crm check`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from ..i18n import _, ngettext
+from .output import ProblemFormat, write_problems
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "check",
+        help=_(
+            "Lint the workspace: configuration, schemas, every record, references and computed "
+            "fields. Exit 0 when clean, 1 when there are errors (or warnings with --strict).\n\n"
+            "Examples:\n\n  crm check\n\n  crm check --format github   # annotations in GitHub Actions\n\n"
+            "  crm check --format json | jq '.[].message'"
+        ),
+    )(check)
+
+
+def check(
+    ctx: typer.Context,
+    fmt: Annotated[
+        ProblemFormat, typer.Option("--format", "-f", help=_("Output format."))
+    ] = ProblemFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help=_("Fail on warnings too."))] = False,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today", help=_("Evaluate TODAY() as this date (YYYY-MM-DD)."), show_default=False
+        ),
+    ] = None,
+) -> None:
+    from ..checks import check_workspace, count_by_severity
+
+    root = ctx.obj.root
+    result = check_workspace(root, _parse_day(today))
+    write_problems(root, result.problems, fmt, sys.stdout)
+    errors, warnings = count_by_severity(result.problems)
+    if fmt is ProblemFormat.text:
+        records = sum(len(p.records) for p in result.workspace.projects.values())
+        summary = _("{records} in {projects}: {errors}, {warnings}").format(
+            records=ngettext("{n} record", "{n} records", records).format(n=records),
+            projects=ngettext("{n} project", "{n} projects", len(result.workspace.projects)).format(
+                n=len(result.workspace.projects)
+            ),
+            errors=ngettext("{n} error", "{n} errors", errors).format(n=errors),
+            warnings=ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings),
+        )
+        sys.stderr.write(summary + "\n")
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+def _parse_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            _("“{text}” is not a date (YYYY-MM-DD)").format(text=text)
+        ) from None

@@ -1,0 +1,78 @@
+"""The `crm` application: global options, command groups, and one place for errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from ..errors import CrmError
+from ..i18n import _
+from ..loader import find_root
+from . import checking, reading, schemas
+
+app = typer.Typer(
+    name="crm",
+    help=_("A CRM whose database is plain YAML files in a git repository."),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "-C",
+            "--workspace",
+            help=_("Workspace folder (default: nearest crm.yaml upward, or $CRM_WORKSPACE)."),
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help=_("Show the version.")),
+    ] = False,
+) -> None:
+    ctx.obj = Context(workspace)
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, workspace: Path | None) -> None:
+        self.workspace_option = workspace
+
+    @property
+    def root(self) -> Path:
+        return find_root(self.workspace_option)
+
+
+checking.register(app)
+reading.register(app)
+app.add_typer(schemas.app, name="schema")
+
+
+def run() -> None:
+    try:
+        app()
+    except CrmError as error:
+        for problem in error.problems:
+            sys.stderr.write(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}\n")
+        sys.stderr.write(_("crm: error: {message}").format(message=error.message) + "\n")
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,116 @@
+"""How problems and tables are printed: text, json, csv, github annotations."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import Problem
+
+
+class ProblemFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def display_path(root: Path, relative: str) -> str:
+    """A problem's file as the user can open it from where they stand."""
+    absolute = root / relative
+    try:
+        return os.path.relpath(absolute)
+    except ValueError:  # another drive on Windows
+        return str(absolute)
+
+
+def problem_line(root: Path, problem: Problem) -> str:
+    return (
+        f"{display_path(root, problem.path)}:{problem.line}:{problem.column}: "
+        f"{problem.severity}[{problem.code}]: {problem.message}"
+    )
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotation(root: Path, problem: Problem) -> str:
+    kind = "error" if problem.is_error else "warning"
+    file = _github_escape(display_path(root, problem.path), property_value=True)
+    title = _github_escape(problem.code, property_value=True)
+    return (
+        f"::{kind} file={file},line={problem.line},col={problem.column},title={title}::"
+        f"{_github_escape(problem.message)}"
+    )
+
+
+def write_problems(
+    root: Path, problems: Sequence[Problem], fmt: ProblemFormat, out: TextIO
+) -> None:
+    if fmt is ProblemFormat.json:
+        json.dump(
+            [{**p.to_dict(), "file": display_path(root, p.path)} for p in problems],
+            out,
+            ensure_ascii=False,
+            indent=2,
+        )
+        out.write("\n")
+        return
+    render = github_annotation if fmt is ProblemFormat.github else problem_line
+    for problem in problems:
+        out.write(render(root, problem) + "\n")
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    return value
+
+
+def write_json(data: Any, out: TextIO = sys.stdout) -> None:
+    json.dump(json_value(data), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_csv(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout
+) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([neutralise_formula(cell) for cell in row])
+
+
+def neutralise_formula(cell: Any) -> Any:
+    """Spreadsheets run cells starting with = + - @ as formulas: prefix them with a quote."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
+
+
+def write_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout
+) -> None:
+    from tabulate import tabulate
+
+    out.write(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n")

@@ -1,0 +1,201 @@
+"""`crm show` and `crm list`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from ..i18n import _
+from .output import TableFormat, write_csv, write_json, write_table
+
+DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "show",
+        help=_(
+            "Show one record: every field, computed ones included, and the records that refer "
+            "to it.\n\nExamples:\n\n  crm show opportunities/acme-corp-website\n\n"
+            "  crm show clients/romashka --format json"
+        ),
+    )(show)
+    app.command(
+        "list",
+        help=_(
+            "List the records of a project, filtered with the formula language.\n\nExamples:\n\n"
+            "  crm list opportunities --where \"outcome == 'open' and amount > 10000\" --sort -amount\n\n"
+            "  crm list clients --columns name,email,won_total --format csv"
+        ),
+    )(list_records)
+
+
+def show(
+    ctx: typer.Context,
+    reference: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROJECT/ID", help=_("The record, e.g. opportunities/acme-website.")
+        ),
+    ],
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help=_("Output format."))
+    ] = TableFormat.table,
+) -> None:
+    from ..api import open_workspace
+    from ..formatting import Formatter
+    from ..query import display_field, visible_fields
+
+    opened = open_workspace(ctx.obj.root)
+    project, record = opened.record(reference)
+    fields = visible_fields(project, None)
+    backlinks = _backlinks(opened, project.key, record.id)
+    if fmt is TableFormat.json:
+        write_json(
+            {
+                "project": project.key,
+                "id": record.id,
+                "path": record.path,
+                "fields": {
+                    f.key: record.value(f.key) for f in fields if record.value(f.key) is not None
+                },
+                "referenced_by": [{"project": p, "id": i, "field": f} for p, i, f in backlinks],
+            }
+        )
+        return
+    formatter = Formatter.for_workspace(opened.workspace.config)
+    rows = []
+    for definition in fields:
+        value = record.value(definition.key)
+        if value is None or value == [] or definition.key == "history":
+            continue
+        shown = formatter.value(display_field(opened.engine, project, definition), value)
+        rows.append([definition.label, shown, _("computed") if definition.computed else ""])
+    if fmt is TableFormat.csv:
+        write_csv([_("field"), _("value"), ""], rows)
+        return
+    sys.stdout.write(f"{project.record_label(record)}  ({record.ref})\n\n")
+    write_table([_("field"), _("value"), ""], rows)
+    _write_history(record, formatter)
+    if backlinks:
+        sys.stdout.write("\n" + _("Referred to by") + "\n")
+        write_table(
+            [_("record"), _("name"), _("field")],
+            [
+                [f"{p}/{i}", opened.workspace.projects[p].records[i].name, f]
+                for p, i, f in backlinks
+            ],
+        )
+
+
+def _write_history(record: Any, formatter: Any) -> None:
+    history = record.data.get("history")
+    if not isinstance(history, list) or not history:
+        return
+    sys.stdout.write("\n" + _("History") + "\n")
+    rows = [
+        [formatter.value(None, entry.get("at")), entry.get("list", ""), entry.get("by", "")]
+        for entry in history
+        if isinstance(entry, dict)
+    ]
+    write_table([_("when"), _("list"), _("by")], rows)
+
+
+def _backlinks(opened: Any, project_key: str, record_id: str) -> list[tuple[str, str, str]]:
+    """(project, id, field) of every record whose reference field names this record."""
+    from ..schema import reference_ids
+
+    found = []
+    for other in opened.workspace.projects.values():
+        references = [
+            f.key
+            for f in other.fields.values()
+            if f.type == "reference" and f.spec.get("project") == project_key
+        ]
+        if not references:
+            continue
+        for candidate in other.records.values():
+            for key in references:
+                if record_id in reference_ids(candidate.data.get(key)):
+                    found.append((other.key, candidate.id, key))
+    return found
+
+
+def list_records(
+    ctx: typer.Context,
+    project_key: Annotated[
+        str, typer.Argument(metavar="PROJECT", help=_("The project, e.g. opportunities."))
+    ],
+    where: Annotated[
+        str | None,
+        typer.Option(
+            "--where",
+            "-w",
+            help=_("Keep records for which this expression is true."),
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            "-s",
+            help=_("Fields to sort by, comma-separated; -field sorts descending."),
+            show_default=False,
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            "-c",
+            help=_("Fields to show, comma-separated (default: id,name,list,assignee)."),
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", min=1, help=_("Show at most N records."), show_default=False),
+    ] = None,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help=_("Output format."))
+    ] = TableFormat.table,
+) -> None:
+    from ..api import open_workspace
+    from ..formatting import Formatter
+    from ..query import display_field, parse_sort, require_field, select_records
+
+    opened = open_workspace(ctx.obj.root)
+    project = opened.project(project_key)
+    names = [c.strip() for c in (columns.split(",") if columns else DEFAULT_COLUMNS) if c.strip()]
+    for name in names:
+        require_field(project, name)
+    records = select_records(opened.engine, project, where, parse_sort(project, sort), limit)
+    scope = opened.engine.scope(project)
+
+    def values(record: Any) -> list[Any]:
+        scope.record = record
+        return [scope.get(name) for name in names]
+
+    if fmt is TableFormat.json:
+        write_json([dict(zip(names, values(r), strict=True)) for r in records])
+        return
+    formatter = Formatter.for_workspace(opened.workspace.config)
+    shown_fields = [
+        display_field(opened.engine, project, project.fields[n]) if n in project.fields else None
+        for n in names
+    ]
+    rows = [
+        [
+            formatter.value(field, value)
+            for field, value in zip(shown_fields, values(r), strict=True)
+        ]
+        for r in records
+    ]
+    headers = [project.fields[n].label if n in project.fields else n for n in names]
+    if fmt is TableFormat.csv:
+        write_csv(names, rows)
+    else:
+        write_table(headers, rows)

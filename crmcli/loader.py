@@ -1,0 +1,369 @@
+"""Files → Workspace model. The only module that reads the workspace from disk.
+
+The loader is lenient: it builds as much of the model as it can and records every problem it
+meets (unreadable YAML, a record that is not a mapping, a folder without a schema) so that one
+run reports them all. Structural rules for configuration files live in `schema/`, checked by
+`checks.py`; the loader only needs enough shape to build the model.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Severity, WorkspaceNotFoundError
+from .i18n import _
+from .model import (
+    BUILTIN_FIELDS,
+    OUTCOMES,
+    REMOVABLE_BUILTINS,
+    FieldDef,
+    ListDef,
+    Member,
+    Project,
+    Record,
+    Role,
+    Workspace,
+    WorkspaceConfig,
+)
+from .problems import ProblemLog
+from .yamlio import (
+    MAX_CONFIG_BYTES,
+    YamlDocument,
+    YamlReadError,
+    key_positions,
+    locate,
+    parse,
+    read_text,
+    read_yaml,
+)
+
+WORKSPACE_FILE = "crm.yaml"
+PROJECT_FILE = "_project.yaml"
+AUTOMATIONS_FILE = "automations.yaml"
+DASHBOARDS_DIR = "dashboards"
+STATE_DIR = ".crm"
+
+
+@dataclass(slots=True)
+class ConfigFile:
+    """A configuration file read with the position of every key (they are few and small)."""
+
+    path: str
+    data: Any
+    positions: dict
+
+
+def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
+    """-C PATH, else $CRM_WORKSPACE, else the nearest crm.yaml upward from `start`."""
+    chosen = explicit or os.environ.get("CRM_WORKSPACE")
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        if not (root / WORKSPACE_FILE).is_file():
+            raise WorkspaceNotFoundError(
+                _("{path} is not a crm workspace (no {file} there)").format(
+                    path=root, file=WORKSPACE_FILE
+                )
+            )
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / WORKSPACE_FILE).is_file():
+            return folder
+    raise WorkspaceNotFoundError(
+        _("no crm workspace here: no {file} in {path} or any folder above it").format(
+            file=WORKSPACE_FILE, path=here
+        )
+        + _(" (use -C PATH or set CRM_WORKSPACE)")
+    )
+
+
+class Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.log = ProblemLog(root)
+        self.config_files: dict[str, ConfigFile] = {}
+
+    def load(self, only_projects: set[str] | None = None) -> Workspace:
+        config = self._load_config()
+        workspace = Workspace(root=self.root, config=config)
+        for key, folder in self._project_folders():
+            if only_projects is None or key in only_projects:
+                project = self._load_project(key, folder)
+                if project is not None:
+                    workspace.projects[key] = project
+        self._load_extra_configs()
+        workspace.config_files = self.config_files
+        workspace.problems = self.log.problems
+        return workspace
+
+    # configuration files
+
+    def read_config(self, relative: str) -> ConfigFile | None:
+        try:
+            text = read_text(self.root / relative, MAX_CONFIG_BYTES)
+            document = parse(text)
+        except YamlReadError as error:
+            self.log.add_at(relative, error.line, error.column, error.code, error.message)
+            return None
+        except OSError as error:
+            self.log.add_at(relative, 0, 0, "unreadable", str(error.strerror or error))
+            return None
+        positions = key_positions(text)
+        self.log.remember_positions(relative, positions)
+        self._report_duplicates(relative, document)
+        config = ConfigFile(relative, document.data, positions)
+        self.config_files[relative] = config
+        return config
+
+    def _load_config(self) -> WorkspaceConfig:
+        file = self.read_config(WORKSPACE_FILE)
+        data = file.data if file and isinstance(file.data, dict) else {}
+        if file and not isinstance(file.data, dict):
+            self._not_a_mapping(WORKSPACE_FILE, file.data)
+        return WorkspaceConfig(
+            name=str(data.get("name") or ""),
+            locale=str(data.get("locale") or "en_US"),
+            currency=str(data.get("currency") or "EUR"),
+            timezone=str(data.get("timezone") or "UTC"),
+            members=_members(data.get("members")),
+            roles=_roles(data.get("roles")),
+            channels={
+                str(k): str(v) for k, v in _mapping(data.get("channels")).items() if v is not None
+            },
+            raw=data,
+        )
+
+    def _load_extra_configs(self) -> None:
+        if (self.root / AUTOMATIONS_FILE).is_file():
+            self.read_config(AUTOMATIONS_FILE)
+        dashboards = self.root / DASHBOARDS_DIR
+        if dashboards.is_dir():
+            for path in sorted(dashboards.glob("*.yaml")):
+                self.read_config(f"{DASHBOARDS_DIR}/{path.name}")
+
+    # projects
+
+    def _project_folders(self) -> list[tuple[str, Path]]:
+        found = []
+        with os.scandir(self.root) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if not entry.is_dir() or entry.name.startswith((".", "_")):
+                    continue
+                if entry.name == DASHBOARDS_DIR:
+                    continue
+                folder = Path(entry.path)
+                if (folder / PROJECT_FILE).is_file():
+                    found.append((entry.name, folder))
+                else:
+                    self._report_folder_without_schema(entry.name, folder)
+        return found
+
+    def _report_folder_without_schema(self, key: str, folder: Path) -> None:
+        records = sorted(p.name for p in folder.glob("*.yaml"))
+        if records:
+            self.log.add_at(
+                f"{key}/{records[0]}",
+                1,
+                1,
+                "missing-project-schema",
+                _(
+                    "folder “{folder}” holds {count} record file(s) but no {file}: "
+                    "they are not part of any project (add {folder}/{file} to declare it)"
+                ).format(folder=key, count=len(records), file=PROJECT_FILE),
+            )
+
+    def _load_project(self, key: str, folder: Path) -> Project | None:
+        schema_path = f"{key}/{PROJECT_FILE}"
+        file = self.read_config(schema_path)
+        if file is None:
+            return None
+        if not isinstance(file.data, dict):
+            self._not_a_mapping(schema_path, file.data)
+            return None
+        project = _build_project(key, schema_path, file.data, file.positions)
+        self._load_records(project, folder)
+        return project
+
+    def _load_records(self, project: Project, folder: Path) -> None:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if e.is_file() and not e.name.startswith("_"))
+        prefix = project.key + "/"
+        for name in names:
+            if not name.endswith(".yaml"):
+                if name.endswith(".yml"):
+                    self.log.add_at(
+                        prefix + name,
+                        1,
+                        1,
+                        "wrong-extension",
+                        _("record files end in .yaml; this file is ignored"),
+                        Severity.WARNING,
+                    )
+                continue
+            record = self.read_record(project.key, folder / name, prefix + name)
+            if record is not None:
+                project.records[record.id] = record
+
+    def read_record(self, project_key: str, path: Path, relative: str) -> Record | None:
+        try:
+            document = read_yaml(path)
+        except YamlReadError as error:
+            self.log.add_at(relative, error.line, error.column, error.code, error.message)
+            return None
+        except OSError as error:
+            self.log.add_at(relative, 0, 0, "unreadable", str(error.strerror or error))
+            return None
+        self._report_duplicates(relative, document)
+        if not isinstance(document.data, dict):
+            self._not_a_mapping(relative, document.data)
+            return None
+        return Record(project_key, path.name[:-5], relative, document.data)
+
+    def _report_duplicates(self, relative: str, document: YamlDocument) -> None:
+        for duplicate in document.duplicates:
+            self.log.add_at(
+                relative,
+                duplicate.line,
+                duplicate.column,
+                "duplicate-key",
+                _(
+                    "“{key}” appears twice in the same mapping; only the last value would count"
+                ).format(key=duplicate.key),
+            )
+
+    def _not_a_mapping(self, relative: str, data: Any) -> None:
+        if data is None:
+            message = _("the file is empty; it should hold a mapping of fields (name: …)")
+            code = "empty-file"
+        else:
+            message = _("the file holds a {kind}, not a mapping of fields (name: …)").format(
+                kind=_kind(data)
+            )
+            code = "not-a-mapping"
+        self.log.add_at(relative, 1, 1, code, message)
+
+
+def load_workspace(root: Path, only_projects: set[str] | None = None) -> Workspace:
+    return Loader(root).load(only_projects)
+
+
+# building the model from lenient data
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(item) for item in value if isinstance(item, str | int | float))
+    return ()
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return _("list")
+    if isinstance(value, dict):
+        return _("mapping")
+    if isinstance(value, bool):
+        return _("yes/no value")
+    if isinstance(value, int | float):
+        return _("number")
+    return _("text")
+
+
+def _members(raw: Any) -> dict[str, Member]:
+    members = {}
+    for member_id, spec in _mapping(raw).items():
+        data = _mapping(spec)
+        members[str(member_id)] = Member(
+            id=str(member_id),
+            name=str(data.get("name") or member_id),
+            email=data.get("email") if isinstance(data.get("email"), str) else None,
+            role=data.get("role") if isinstance(data.get("role"), str) else None,
+            region=data.get("region") if isinstance(data.get("region"), str) else None,
+            away=data.get("away") is True,
+            notify=_strings(data.get("notify")),
+            extra=data,
+        )
+    return members
+
+
+def _roles(raw: Any) -> dict[str, Role]:
+    return {
+        str(name): Role(
+            name=str(name),
+            hidden=frozenset(_strings(_mapping(spec).get("hidden"))),
+            read_only=frozenset(_strings(_mapping(spec).get("read_only"))),
+        )
+        for name, spec in _mapping(raw).items()
+    }
+
+
+def _build_project(key: str, schema_path: str, data: dict, positions: dict) -> Project:
+    removed = frozenset(_strings(_mapping(data.get("defaults")).get("remove"))) & REMOVABLE_BUILTINS
+    project = Project(
+        key=key,
+        name=str(data.get("name") or key),
+        record_name=str(data.get("record_name") or _("Record")),
+        schema_path=schema_path,
+        lists=_lists(data.get("lists"), positions),
+        tags=_strings(data.get("tags")),
+        removed=removed,
+    )
+    fields = {k: f for k, f in BUILTIN_FIELDS.items() if k not in removed}
+    for field_key, spec in _mapping(data.get("fields")).items():
+        field_key = str(field_key)
+        if field_key in BUILTIN_FIELDS:
+            continue  # reported by checks: a custom field may not redefine a built-in one
+        line, column = locate(positions, ("fields", field_key))
+        fields[field_key] = _field(field_key, _mapping(spec), line, column)
+    project.fields = fields
+    return project
+
+
+def _lists(raw: Any, positions: dict) -> dict[str, ListDef]:
+    lists: dict[str, ListDef] = {}
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        spec = item if isinstance(item, dict) else {"name": item}
+        name = spec.get("name")
+        if not isinstance(name, str) or name in lists:
+            continue
+        outcome = spec.get("outcome", "open")
+        probability = spec.get("probability")
+        max_days = spec.get("max_days")
+        lists[name] = ListDef(
+            name=name,
+            index=index,
+            outcome=outcome if outcome in OUTCOMES else "open",
+            probability=float(probability) if _is_number(probability) else None,
+            max_days=max_days
+            if isinstance(max_days, int) and not isinstance(max_days, bool)
+            else None,
+            line=locate(positions, ("lists", index))[0],
+        )
+    return lists
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _field(key: str, spec: dict, line: int, column: int) -> FieldDef:
+    label = spec.get("label")
+    return FieldDef(
+        key=key,
+        type=str(spec.get("type", "text")),
+        label=label if isinstance(label, str) and label else key.replace("_", " "),
+        line=line,
+        column=column,
+        required=spec.get("required") is True,
+        required_in=_strings(spec.get("required_in")),
+        options=_strings(spec.get("options")),
+        spec=spec,
+    )
