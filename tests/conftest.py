@@ -1,0 +1,142 @@
+"""Shared test helpers: workspaces written from inline YAML, and the real `crm` CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crmcli.checks import CheckResult, check_workspace
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample-workspace"
+TODAY = date(2026, 11, 23)
+
+# A small two-project workspace that tests extend or override file by file.
+BASE_FILES: dict[str, str] = {
+    "crm.yaml": """
+        name: Test Agency
+        locale: fr_FR
+        currency: EUR
+        timezone: Europe/Paris
+        members:
+          alice: {name: Alice Martin, email: alice@agency.example, role: manager, region: Paris}
+          bruno: {name: Bruno Petit, email: bruno@agency.example, role: junior, region: Lyon}
+        roles:
+          manager: {}
+          junior: {hidden: [opportunities.cost], read_only: [opportunities.amount]}
+    """,
+    "clients/_project.yaml": """
+        name: Clients
+        record_name: Company
+        lists: [Clients]
+        fields:
+          email: {type: email}
+          region: {type: select, options: [Paris, Lyon]}
+          opportunities: {type: referenced_by, from: opportunities.client}
+          won_total: {type: rollup, through: opportunities, field: amount, agg: sum, where: "outcome == 'won'"}
+    """,
+    "clients/acme.yaml": """
+        name: Acme
+        list: Clients
+        email: contact@acme.example
+        region: Paris
+    """,
+    "opportunities/_project.yaml": """
+        name: Opportunities
+        record_name: Deal
+        lists:
+          - {name: Lead, probability: 0.1}
+          - {name: Proposal sent, probability: 0.5, max_days: 14}
+          - {name: Won, outcome: won}
+          - {name: Lost, outcome: lost}
+        tags: [website, seo]
+        fields:
+          amount: {type: currency}
+          cost: {type: currency}
+          profit: {type: formula, expr: "amount - cost", format: currency}
+          client: {type: reference, project: clients, required: true}
+          client_email: {type: lookup, through: client, field: email}
+          lost_reason: {type: select, options: [Price, Timing], required_in: [Lost]}
+    """,
+    "opportunities/acme-website.yaml": """
+        name: Acme — Website
+        list: Won
+        tags: [website]
+        assignee: alice
+        client: acme
+        amount: 12000
+        cost: 7000
+    """,
+}
+
+
+def write_files(root: Path, files: dict[str, str | bytes | None]) -> Path:
+    """Write dedented files under root; None deletes a file of the base workspace."""
+    for relative, content in files.items():
+        path = root / relative
+        if content is None:
+            path.unlink(missing_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Callable[..., Path]:
+    """workspace({"opportunities/x.yaml": "..."}) → root of BASE_FILES plus/minus those files."""
+
+    def make(files: dict[str, str | bytes | None] | None = None, base: bool = True) -> Path:
+        root = tmp_path / "ws"
+        root.mkdir(exist_ok=True)
+        write_files(root, {**(BASE_FILES if base else {}), **(files or {})})
+        return root
+
+    return make
+
+
+def check(root: Path) -> CheckResult:
+    return check_workspace(root, today=TODAY)
+
+
+def codes(result: CheckResult) -> list[str]:
+    return [p.code for p in result.problems]
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def crm(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Run:
+    """Run the real `crm` command line in a subprocess."""
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("CRM_WORKSPACE", None) if env is None or "CRM_WORKSPACE" not in env else None
+    completed = subprocess.run(
+        [sys.executable, "-m", "crmcli", *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)
