@@ -306,21 +306,41 @@ def _check_duplicate_lists(context: CheckContext, project: Project, raw: dict[st
 
 def check_records(context: CheckContext) -> None:
     workspace = context.workspace
-    validation = ValidationContext(
+    validation = validation_context(workspace)
+    for project in workspace.projects.values():
+        checker = RecordChecker(project, validation)
+        for record in project.records.values():
+            for issue in checker.issues(record):
+                context.log.add(
+                    record.path, issue.key_path, issue.code, issue.message, issue.severity
+                )
+
+
+def validation_context(workspace: Workspace) -> ValidationContext:
+    return ValidationContext(
         root=workspace.root,
         phone_region=workspace.config.phone_region,
         members=workspace.config.members,
         projects=workspace.projects,
     )
-    for project in workspace.projects.values():
-        checker = _RecordChecker(context.log, project, validation)
-        for record in project.records.values():
-            checker.check(record)
 
 
-class _RecordChecker:
-    def __init__(self, log: ProblemLog, project: Project, validation: ValidationContext) -> None:
-        self.log = log
+@dataclass(frozen=True, slots=True)
+class RecordIssue:
+    key_path: tuple[Any, ...]
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def field(self) -> Any:
+        return self.key_path[0] if self.key_path else None
+
+
+class RecordChecker:
+    """Every rule one record must follow; built once per project, applied to each record."""
+
+    def __init__(self, project: Project, validation: ValidationContext) -> None:
         self.project = project
         self.validators: dict[str, Validator | None] = {
             key: make_validator(f, validation, project)
@@ -331,29 +351,33 @@ class _RecordChecker:
         self.required_in = [f for f in project.fields.values() if f.required_in and not f.computed]
         self.needs_list = bool(project.lists) and "list" in project.fields
 
-    def check(self, record: Record) -> None:
+    def issues(self, record: Record) -> list[RecordIssue]:
+        found: list[RecordIssue] = []
+        label = self.project.record_label(record)
+
+        def error(key_path: tuple[Any, ...], code: str, message: str) -> None:
+            found.append(RecordIssue(key_path, code, f"{label}: {message}"))
+
         data = record.data
         validators = self.validators
         for key, value in data.items():
             if key in validators:
                 validate = validators[key]
-                if validate is not None and value is not None:
+                if validate is not None and value is not None and value != "":
                     for issue in validate(value):
-                        self._error(record, (key, *issue.key_path), issue.code, issue.message)
+                        error((key, *issue.key_path), issue.code, issue.message)
             else:
-                self._unexpected_key(record, key)
+                error(*self._unexpected_key(key))
         for definition in self.required:
             if is_empty(data.get(definition.key)):
-                self._error(
-                    record,
+                error(
                     (definition.key,),
                     "required",
                     _("{label} is required").format(label=definition.label),
                 )
         if self.needs_list and is_empty(data.get("list")):
-            self._error(
-                record,
-                (),
+            error(
+                ("list",),
                 "no-list",
                 _("is in no list; add list: one of {lists}").format(
                     lists=", ".join(self.project.lists)
@@ -362,8 +386,7 @@ class _RecordChecker:
         list_name = data.get("list")
         for definition in self.required_in:
             if list_name in definition.required_in and is_empty(data.get(definition.key)):
-                self._error(
-                    record,
+                error(
                     (definition.key,) if definition.key in data else ("list",),
                     "required",
                     _("{label} is required in “{list}”").format(
@@ -371,43 +394,40 @@ class _RecordChecker:
                     ),
                 )
         if not _ID_PATTERN.match(record.id):
-            self.log.warn(
-                record.path,
-                (),
-                "bad-id",
-                _("the file name “{id}” is not a lowercase id (letters, digits and dashes)").format(
-                    id=record.id
-                ),
+            found.append(
+                RecordIssue(
+                    (),
+                    "bad-id",
+                    _(
+                        "the file name “{id}” is not a lowercase id (letters, digits and dashes)"
+                    ).format(id=record.id),
+                    Severity.WARNING,
+                )
             )
+        return found
 
-    def _unexpected_key(self, record: Record, key: Any) -> None:
+    def _unexpected_key(self, key: Any) -> tuple[tuple[Any, ...], str, str]:
         field = self.project.fields.get(key)
         if field is not None and field.computed:
             message = _("{label} is computed ({kind}); remove it from the file").format(
                 label=field.label, kind=field.type
             )
-            self._error(record, (key,), "computed-field-in-record", message)
-        elif key in BUILTIN_FIELDS:
-            self._error(
-                record,
+            return (key,), "computed-field-in-record", message
+        if key in BUILTIN_FIELDS:
+            return (
                 (key,),
                 "removed-field",
                 _("“{field}” is not used in {project} (removed in {file})").format(
                     field=key, project=self.project.name, file=PROJECT_FILE
                 ),
             )
-        else:
-            self._error(
-                record,
-                (str(key),),
-                "unknown-field",
-                _("unknown field “{field}”{hint}").format(
-                    field=key, hint=did_you_mean(str(key), self.validators)
-                ),
-            )
-
-    def _error(self, record: Record, key_path: tuple[Any, ...], code: str, message: str) -> None:
-        self.log.add(record.path, key_path, code, f"{self.project.record_label(record)}: {message}")
+        return (
+            (str(key),),
+            "unknown-field",
+            _("unknown field “{field}”{hint}").format(
+                field=key, hint=did_you_mean(str(key), self.validators)
+            ),
+        )
 
 
 # computed fields

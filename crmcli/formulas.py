@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from .i18n import _
 
 MAX_EXPRESSION_LENGTH = 2000
+MAX_NESTING = 100  # well under Python's recursion limit, which compiling and evaluating use
 
 # Static types of values, used to catch `amount - name` at the schema line.
 NUMBER, TEXT, DATE, BOOL, LIST, ANY = "number", "text", "date", "bool", "list", "any"
@@ -309,11 +310,13 @@ def _date_part(name: str, part: str) -> Callable[[Any], Any]:
 
 
 def _days_between(start: Any, end: Any) -> Any:
-    return (
-        _subtract(end, start)
-        if isinstance(start, date) or start is None
-        else _type_error(_("subtract"), end, start)
-    )
+    for value in (start, end):
+        if value is not None and not isinstance(value, date):
+            raise FormulaError(
+                "type-error",
+                _("DAYS_BETWEEN needs dates, not {kind}").format(kind=_kind(value)),
+            )
+    return _subtract(end, start)
 
 
 def _if(
@@ -389,7 +392,7 @@ class _Compiler:
         return lambda scope: value
 
     def _Name(self, node: ast.Name) -> Evaluator:
-        name = node.id
+        name = _field_name(node.id, node)
         if name.lower() in _CONSTANT_NAMES:
             value = _CONSTANT_NAMES[name.lower()]
             return lambda scope: value
@@ -403,13 +406,13 @@ class _Compiler:
         chain: list[str] = []
         current: ast.expr = node
         while isinstance(current, ast.Attribute):
-            chain.append(current.attr)
+            chain.append(_field_name(current.attr, node))
             current = current.value
         if not isinstance(current, ast.Name):
             raise FormulaError(
                 "syntax", _("a dotted name must start with a field name"), node.col_offset
             )
-        chain.append(current.id)
+        chain.append(_field_name(current.id, node))
         path = tuple(reversed(chain))
         self.names.add(path[0])
         self.paths.add(path)
@@ -522,6 +525,27 @@ class _Compiler:
         return function
 
 
+def _field_name(name: str, node: ast.expr) -> str:
+    """Field names never start with “__”: Python's internals are not reachable by name."""
+    if name.startswith("__"):
+        raise FormulaError(
+            "syntax",
+            _("“{name}” is not allowed in an expression").format(name=name),
+            node.col_offset,
+        )
+    return name
+
+
+def _nesting(tree: ast.AST) -> int:
+    """The depth of the tree, measured without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 def _arity(function: Function) -> str:
     if function.max_args is None:
         return _("{n} or more").format(n=function.min_args)
@@ -548,6 +572,8 @@ def compile_expression(source: str, functions: Mapping[str, Function] = FUNCTION
         )
     try:
         tree = ast.parse(source.strip(), mode="eval").body
+    except (RecursionError, MemoryError):
+        tree = None
     except SyntaxError as error:
         raise FormulaError(
             "syntax",
@@ -556,6 +582,11 @@ def compile_expression(source: str, functions: Mapping[str, Function] = FUNCTION
             ),
             (error.offset or 1) - 1,
         ) from None
+    if tree is None or _nesting(tree) > MAX_NESTING:
+        raise FormulaError(
+            "syntax",
+            _("the expression is nested more than {n} levels deep").format(n=MAX_NESTING),
+        )
     compiler = _Compiler(functions)
     evaluate = compiler.compile(tree)
     return Expression(source, tree, frozenset(compiler.names), frozenset(compiler.paths), evaluate)

@@ -8,8 +8,11 @@ run reports them all. Structural rules for configuration files live in `schema/`
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +86,13 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
 class Loader:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.lazy = False
         self.log = ProblemLog(root)
         self.config_files: dict[str, ConfigFile] = {}
 
-    def load(self, only_projects: set[str] | None = None) -> Workspace:
+    def load(self, only_projects: set[str] | None = None, lazy: bool = False) -> Workspace:
+        """Read the workspace. lazy: records are read only when asked for (editing commands)."""
+        self.lazy = lazy
         config = self._load_config()
         workspace = Workspace(root=self.root, config=config)
         for key, folder in self._project_folders():
@@ -184,13 +190,17 @@ class Loader:
             self._not_a_mapping(schema_path, file.data)
             return None
         project = _build_project(key, schema_path, file.data, file.positions)
-        self._load_records(project, folder)
+        if self.lazy:
+            project.records = LazyRecords(self, project, folder)  # type: ignore[assignment]
+        else:
+            self._load_records(project, folder)
         return project
 
     def _load_records(self, project: Project, folder: Path) -> None:
         with os.scandir(folder) as entries:
             names = sorted(e.name for e in entries if e.is_file() and not e.name.startswith("_"))
         prefix = project.key + "/"
+        dates = _date_fields(project)
         for name in names:
             if not name.endswith(".yaml"):
                 if name.endswith(".yml"):
@@ -205,6 +215,8 @@ class Loader:
                 continue
             record = self.read_record(project.key, folder / name, prefix + name)
             if record is not None:
+                if dates:
+                    _read_dates(record.data, dates)
                 project.records[record.id] = record
 
     def read_record(self, project_key: str, path: Path, relative: str) -> Record | None:
@@ -248,6 +260,96 @@ class Loader:
 
 def load_workspace(root: Path, only_projects: set[str] | None = None) -> Workspace:
     return Loader(root).load(only_projects)
+
+
+def is_safe_id(record_id: str) -> bool:
+    """An id that names a file inside its project folder: no separators, no leading dot."""
+    return (
+        bool(record_id)
+        and "/" not in record_id
+        and "\\" not in record_id
+        and not record_id.startswith((".", "_"))
+        and "\0" not in record_id
+    )
+
+
+class LazyRecords(MutableMapping[str, Record]):
+    """A project's records, each read from disk the first time it is asked for.
+
+    Membership is a file-existence test, so validating a reference costs one stat, and
+    commands that touch one record never read the other hundred thousand.
+    """
+
+    def __init__(self, loader: Loader, project: Project, folder: Path) -> None:
+        self._loader = loader
+        self._project = project
+        self._folder = folder
+        self._dates = _date_fields(project)
+        self._cache: dict[str, Record] = {}
+        self._removed: set[str] = set()
+        self._ids: list[str] | None = None
+
+    def _path(self, record_id: str) -> Path:
+        return self._folder / f"{record_id}.yaml"
+
+    def __contains__(self, record_id: object) -> bool:
+        if (
+            not isinstance(record_id, str)
+            or not is_safe_id(record_id)
+            or record_id in self._removed
+        ):
+            return False
+        return record_id in self._cache or self._path(record_id).is_file()
+
+    def __getitem__(self, record_id: str) -> Record:
+        if record_id in self._cache:
+            return self._cache[record_id]
+        if record_id not in self:
+            raise KeyError(record_id)
+        relative = f"{self._project.key}/{record_id}.yaml"
+        record = self._loader.read_record(self._project.key, self._path(record_id), relative)
+        if record is None:
+            raise KeyError(record_id)
+        _read_dates(record.data, self._dates)
+        self._cache[record_id] = record
+        return record
+
+    def __setitem__(self, record_id: str, record: Record) -> None:
+        self._cache[record_id] = record
+        self._removed.discard(record_id)
+        self._ids = None
+
+    def __delitem__(self, record_id: str) -> None:
+        self._cache.pop(record_id, None)
+        self._removed.add(record_id)
+        self._ids = None
+
+    def _all_ids(self) -> list[str]:
+        if self._ids is None:
+            with os.scandir(self._folder) as entries:
+                on_disk = {
+                    e.name[:-5]
+                    for e in entries
+                    if e.name.endswith(".yaml") and not e.name.startswith("_")
+                }
+            self._ids = sorted((on_disk | set(self._cache)) - self._removed)
+        return self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all_ids())
+
+    def __len__(self) -> int:
+        return len(self._all_ids())
+
+    def values(self) -> list[Record]:  # type: ignore[override]
+        """Every record that can be read (reading them all: only for rare fallbacks)."""
+        found = []
+        for record_id in self._all_ids():
+            try:
+                found.append(self[record_id])
+            except KeyError:
+                continue
+        return found
 
 
 # building the model from lenient data
@@ -348,6 +450,22 @@ def _lists(raw: Any, positions: dict) -> dict[str, ListDef]:
             line=locate(positions, ("lists", index))[0],
         )
     return lists
+
+
+def _date_fields(project: Project) -> list[tuple[str, Any]]:
+    parsers = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
+    return [(f.key, parsers[f.type]) for f in project.fields.values() if f.type in parsers]
+
+
+def _read_dates(data: dict[Any, Any], fields: list[tuple[str, Any]]) -> None:
+    """A quoted "2025-10-15", or 2025-10-15 10:00 without seconds, is text to YAML but a date
+    to its field: keep it as one so formulas, sorting and reports see a date. Text that is no
+    date stays text, for the field's validator to report."""
+    for key, parse_date in fields:
+        value = data.get(key)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                data[key] = parse_date(value)
 
 
 def _is_number(value: Any) -> bool:

@@ -50,7 +50,7 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         return f"“{value}”"
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return "true" if value else "false"  # as written: YAML 1.2 has no other booleans
     if isinstance(value, list):
         return (
             "["
@@ -102,7 +102,10 @@ def _text(field: FieldDef, context: ValidationContext) -> Validator:
             return NO_ISSUES  # `zip: 75001` reads as a number; as text it means the same
         if isinstance(value, bool):
             return _wrong(
-                field, value, _("text"), _(" (YAML reads yes/no/on/off as yes-no values: quote it)")
+                field,
+                value,
+                _("text"),
+                _(" (YAML reads an unquoted true or false as a yes/no value: quote it)"),
             )
         return _wrong(field, value, _("text"))
 

@@ -162,7 +162,7 @@ def parse(text: str) -> YamlDocument:
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
-        raise _read_error(error) from None
+        raise _read_error(error, text) from None
     except yaml.YAMLError as error:
         raise YamlReadError(
             "invalid-yaml", _("invalid YAML: {error}").format(error=error)
@@ -176,20 +176,28 @@ def read_yaml(path: Path, max_bytes: int = MAX_RECORD_BYTES) -> YamlDocument:
     return parse(read_text(path, max_bytes))
 
 
-def _read_error(error: yaml.MarkedYAMLError) -> YamlReadError:
+def _read_error(error: yaml.MarkedYAMLError, text: str = "") -> YamlReadError:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
     problem = error.problem or ""
-    if "'\\t'" in problem:
+    if "'\\t'" in problem or "tab character" in problem or _char_at(text, mark) == "\t":
         message = _("a tab character is used for indentation; YAML needs spaces")
     elif "quoted scalar" in (error.context or "") and "end of stream" in problem:
         start = error.context_mark
-        message = _("a quoted text opened on line {line} is never closed").format(
-            line=start.line + 1 if start else line
-        )
+        if start:  # point at the opening quote, not at the end of the file
+            line, column = start.line + 1, start.column + 1
+        message = _("a quoted text opened on line {line} is never closed").format(line=line)
     else:
         message = _("invalid YAML: {problem}").format(problem=problem or error.context)
     return YamlReadError("invalid-yaml", message, line, column)
+
+
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    """The character at a mark (the C parser's marks carry no buffer), or ''."""
+    if mark is None:
+        return ""
+    lines = text.split("\n", mark.line + 1)
+    return lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
 
 
 def _refuse_alias_bombs(text: str) -> None:
@@ -197,35 +205,36 @@ def _refuse_alias_bombs(text: str) -> None:
     anchored: dict[str, int] = {}
     stack: list[list[Any]] = [[None, 0]]
 
-    def add(count: int) -> None:
+    def add(count: int, event: Any) -> None:
         stack[-1][1] += count
         if stack[-1][1] > MAX_EXPANDED_NODES:
+            mark = event.start_mark
             raise YamlReadError(
                 "alias-bomb",
                 _(
                     "aliases in this file expand to more than {limit} values; refusing to load it"
                 ).format(limit=MAX_EXPANDED_NODES),
-                1,
-                1,
+                mark.line + 1,
+                mark.column + 1,
             )
 
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
             if isinstance(event, AliasEvent):
-                add(anchored.get(event.anchor, 1))
+                add(anchored.get(event.anchor, 1), event)
             elif isinstance(event, ScalarEvent):
                 if event.anchor:
                     anchored[event.anchor] = 1
-                add(1)
+                add(1, event)
             elif isinstance(event, CollectionStartEvent):
                 stack.append([event.anchor, 1])
             elif isinstance(event, CollectionEndEvent):
                 anchor, count = stack.pop()
                 if anchor:
                     anchored[anchor] = count
-                add(count)
+                add(count, event)
     except yaml.MarkedYAMLError as error:
-        raise _read_error(error) from None
+        raise _read_error(error, text) from None
 
 
 def key_positions(text: str) -> dict[KeyPath, tuple[int, int]]:

@@ -12,7 +12,7 @@ from .. import __version__
 from ..errors import CrmError
 from ..i18n import _
 from ..loader import find_root
-from . import checking, reading, schemas
+from . import checking, editing, reading, schemas
 
 app = typer.Typer(
     name="crm",
@@ -62,6 +62,7 @@ class Context:
 
 
 checking.register(app)
+editing.register(app)
 reading.register(app)
 app.add_typer(schemas.app, name="schema")
 

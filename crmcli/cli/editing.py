@@ -1,0 +1,212 @@
+"""`crm init`, `add`, `move`, `set`, `rename`, `rm`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..i18n import _
+
+if TYPE_CHECKING:
+    from ..edit import Change, Editor
+
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help=_("Act as this member (default: $CRM_USER, else git user.email)."),
+        show_default=False,
+    ),
+]
+CommitOption = Annotated[
+    bool,
+    typer.Option(
+        "--commit", help=_("Commit exactly the touched files, with a message saying what happened.")
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", metavar="FIELD=VALUE", help=_("Set a field (repeatable)."), show_default=False
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "init",
+        help=_(
+            "Create a ready workspace (the agency sales CRM: Clients, Opportunities, Delivery, "
+            "Invoices).\n\nExamples:\n\n  crm init my-crm\n\n  crm init demo --with-examples"
+        ),
+    )(init)
+    app.command(
+        "add",
+        help=_(
+            "Add a record; its id is a readable slug of the name.\n\nExamples:\n\n"
+            '  crm add opportunities "Société Générale — Site web" --set client=societe-generale --set amount="12 000"\n\n'
+            "  crm add clients Ромашка --tag startup --assignee olga --print-id"
+        ),
+    )(add)
+    app.command(
+        "move",
+        help=_(
+            "Move a record to another list and record it in its history.\n\nExamples:\n\n"
+            "  crm move opportunities/acme-website Negotiations\n\n"
+            "  crm move opportunities/acme-website Lost --set lost_reason=Price --commit"
+        ),
+    )(move)
+    app.command(
+        "set",
+        help=_(
+            "Change fields of a record (values read by field type and in the workspace locale).\n\n"
+            "Examples:\n\n  crm set opportunities/acme-website amount=13000 confidence=4\n\n"
+            "  crm set opportunities/acme-website close_date=31/12/2026 --unset proposal"
+        ),
+    )(set_fields)
+    app.command(
+        "rename",
+        help=_(
+            "Give a record a new id and update every reference to it.\n\nExamples:\n\n"
+            "  crm rename clients/acme acme-corp --commit"
+        ),
+    )(rename)
+    app.command(
+        "rm",
+        help=_(
+            "Remove a record; refused while other records refer to it unless --force.\n\nExamples:\n\n"
+            "  crm rm opportunities/test-deal"
+        ),
+    )(remove)
+
+
+def _finish(ctx: typer.Context, change: Change, commit: bool, quiet: bool = False) -> None:
+    from ..gitio import commit_paths
+
+    for warning in change.warnings:
+        sys.stderr.write(_("warning: {message}").format(message=warning) + "\n")
+    if commit:
+        revision = commit_paths(ctx.obj.root, change.paths, change.summary)
+        if not quiet:
+            sys.stdout.write(f"[{revision}] ")
+    if not quiet:
+        sys.stdout.write(change.summary + "\n")
+
+
+def _editor(ctx: typer.Context, acting_as: str | None) -> Editor:
+    from ..edit import Editor
+
+    return Editor(ctx.obj.root, acting_as)
+
+
+def init(
+    directory: Annotated[
+        Path, typer.Argument(help=_("Folder to create the workspace in."))
+    ] = Path(),
+    template: Annotated[str, typer.Option("--template", help=_("Workspace template."))] = "sales",
+    with_examples: Annotated[
+        bool, typer.Option("--with-examples", help=_("Include example records."))
+    ] = False,
+) -> None:
+    from ..init import init_workspace
+
+    written = init_workspace(directory.resolve(), template, with_examples)
+    sys.stdout.write(
+        _("created a {template} workspace in {path} ({count} files)").format(
+            template=template, path=directory, count=len(written)
+        )
+        + "\n"
+    )
+
+
+def add(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(metavar="PROJECT")],
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    list_name: Annotated[
+        str | None,
+        typer.Option("--list", "-l", help=_("The list (default: the first)."), show_default=False),
+    ] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help=_("A tag (repeatable)."), show_default=False),
+    ] = None,
+    assignee: Annotated[
+        str | None,
+        typer.Option("--assignee", "-a", help=_("Member id, name or e-mail."), show_default=False),
+    ] = None,
+    assignments: SetOption = None,
+    print_id: Annotated[
+        bool, typer.Option("--print-id", help=_("Print only the new record's PROJECT/ID."))
+    ] = False,
+    acting_as: AsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    editor = _editor(ctx, acting_as)
+    change = editor.add(
+        project,
+        name,
+        list_name=list_name,
+        tags=tags or [],
+        assignee=assignee,
+        assignments=assignments or [],
+    )
+    _finish(ctx, change, commit, quiet=print_id)
+    if print_id:
+        sys.stdout.write(change.record + "\n")
+
+
+def move(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
+    list_name: Annotated[str, typer.Argument(metavar="LIST")],
+    assignments: SetOption = None,
+    acting_as: AsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    change = _editor(ctx, acting_as).move(reference, list_name, assignments or [])
+    _finish(ctx, change, commit)
+
+
+def set_fields(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
+    assignments: Annotated[
+        list[str] | None, typer.Argument(metavar="FIELD=VALUE...", show_default=False)
+    ] = None,
+    unset: Annotated[
+        list[str] | None,
+        typer.Option("--unset", help=_("Remove a field (repeatable)."), show_default=False),
+    ] = None,
+    acting_as: AsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    change = _editor(ctx, acting_as).set(reference, assignments or [], unset or [])
+    _finish(ctx, change, commit)
+
+
+def rename(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
+    new_id: Annotated[str, typer.Argument(metavar="NEW_ID")],
+    acting_as: AsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    change = _editor(ctx, acting_as).rename(reference, new_id)
+    _finish(ctx, change, commit)
+
+
+def remove(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
+    force: Annotated[
+        bool, typer.Option("--force", help=_("Remove even if other records refer to it."))
+    ] = False,
+    acting_as: AsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    change = _editor(ctx, acting_as).remove(reference, force)
+    _finish(ctx, change, commit)
