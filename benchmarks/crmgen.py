@@ -32,7 +32,7 @@ TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
 FIRST_DAY = date(2025, 5, 1)
 LAST_DAY = date(2026, 11, 15)
-MANAGER = "alice"
+MANAGER = "alice"  # moves some deals herself and does the invoicing
 
 OPEN_STAGES = (
     "Unqualified",
@@ -42,7 +42,7 @@ OPEN_STAGES = (
     "Negotiations",
     "Contract pending signature",
 )
-MAX_DAYS = {
+MAX_DAYS = {  # as in opportunities/_project.yaml; Unqualified's only paces the simulation
     "Unqualified": 10,
     "Qualification": 21,
     "Proposal writing": 14,
@@ -530,6 +530,7 @@ def tiny_pdf(title: str) -> bytes:
 
 # --------------------------------------------------------------------------- workspace
 
+# The members of crm.yaml: who owns which region, who sells, who is away (since, stand-in).
 REGION_OWNERS = {
     "Paris": ("alice", "olga"),
     "Lyon": ("bruno",),
@@ -537,15 +538,12 @@ REGION_OWNERS = {
     "Bordeaux": ("camille",),
     "International": ("olga",),
 }
-
-
 SELLERS = ("bruno", "olga", "karim")
-
-
-AWAY = {"camille": (date(2026, 9, 15), "bruno")}  # on leave since, stand-in
+AWAY = {"camille": (date(2026, 9, 15), "bruno")}
 
 
 def owner_of(rng: random.Random, client: dict[str, Any], created: datetime) -> str:
+    """Mostly the client's owner, sometimes another seller; never someone on leave."""
     owner: str = client["assignee"] if rng.random() < 0.8 else rng.choice(SELLERS)
     if owner in AWAY and created.date() >= AWAY[owner][0]:
         return AWAY[owner][1]

@@ -49,5 +49,5 @@ def workspace_now(workspace: Workspace) -> datetime:
                     name=NOW_VARIABLE, value=override
                 )
             ) from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
     return datetime.now(zone).replace(microsecond=0)

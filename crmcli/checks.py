@@ -173,6 +173,8 @@ def check_workspace_config(context: CheckContext) -> None:
 def _check_field_path(context: CheckContext, key_path: tuple[Any, ...], target: str) -> None:
     project_key, _dot, field_key = target.partition(".")
     project = context.workspace.projects.get(project_key)
+    if project_key in context.workspace.unreadable_projects:
+        return  # its schema's own problem says why
     if project is None:
         message = _("“{target}” names the project “{project}”, which does not exist{hint}").format(
             target=target,
@@ -257,7 +259,10 @@ def _check_field_definition(context: CheckContext, project: Project, definition:
     log = context.log
     if definition.type == "reference":
         target = definition.spec.get("project")
-        if target not in context.workspace.projects:
+        if (
+            target not in context.workspace.projects
+            and target not in context.workspace.unreadable_projects
+        ):
             log.add(
                 project.schema_path,
                 ("fields", definition.key, "project"),
@@ -453,9 +458,15 @@ def check_workspace(root: Path, today: date | None = None) -> CheckResult:
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, today))
     for check in CHECKS:
         check(context)
-    problems = sorted(loader.log.problems, key=Problem.sort_key)
+    problems = _most_specific(sorted(loader.log.problems, key=Problem.sort_key))
     workspace.problems = problems
     return CheckResult(workspace, context.engine, problems)
+
+
+def _most_specific(problems: list[Problem]) -> list[Problem]:
+    """Drop a generic JSON Schema message where a specific check spoke of the same line."""
+    specific = {(p.path, p.line) for p in problems if p.code != "config-schema" and p.is_error}
+    return [p for p in problems if p.code != "config-schema" or (p.path, p.line) not in specific]
 
 
 def count_by_severity(problems: Iterable[Problem]) -> tuple[int, int]:

@@ -313,6 +313,7 @@ class Editor:
                 ).format(id=new_id, example=make_id(new_id) or "acme-corp")
             )
         with workspace_lock(self.root):
+            self._open(project, record_id)  # refuses a file that is not valid YAML
             if new_id in project.records:
                 raise UsageError(
                     _("{project}/{id} already exists").format(project=project.key, id=new_id)
@@ -338,17 +339,17 @@ class Editor:
     def remove(self, reference: str, force: bool = False) -> Change:
         project, record_id = self.locate(reference)
         with workspace_lock(self.root):
-            referrers = self._referrers(project, record_id)
+            record, _document = self._open(project, record_id)  # refuses invalid YAML
+            referrers = self._referrers(project, record_id, strict=not force)
             if referrers and not force:
                 listed = "\n  ".join(f"{r.ref} “{r.name}” ({key})" for r, key in referrers)
                 raise CrmError(
                     _(
                         "{ref} is referenced by {count} record(s); nothing was removed (use --force to remove it anyway):"
-                    ).format(ref=reference, count=len(referrers))
+                    ).format(ref=reference, count=len({r.ref for r, _key in referrers}))
                     + "\n  "
                     + listed
                 )
-            record = project.records[record_id]
             (self.root / record.path).unlink()
         warnings = [
             _("{ref} still refers to it ({field})").format(ref=r.ref, field=key)
@@ -371,9 +372,12 @@ class Editor:
         record.data = dict(record.data)
         return record, document
 
-    def _referrers(self, project: Project, record_id: str) -> list[tuple[Record, str]]:
-        """Every (record, field) whose reference names project/record_id."""
-        found = []
+    def _referrers(
+        self, project: Project, record_id: str, strict: bool = True
+    ) -> list[tuple[Record, str]]:
+        """Every (record, field) whose reference names project/record_id. strict: refuse when
+        a record that could refer to it cannot be read (its references are unknown)."""
+        found, unreadable = [], []
         for other in self.workspace.projects.values():
             keys = [
                 f.key
@@ -384,10 +388,24 @@ class Editor:
                 keys.append("depends_on")
             if not keys:
                 continue
-            for candidate in other.records.values():
+            for candidate_id in list(other.records):
+                try:
+                    candidate = other.records[candidate_id]
+                except KeyError:
+                    unreadable.append(f"{other.key}/{candidate_id}.yaml")
+                    continue
                 for key in keys:
                     if _names(candidate.data.get(key), project, other, record_id, key):
                         found.append((candidate, key))
+        if unreadable and strict:
+            raise CrmError(
+                _(
+                    "cannot tell whether these records refer to {ref}, they are not valid YAML "
+                    "(run crm check); fix them first, nothing was changed:"
+                ).format(ref=f"{project.key}/{record_id}")
+                + "\n  "
+                + "\n  ".join(unreadable)
+            )
         return found
 
     def _reference_rewrites(self, project: Project, old_id: str, new_id: str) -> list[RecordFile]:

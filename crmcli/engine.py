@@ -34,6 +34,7 @@ from .problems import ProblemLog, did_you_mean
 from .schema import STATIC_TYPES, reference_ids
 
 AGGREGATES = ("sum", "count", "min", "max", "avg", "join")
+UNREADABLE = "unreadable-project"
 _MAX_EXAMPLES = 3
 FieldKey = tuple[str, str]  # (project key, field key)
 
@@ -196,6 +197,10 @@ class Engine:
         for path in sorted(paths):
             self._resolve_path(project, path)
 
+    def resolve_path(self, project: Project, path: tuple[str, ...]) -> list[FieldKey]:
+        """The (project, field) pairs a dotted path such as client.email reads."""
+        return self._resolve_path(project, path)
+
     def _resolve_path(self, project: Project, path: tuple[str, ...]) -> list[FieldKey]:
         """The (project, field) pairs a dotted path walks through; ExpressionError if unknown."""
         steps: list[FieldKey] = []
@@ -212,6 +217,7 @@ class Engine:
             steps.append((current.key, name))
             if position < len(path) - 1:
                 target = self.target_of(current, name)
+                self._refuse_unreadable(current, name)
                 if target is None:
                     raise ExpressionError(
                         "not-a-reference",
@@ -288,6 +294,65 @@ class Engine:
         inner = self.type_of_field(target.key, str(target_field))
         return LIST if many and definition.type == "lookup" else inner
 
+    def _refuse_unreadable(self, project: Project, field_key: str) -> None:
+        """Raise UNREADABLE when field_key leads into a project whose schema cannot be read."""
+        definition = project.fields.get(field_key)
+        if definition is None:
+            return
+        if definition.type == "reference":
+            target = str(definition.spec.get("project"))
+        elif definition.type == "referenced_by":
+            target = str(definition.spec.get("from", "")).partition(".")[0]
+        else:
+            return
+        if target in self.workspace.unreadable_projects:
+            raise ExpressionError(UNREADABLE, target)
+
+    def inputs_of(self, project: Project, definition: FieldDef) -> set[str]:
+        """The fields ("project.field") a computed field reads directly; empty if broken."""
+        spec = definition.spec
+        paths: list[tuple[Project, tuple[str, ...]]] = []
+        if definition.type == "referenced_by":
+            return {str(spec.get("from", ""))}
+        if definition.type in ("lookup", "rollup"):
+            through = str(spec.get("through", ""))
+            target = self.target_of(project, through)
+            inputs = {f"{project.key}.{through}"}
+            if target is None:
+                return inputs
+            if spec.get("field") is not None:
+                inputs.add(f"{target.key}.{spec['field']}")
+            if spec.get("where") is not None:
+                paths.extend((target, p) for p in _expression_paths(str(spec["where"])))
+        elif definition.type == "formula":
+            inputs = set()
+            paths.extend((project, p) for p in _expression_paths(str(spec.get("expr", ""))))
+        else:
+            return set()
+        for start, path in paths:
+            try:
+                inputs.update(f"{p}.{f}" for p, f in self._resolve_path(start, path))
+            except ExpressionError:
+                continue
+        return inputs
+
+    def hidden_closure(self, hidden: frozenset[str]) -> frozenset[str]:
+        """`hidden` plus every computed field that reads a hidden one, at any depth."""
+        result = set(hidden)
+        computed = [
+            (f"{p.key}.{f.key}", self.inputs_of(p, f))
+            for p in self.workspace.projects.values()
+            for f in p.computed_fields
+        ]
+        changed = bool(result)
+        while changed:
+            changed = False
+            for name, inputs in computed:
+                if name not in result and inputs & result:
+                    result.add(name)
+                    changed = True
+        return frozenset(result)
+
     # planning
 
     def _plan_all(self) -> dict[FieldKey, Plan]:
@@ -300,7 +365,8 @@ class Engine:
                     planner(plan)
                 except ExpressionError as error:
                     plan.compute = None
-                    self._schema_problem(plan, error.code, error.message)
+                    if error.code != UNREADABLE:  # the broken schema reports itself
+                        self._schema_problem(plan, error.code, error.message)
                 plans[(project.key, definition.key)] = plan
         return plans
 
@@ -324,6 +390,8 @@ class Engine:
     def _plan_referenced_by(self, plan: Plan) -> None:
         source_key, _dot, source_field = str(plan.field.spec.get("from", "")).partition(".")
         source = self.workspace.projects.get(source_key)
+        if source_key in self.workspace.unreadable_projects:
+            raise ExpressionError(UNREADABLE, source_key)
         if source is None:
             raise ExpressionError(
                 "unknown-project",
@@ -371,6 +439,7 @@ class Engine:
         through = str(plan.field.spec.get("through", ""))
         definition = plan.project.fields.get(through)
         target = self.target_of(plan.project, through)
+        self._refuse_unreadable(plan.project, through)
         if definition is None or target is None:
             candidates = [
                 f.key
@@ -522,6 +591,14 @@ class Engine:
                 "cycle",
                 _("computed fields depend on each other in a cycle: {chain}").format(chain=chain),
             )
+
+
+def _expression_paths(source: str) -> set[tuple[str, ...]]:
+    try:
+        expression = compile_expression(source)
+    except FormulaError:
+        return set()
+    return set(expression.paths) | {(name,) for name in expression.names}
 
 
 class _Failures:

@@ -100,6 +100,8 @@ class Loader:
                 project = self._load_project(key, folder)
                 if project is not None:
                     workspace.projects[key] = project
+                else:
+                    workspace.unreadable_projects.add(key)
         self._load_extra_configs()
         workspace.config_files = self.config_files
         workspace.problems = self.log.problems

@@ -197,6 +197,7 @@ class Workspace:
     config: WorkspaceConfig
     projects: dict[str, Project] = field(default_factory=dict)
     config_files: dict[str, Any] = field(default_factory=dict)
+    unreadable_projects: set[str] = field(default_factory=set)  # their schema is broken
     problems: list[Problem] = field(default_factory=list)
 
     def project(self, key: str) -> Project | None:

@@ -63,6 +63,7 @@ def select_records(
     where: str | None = None,
     sort: Sequence[SortKey] = (),
     limit: int | None = None,
+    role: Role | None = None,
 ) -> list[Record]:
     records = list(project.records.values())
     if where:
@@ -70,6 +71,11 @@ def select_records(
             expression = engine.compile_for(project, where)
         except ExpressionError as error:
             raise UsageError(_("--where: {message}").format(message=error.message)) from None
+        if role is not None:
+            paths = expression.paths | {(name,) for name in expression.names}
+            for path in sorted(paths):
+                for key, name in engine.resolve_path(project, path):
+                    refuse_hidden(engine.workspace.projects[key], [name], role, "--where: ")
         scope = engine.scope(project)
         kept = []
         for record in records:
@@ -96,6 +102,24 @@ def select_records(
         present.sort(key=value_of, reverse=key.descending)
         records = present + empties
     return records[:limit] if limit else records
+
+
+def is_hidden(project: Project, name: str, role: Role | None) -> bool:
+    return role is not None and f"{project.key}.{name}" in role.hidden
+
+
+def refuse_hidden(
+    project: Project, names: Sequence[str], role: Role | None, prefix: str = ""
+) -> None:
+    """UsageError when a role asks for a field hidden from it."""
+    hidden = [name for name in names if is_hidden(project, name, role)]
+    if hidden and role is not None:
+        raise UsageError(
+            prefix
+            + _("hidden from the {role} role: {fields}").format(
+                role=role.name, fields=", ".join(f"{project.key}.{name}" for name in hidden)
+            )
+        )
 
 
 def visible_fields(project: Project, role: Role | None) -> list[FieldDef]:

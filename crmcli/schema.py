@@ -7,6 +7,7 @@ value is fine. Messages speak of the field by its label, in a salesperson's word
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ def _number(field: FieldDef, context: ValidationContext) -> Validator:
     )
 
     def validate(value: Any) -> list[Issue]:
+        if _is_number(value) and not math.isfinite(value):
+            return _wrong(field, value, expected)
         if not _is_number(value):
             hint = (
                 _(" (write plain digits such as 12000 or 12000.50)")

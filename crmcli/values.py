@@ -203,14 +203,19 @@ def resolve_reference(target: Project, text: str, label: str) -> str:
         return text
     from slugify import slugify
 
+    wanted = text.casefold()
     guess = slugify(text)
-    if (
-        guess
-        and guess in target.records
-        and target.records[guess].name.casefold() == text.casefold()
-    ):
-        return guess
-    matches = [r.id for r in target.records.values() if r.name.casefold() == text.casefold()]
+    if guess and guess in target.records and target.records[guess].name.casefold() == wanted:
+        # the fast path: the record whose id is the name's slug, plus the -2, -3… that
+        # `crm add` gives to more records of the same name (so a duplicate name is not
+        # silently resolved to the first one)
+        matches, suffix = [guess], 2
+        while f"{guess}-{suffix}" in target.records:
+            if target.records[f"{guess}-{suffix}"].name.casefold() == wanted:
+                matches.append(f"{guess}-{suffix}")
+            suffix += 1
+    else:
+        matches = [r.id for r in target.records.values() if r.name.casefold() == wanted]
     if len(matches) == 1:
         return matches[0]
     if matches:

@@ -118,7 +118,7 @@ class RecordFile:
 
     def set(self, key: str, value: Any, *, after: Iterable[str] = ()) -> None:
         """Set a field; a new key goes after the last of `after` present, else at the end."""
-        value = self._node(key, value)
+        value = self._node(key, value, self.document.get(key))
         if key in self.document:
             self.document[key] = value
             return
@@ -147,13 +147,17 @@ class RecordFile:
         else:
             self.set(key, CommentedSeq([entry]))
 
-    def _node(self, key: str, value: Any) -> Any:
+    def _node(self, key: str, value: Any, previous: Any = None) -> Any:
         from ruamel.yaml.comments import CommentedSeq
 
         if isinstance(value, list) and not isinstance(value, CommentedSeq):
             sequence = CommentedSeq(value)
             scalars = bool(value) and all(isinstance(v, str | int | float | date) for v in value)
-            if key in FLOW_KEYS or scalars:
+            if isinstance(previous, CommentedSeq):  # keep the style the file already uses
+                flow = bool(previous.fa.flow_style())
+            else:
+                flow = key in FLOW_KEYS or scalars
+            if flow:
                 sequence.fa.set_flow_style()
             else:
                 sequence.fa.set_block_style()
@@ -165,7 +169,10 @@ class RecordFile:
     def render(self) -> str:
         buffer = io.StringIO()
         self._yaml.dump(self.document, buffer)
-        return buffer.getvalue()
+        text = buffer.getvalue()
+        if self.original and "\r\n" in self.original:  # keep Windows line endings
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return text
 
     def plain_data(self) -> dict[str, Any]:
         """The document as the fast reader will see it after writing."""

@@ -557,3 +557,13 @@ def test_cli_github_format(workspace):
         "Deal “Typo, Inc.”: client refers to “acmee”, but there is no such Company in Clients "
         "(did you mean “acme”?)"
     ]
+
+
+def test_broken_project_schema_is_one_problem_not_a_cascade(workspace):
+    """Other projects refer to the broken one; they must not report it as missing."""
+    root = workspace({"clients/_project.yaml": "name: Clients\n\tlists: [Clients]\n"})
+    result = check(root)
+    assert [(p.path, p.line, p.code) for p in result.problems] == [
+        ("clients/_project.yaml", 2, "invalid-yaml")
+    ]
+    assert result.workspace.unreadable_projects == {"clients"}

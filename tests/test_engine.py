@@ -5,6 +5,7 @@ Three projects chained the way an agency's CRM is: invoices â†’ opportunities â†
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -575,3 +576,29 @@ def test_referenced_by_a_field_that_is_not_a_reference(crm: Callable[..., Any]) 
     problem = only_schema_problem(result, "clients/_project.yaml", "not-a-reference")
     assert problem.line == line_of(schema, "wrong")
     assert "must name a reference field of Opportunities" in problem.message
+
+
+def test_hidden_closure_hides_what_is_computed_from_hidden_fields():
+    """A junior who may not see cost must not read it back through profit or margin."""
+    from crmcli.api import open_workspace
+
+    from .conftest import SAMPLE
+
+    engine = open_workspace(SAMPLE).engine
+    closure = engine.hidden_closure(frozenset({"opportunities.cost"}))
+    assert {"opportunities.cost", "opportunities.profit", "opportunities.margin"} <= closure
+    assert "opportunities.amount" not in closure
+    assert "delivery.budget" not in closure  # a lookup of amount, not of cost
+    assert engine.hidden_closure(frozenset()) == frozenset()
+
+
+def test_show_as_junior_hides_derived_margin():
+    from .conftest import SAMPLE, crm
+
+    deal = next(p.stem for p in sorted((SAMPLE / "opportunities").glob("[!_]*.yaml")))
+    as_manager = crm("-C", SAMPLE, "show", f"opportunities/{deal}", "--as", "alice", "-f", "json")
+    as_junior = crm("-C", SAMPLE, "show", f"opportunities/{deal}", "--as", "karim", "-f", "json")
+    manager_fields = json.loads(as_manager.stdout)["fields"]
+    junior_fields = json.loads(as_junior.stdout)["fields"]
+    assert "margin" in manager_fields
+    assert not {"cost", "profit", "margin"} & set(junior_fields)

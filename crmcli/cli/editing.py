@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import CrmError
 from ..i18n import _
 
 if TYPE_CHECKING:
@@ -89,7 +90,14 @@ def _finish(ctx: typer.Context, change: Change, commit: bool, quiet: bool = Fals
     for warning in change.warnings:
         sys.stderr.write(_("warning: {message}").format(message=warning) + "\n")
     if commit:
-        revision = commit_paths(ctx.obj.root, change.paths, change.summary)
+        try:
+            revision = commit_paths(ctx.obj.root, change.paths, change.summary)
+        except CrmError as error:  # the edit is on disk: say so, and that it is not committed
+            raise CrmError(
+                _("{summary}: written, but not committed: {reason}").format(
+                    summary=change.summary, reason=error.message
+                )
+            ) from None
         if not quiet:
             sys.stdout.write(f"[{revision}] ")
     if not quiet:

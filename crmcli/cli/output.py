@@ -87,15 +87,16 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def write_json(data: Any, out: TextIO = sys.stdout) -> None:
+def write_json(data: Any, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     json.dump(json_value(data), out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
 def write_csv(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None
 ) -> None:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow(headers)
     for row in rows:
         writer.writerow([neutralise_formula(cell) for cell in row])
@@ -109,8 +110,10 @@ def neutralise_formula(cell: Any) -> Any:
 
 
 def write_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None
 ) -> None:
     from tabulate import tabulate
 
-    out.write(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n")
+    (out or sys.stdout).write(
+        tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+    )

@@ -12,6 +12,18 @@ from .output import TableFormat, write_csv, write_json, write_table
 
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
 
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help=_(
+            "Read as this member: fields hidden from their role are not shown "
+            "(default: $CRM_USER, else git user.email)."
+        ),
+        show_default=False,
+    ),
+]
+
 
 def register(app: typer.Typer) -> None:
     app.command(
@@ -43,6 +55,7 @@ def show(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = TableFormat.table,
+    acting_as: AsOption = None,
 ) -> None:
     from ..api import open_workspace
     from ..formatting import Formatter
@@ -50,7 +63,7 @@ def show(
 
     opened = open_workspace(ctx.obj.root)
     project, record = opened.record(reference)
-    fields = visible_fields(project, None)
+    fields = visible_fields(project, _reader_role(opened, acting_as))
     backlinks = _backlinks(opened, project.key, record.id)
     if fmt is TableFormat.json:
         write_json(
@@ -88,6 +101,19 @@ def show(
                 for p, i, f in backlinks
             ],
         )
+
+
+def _reader_role(opened: Any, acting_as: str | None) -> Any:
+    """The role of the member reading (--as, $CRM_USER, git user.email), or None; its hidden
+    fields include the computed ones derived from them (margin from profit)."""
+    from dataclasses import replace
+
+    from ..actors import identify_actor, role_of
+
+    role = role_of(opened.workspace, identify_actor(opened.workspace, acting_as))
+    if role is None or not role.hidden:
+        return role
+    return replace(role, hidden=opened.engine.hidden_closure(role.hidden))
 
 
 def _write_history(record: Any, formatter: Any) -> None:
@@ -162,17 +188,32 @@ def list_records(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = TableFormat.table,
+    acting_as: AsOption = None,
 ) -> None:
     from ..api import open_workspace
     from ..formatting import Formatter
-    from ..query import display_field, parse_sort, require_field, select_records
+    from ..query import (
+        display_field,
+        is_hidden,
+        parse_sort,
+        refuse_hidden,
+        require_field,
+        select_records,
+    )
 
     opened = open_workspace(ctx.obj.root)
     project = opened.project(project_key)
+    role = _reader_role(opened, acting_as)
     names = [c.strip() for c in (columns.split(",") if columns else DEFAULT_COLUMNS) if c.strip()]
     for name in names:
         require_field(project, name)
-    records = select_records(opened.engine, project, where, parse_sort(project, sort), limit)
+    if columns:
+        refuse_hidden(project, names, role)
+    else:
+        names = [name for name in names if not is_hidden(project, name, role)]
+    order = parse_sort(project, sort)
+    refuse_hidden(project, [key.field for key in order], role)
+    records = select_records(opened.engine, project, where, order, limit, role)
     scope = opened.engine.scope(project)
 
     def values(record: Any) -> list[Any]:
