@@ -295,6 +295,8 @@ class Editor:
             record.data.update(values)
             for key in unset:
                 record.data.pop(key, None)
+            if record.data == before:
+                return Change(_("{ref}: nothing changed").format(ref=record.ref), record=record.ref)
             warnings = self._validate(project, record, {*values, *unset})
             for key, value in values.items():
                 document.set(key, value, after=_order(project, key))

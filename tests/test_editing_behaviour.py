@@ -887,3 +887,14 @@ def test_add_move_and_set_do_not_import_heavy_modules(ws):
     assert completed.stdout.splitlines()[-1] == "[]"
     data = load(ws, "opportunities/fast-deal.yaml")
     assert (data["list"], data["amount"]) == ("Proposal sent", 12000.5)
+
+
+def test_setting_the_same_value_writes_and_commits_nothing(tmp_path, ws):
+    make_repo(tmp_path)
+    before = (ws / f"{DEAL}.yaml").read_bytes()
+    head = git(tmp_path, "rev-parse", "HEAD")
+    result = run_process(ws, "set", DEAL, "amount=12000", "--as", "alice", "--commit")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{DEAL}: nothing changed"
+    assert (ws / f"{DEAL}.yaml").read_bytes() == before
+    assert git(tmp_path, "rev-parse", "HEAD") == head

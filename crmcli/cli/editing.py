@@ -89,7 +89,7 @@ def _finish(ctx: typer.Context, change: Change, commit: bool, quiet: bool = Fals
 
     for warning in change.warnings:
         sys.stderr.write(_("warning: {message}").format(message=warning) + "\n")
-    if commit:
+    if commit and change.paths:
         try:
             revision = commit_paths(ctx.obj.root, change.paths, change.summary)
         except CrmError as error:  # the edit is on disk: say so, and that it is not committed
