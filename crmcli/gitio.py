@@ -12,18 +12,20 @@ from .i18n import _
 
 def git(root: Path, *args: str, check: bool = True) -> str:
     """Run git in `root`; CrmError with git's own words when it fails."""
+    return git_bytes(root, *args, check=check).decode("utf-8", "replace")
+
+
+def git_bytes(root: Path, *args: str, check: bool = True) -> bytes:
+    """Run git in `root` and return its raw output (paths may not be UTF-8)."""
     try:
         completed = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+            ["git", "-C", str(root), *args], capture_output=True, check=False
         )
     except FileNotFoundError:
         raise CrmError(_("git is not installed")) from None
     if check and completed.returncode != 0:
-        raise CrmError(
-            _("git {command} failed: {reason}").format(
-                command=args[0], reason=(completed.stderr or completed.stdout).strip()
-            )
-        )
+        reason = (completed.stderr or completed.stdout).decode("utf-8", "replace").strip()
+        raise CrmError(_("git {command} failed: {reason}").format(command=args[0], reason=reason))
     return completed.stdout
 
 

@@ -32,15 +32,16 @@ from .model import (
     WorkspaceConfig,
 )
 from .problems import ProblemLog
+from .sources import DiskSource, FileSource
 from .yamlio import (
     MAX_CONFIG_BYTES,
+    MAX_RECORD_BYTES,
     YamlDocument,
     YamlReadError,
+    decode_text,
     key_positions,
     locate,
     parse,
-    read_text,
-    read_yaml,
 )
 
 WORKSPACE_FILE = "crm.yaml"
@@ -84,10 +85,11 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
 
 
 class Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, source: FileSource | None = None) -> None:
         self.root = root
+        self.source: FileSource = source or DiskSource(root)
         self.lazy = False
-        self.log = ProblemLog(root)
+        self.log = ProblemLog(root, self._text_of)
         self.config_files: dict[str, ConfigFile] = {}
 
     def load(self, only_projects: set[str] | None = None, lazy: bool = False) -> Workspace:
@@ -95,9 +97,9 @@ class Loader:
         self.lazy = lazy
         config = self._load_config()
         workspace = Workspace(root=self.root, config=config)
-        for key, folder in self._project_folders():
+        for key in self._project_folders():
             if only_projects is None or key in only_projects:
-                project = self._load_project(key, folder)
+                project = self._load_project(key)
                 if project is not None:
                     workspace.projects[key] = project
                 else:
@@ -111,7 +113,7 @@ class Loader:
 
     def read_config(self, relative: str) -> ConfigFile | None:
         try:
-            text = read_text(self.root / relative, MAX_CONFIG_BYTES)
+            text = decode_text(self.source.read_bytes(relative, MAX_CONFIG_BYTES))
             document = parse(text)
         except YamlReadError as error:
             self.log.add_at(relative, error.line, error.column, error.code, error.message)
@@ -145,32 +147,41 @@ class Loader:
         )
 
     def _load_extra_configs(self) -> None:
-        if (self.root / AUTOMATIONS_FILE).is_file():
+        if self.source.is_file(AUTOMATIONS_FILE):
             self.read_config(AUTOMATIONS_FILE)
-        dashboards = self.root / DASHBOARDS_DIR
-        if dashboards.is_dir():
-            for path in sorted(dashboards.glob("*.yaml")):
-                self.read_config(f"{DASHBOARDS_DIR}/{path.name}")
+        for name in self._yaml_files(DASHBOARDS_DIR):
+            self.read_config(f"{DASHBOARDS_DIR}/{name}")
+
+    def _yaml_files(self, folder: str) -> list[str]:
+        """Names of the *.yaml files of a folder, sorted (record files and dashboards)."""
+        return sorted(
+            e.name
+            for e in self.source.list_dir(folder)
+            if not e.is_dir and e.name.endswith(".yaml")
+        )
+
+    def _text_of(self, relative: str) -> str:
+        return decode_text(self.source.read_bytes(relative, MAX_CONFIG_BYTES))
 
     # projects
 
-    def _project_folders(self) -> list[tuple[str, Path]]:
+    def _project_folders(self) -> list[str]:
         found = []
-        with os.scandir(self.root) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                if not entry.is_dir() or entry.name.startswith((".", "_")):
-                    continue
-                if entry.name == DASHBOARDS_DIR:
-                    continue
-                folder = Path(entry.path)
-                if (folder / PROJECT_FILE).is_file():
-                    found.append((entry.name, folder))
-                else:
-                    self._report_folder_without_schema(entry.name, folder)
+        for entry in sorted(self.source.list_dir(""), key=lambda e: e.name):
+            if (
+                not entry.is_dir
+                or entry.name.startswith((".", "_"))
+                or entry.name == DASHBOARDS_DIR
+            ):
+                continue
+            if self.source.is_file(f"{entry.name}/{PROJECT_FILE}"):
+                found.append(entry.name)
+            else:
+                self._report_folder_without_schema(entry.name)
         return found
 
-    def _report_folder_without_schema(self, key: str, folder: Path) -> None:
-        records = sorted(p.name for p in folder.glob("*.yaml"))
+    def _report_folder_without_schema(self, key: str) -> None:
+        records = self._yaml_files(key)
         if records:
             self.log.add_at(
                 f"{key}/{records[0]}",
@@ -183,7 +194,7 @@ class Loader:
                 ).format(folder=key, count=len(records), file=PROJECT_FILE),
             )
 
-    def _load_project(self, key: str, folder: Path) -> Project | None:
+    def _load_project(self, key: str) -> Project | None:
         schema_path = f"{key}/{PROJECT_FILE}"
         file = self.read_config(schema_path)
         if file is None:
@@ -193,14 +204,14 @@ class Loader:
             return None
         project = _build_project(key, schema_path, file.data, file.positions)
         if self.lazy:
-            project.records = LazyRecords(self, project, folder)  # type: ignore[assignment]
+            project.records = LazyRecords(self, project)  # type: ignore[assignment]
         else:
-            self._load_records(project, folder)
+            self._load_records(project)
         return project
 
-    def _load_records(self, project: Project, folder: Path) -> None:
-        with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if e.is_file() and not e.name.startswith("_"))
+    def _load_records(self, project: Project) -> None:
+        entries = self.source.list_dir(project.key)
+        names = sorted(e.name for e in entries if not e.is_dir and not e.name.startswith("_"))
         prefix = project.key + "/"
         dates = _date_fields(project)
         for name in names:
@@ -215,15 +226,15 @@ class Loader:
                         Severity.WARNING,
                     )
                 continue
-            record = self.read_record(project.key, folder / name, prefix + name)
+            record = self.read_record(project.key, prefix + name)
             if record is not None:
                 if dates:
                     _read_dates(record.data, dates)
                 project.records[record.id] = record
 
-    def read_record(self, project_key: str, path: Path, relative: str) -> Record | None:
+    def read_record(self, project_key: str, relative: str) -> Record | None:
         try:
-            document = read_yaml(path)
+            document = parse(decode_text(self.source.read_bytes(relative, MAX_RECORD_BYTES)))
         except YamlReadError as error:
             self.log.add_at(relative, error.line, error.column, error.code, error.message)
             return None
@@ -234,7 +245,7 @@ class Loader:
         if not isinstance(document.data, dict):
             self._not_a_mapping(relative, document.data)
             return None
-        return Record(project_key, path.name[:-5], relative, document.data)
+        return Record(project_key, relative.rpartition("/")[2][:-5], relative, document.data)
 
     def _report_duplicates(self, relative: str, document: YamlDocument) -> None:
         for duplicate in document.duplicates:
@@ -282,17 +293,16 @@ class LazyRecords(MutableMapping[str, Record]):
     commands that touch one record never read the other hundred thousand.
     """
 
-    def __init__(self, loader: Loader, project: Project, folder: Path) -> None:
+    def __init__(self, loader: Loader, project: Project) -> None:
         self._loader = loader
         self._project = project
-        self._folder = folder
         self._dates = _date_fields(project)
         self._cache: dict[str, Record] = {}
         self._removed: set[str] = set()
         self._ids: list[str] | None = None
 
-    def _path(self, record_id: str) -> Path:
-        return self._folder / f"{record_id}.yaml"
+    def _relative(self, record_id: str) -> str:
+        return f"{self._project.key}/{record_id}.yaml"
 
     def __contains__(self, record_id: object) -> bool:
         if (
@@ -301,15 +311,14 @@ class LazyRecords(MutableMapping[str, Record]):
             or record_id in self._removed
         ):
             return False
-        return record_id in self._cache or self._path(record_id).is_file()
+        return record_id in self._cache or self._loader.source.is_file(self._relative(record_id))
 
     def __getitem__(self, record_id: str) -> Record:
         if record_id in self._cache:
             return self._cache[record_id]
         if record_id not in self:
             raise KeyError(record_id)
-        relative = f"{self._project.key}/{record_id}.yaml"
-        record = self._loader.read_record(self._project.key, self._path(record_id), relative)
+        record = self._loader.read_record(self._project.key, self._relative(record_id))
         if record is None:
             raise KeyError(record_id)
         _read_dates(record.data, self._dates)
@@ -328,12 +337,11 @@ class LazyRecords(MutableMapping[str, Record]):
 
     def _all_ids(self) -> list[str]:
         if self._ids is None:
-            with os.scandir(self._folder) as entries:
-                on_disk = {
-                    e.name[:-5]
-                    for e in entries
-                    if e.name.endswith(".yaml") and not e.name.startswith("_")
-                }
+            on_disk = {
+                name[:-5]
+                for name in self._loader._yaml_files(self._project.key)
+                if not name.startswith("_")
+            }
             self._ids = sorted((on_disk | set(self._cache)) - self._removed)
         return self._ids
 

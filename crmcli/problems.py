@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import Problem, Severity
 from .i18n import _
-from .yamlio import MAX_CONFIG_BYTES, KeyPath, YamlReadError, key_positions, locate, read_text
+from .yamlio import MAX_CONFIG_BYTES, KeyPath, YamlReadError, key_positions, locate
+from .yamlio import read_text as read_text_file
 
 
 class ProblemLog:
     """Problems found so far. Positions of keys are found lazily, once per file."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, read_text: Callable[[str], str] | None = None) -> None:
         self.root = root
+        self._read_text = read_text or (lambda path: read_text_file(root / path, MAX_CONFIG_BYTES))
         self.problems: list[Problem] = []
         self._positions: dict[str, dict[KeyPath, tuple[int, int]]] = {}
 
@@ -28,7 +30,7 @@ class ProblemLog:
         positions = self._positions.get(path)
         if positions is None:
             try:
-                positions = key_positions(read_text(self.root / path, MAX_CONFIG_BYTES))
+                positions = key_positions(self._read_text(path))
             except (OSError, YamlReadError):
                 positions = {}
             self._positions[path] = positions

@@ -128,7 +128,12 @@ _FastLoader.add_constructor(_INT, _FastLoader.construct_yaml12_int)
 
 def read_text(path: Path, max_bytes: int) -> str:
     """The file's text, refusing files that are too large or not UTF-8."""
-    size = path.stat().st_size
+    refuse_large(path.stat().st_size, max_bytes)
+    return decode_text(path.read_bytes())
+
+
+def refuse_large(size: int, max_bytes: int) -> None:
+    """Refuse a file by its size, before reading it."""
     if size > max_bytes:
         raise YamlReadError(
             "file-too-large",
@@ -138,7 +143,10 @@ def read_text(path: Path, max_bytes: int) -> str:
             1,
             1,
         )
-    raw = path.read_bytes()
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 text (a BOM is dropped), or YamlReadError at the line of the first bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
