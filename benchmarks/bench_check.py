@@ -14,6 +14,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,14 +33,18 @@ print(time.perf_counter() - start, count)
 """
 
 
-def run_timed(command: list[str]) -> tuple[float, str]:
-    """Wall seconds and stdout of a command that must succeed (check may exit 1)."""
+def run_timed(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak memory (MB) and stdout of a command (check may exit 1)."""
     start = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if completed.returncode not in (0, 1):
-        sys.exit(f"{command} failed:\n{completed.stderr}")
-    return elapsed, completed.stdout
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in (0, 1):
+            sys.exit(f"{command} failed with exit code {process.returncode}")
+        output.seek(0)
+        return elapsed, usage.ru_maxrss / 1024, output.read().decode()
 
 
 def main() -> None:
@@ -51,14 +56,14 @@ def main() -> None:
     baseline_times, check_times, peaks = [], [], []
     files = 0
     for _run in range(args.runs):
-        elapsed, out = run_timed([sys.executable, "-c", BASELINE, str(args.workspace)])
+        elapsed, _peak, out = run_timed([sys.executable, "-c", BASELINE, str(args.workspace)])
         baseline_times.append(elapsed)
         files = int(out.split()[1])
-        elapsed, _out = run_timed(
+        elapsed, peak, _out = run_timed(
             [sys.executable, "-m", "crmcli", "-C", str(args.workspace), "check", "--format", "json"]
         )
         check_times.append(elapsed)
-        peaks.append(_child_peak_mb(args.workspace))
+        peaks.append(peak)
     baseline = statistics.median(baseline_times)
     checked = statistics.median(check_times)
     print(f"files:                  {files}")
@@ -68,18 +73,6 @@ def main() -> None:
     print(f"crm check (cold):       {checked:.2f} s  (median of {args.runs}: {_list(check_times)})")
     print(f"ratio:                  {checked / baseline:.2f}×  (target ≤ 2×)")
     print(f"crm check peak memory:  {max(peaks):.0f} MB  (target < 1024 MB)")
-
-
-def _child_peak_mb(workspace: Path) -> float:
-    """Peak RSS of one `crm check`, read from wait4 of that process alone."""
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.execv(sys.executable, [sys.executable, "-m", "crmcli", "-C", str(workspace), "check"])
-    _pid, _status, usage = os.wait4(pid, 0)
-    return usage.ru_maxrss / 1024
 
 
 def _list(values: list[float]) -> str:

@@ -8,11 +8,9 @@ from pathlib import Path
 
 from .checks import CheckResult, check_workspace
 from .engine import Engine, compute
-from .errors import UsageError
-from .i18n import _
 from .loader import Loader
+from .lookup import require_project, require_record_id
 from .model import Project, Record, Workspace
-from .problems import did_you_mean
 
 __all__ = ["CheckResult", "OpenWorkspace", "check_workspace", "open_workspace"]
 
@@ -25,36 +23,12 @@ class OpenWorkspace:
     engine: Engine
 
     def project(self, key: str) -> Project:
-        project = self.workspace.projects.get(key)
-        if project is None:
-            raise UsageError(
-                _("no project “{project}” in this workspace{hint}").format(
-                    project=key, hint=did_you_mean(key, self.workspace.projects)
-                )
-            )
-        return project
+        return require_project(self.workspace, key)
 
     def record(self, reference: str) -> tuple[Project, Record]:
         """PROJECT/ID → the record, with “did you mean” for typos."""
-        project_key, slash, record_id = reference.partition("/")
-        if not slash or not record_id:
-            raise UsageError(
-                _("“{reference}” is not PROJECT/ID (e.g. opportunities/acme-website)").format(
-                    reference=reference
-                )
-            )
-        project = self.project(project_key)
-        record = project.records.get(record_id)
-        if record is None:
-            raise UsageError(
-                _("no {record} “{id}” in {project}{hint}").format(
-                    record=project.record_name,
-                    id=record_id,
-                    project=project.name,
-                    hint=did_you_mean(record_id, project.records),
-                )
-            )
-        return project, record
+        project, record_id = require_record_id(self.workspace, reference)
+        return project, project.records[record_id]
 
 
 def open_workspace(root: Path, today: date | None = None) -> OpenWorkspace:

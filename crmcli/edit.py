@@ -20,6 +20,7 @@ from .formatting import Formatter
 from .i18n import _
 from .loader import Loader, is_safe_id
 from .lock import workspace_lock
+from .lookup import require_project, require_record_id
 from .model import Project, Record, Workspace
 from .problems import did_you_mean
 from .schema import reference_ids
@@ -78,34 +79,10 @@ class Editor:
     # lookups
 
     def project(self, key: str) -> Project:
-        project = self.workspace.projects.get(key)
-        if project is None:
-            raise UsageError(
-                _("no project “{project}” in this workspace{hint}").format(
-                    project=key, hint=did_you_mean(key, self.workspace.projects)
-                )
-            )
-        return project
+        return require_project(self.workspace, key)
 
     def locate(self, reference: str) -> tuple[Project, str]:
-        project_key, slash, record_id = reference.partition("/")
-        if not slash or not record_id:
-            raise UsageError(
-                _("“{reference}” is not PROJECT/ID (e.g. opportunities/acme-website)").format(
-                    reference=reference
-                )
-            )
-        project = self.project(project_key)
-        if not is_safe_id(record_id) or record_id not in project.records:
-            raise UsageError(
-                _("no {record} “{id}” in {project}{hint}").format(
-                    record=project.record_name,
-                    id=record_id,
-                    project=project.name,
-                    hint=did_you_mean(record_id, project.records) if is_safe_id(record_id) else "",
-                )
-            )
-        return project, record_id
+        return require_record_id(self.workspace, reference)
 
     def _context(self, project: Project) -> ParseContext:
         return ParseContext(self.workspace, project, workspace_now(self.workspace).date())

@@ -14,6 +14,7 @@ LAYERS = [
     {"problems"},
     {"gitio"},
     {"loader", "formulas", "schema", "values", "writer", "sources"},
+    {"lookup"},
     {"engine", "lock", "actors"},
     {"checks", "query", "formatting", "schema_export"},
     {"api", "edit", "init"},
