@@ -25,7 +25,7 @@ from .model import Project, Record, Workspace
 from .problems import did_you_mean
 from .schema import reference_ids
 from .values import ParseContext, parse_value, resolve_member
-from .writer import RecordFile, write_atomically
+from .writer import PendingWrite, RecordFile, write_all_atomically, write_atomically
 
 MAX_ID_LENGTH = 80
 _LEADING_BUILTINS = (
@@ -300,11 +300,9 @@ class Editor:
             old_path = self.root / project.key / f"{record_id}.yaml"
             new_relative = f"{project.key}/{new_id}.yaml"
             rewrites = self._reference_rewrites(project, record_id, new_id)
-            staged = [(document, document.render()) for document in rewrites]
-            original = old_path.read_bytes()
-            for document, text in staged:
-                write_atomically(document.path, text, document.original_sha)
-            write_atomically(self.root / new_relative, original.decode("utf-8"), None)
+            writes = [PendingWrite(d.path, d.render(), d.original_sha) for d in rewrites]
+            moved = old_path.read_bytes().decode("utf-8")
+            write_all_atomically([*writes, PendingWrite(self.root / new_relative, moved, None)])
             old_path.unlink()
         return Change(
             _("{old} → {new} ({count} reference(s) updated)").format(

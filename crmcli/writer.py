@@ -13,7 +13,8 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -179,21 +180,51 @@ class RecordFile:
         return parse(self.render()).data
 
 
-def write_atomically(path: Path, text: str, expected_sha: str | None) -> None:
-    """Replace `path` with `text` via a temp file in the same folder.
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """New content for a file; expected_sha is the sha256 of what was read (None: a new file)."""
 
-    expected_sha is the sha256 of the content read earlier (None: the file must not exist);
-    if the file changed meanwhile, nothing is written.
-    """
-    current = _current_sha(path)
-    if current != expected_sha:
-        if expected_sha is None:
-            raise CrmError(_("{path} already exists").format(path=path.name))
-        raise CrmError(
-            _(
-                "{path} was changed by someone else since it was read; nothing was written, try again"
-            ).format(path=path.name)
-        )
+    path: Path
+    text: str
+    expected_sha: str | None
+
+
+def write_atomically(path: Path, text: str, expected_sha: str | None) -> None:
+    """Replace `path` with `text` via a temp file in the same folder, unless it changed since
+    it was read (then nothing is written)."""
+    write_all_atomically([PendingWrite(path, text, expected_sha)])
+
+
+def write_all_atomically(writes: Sequence[PendingWrite]) -> None:
+    """All the files or none: every file is checked against what was read, every new content
+    goes to a temp file beside its target, and only then are the temp files renamed into place."""
+    for write in writes:
+        _refuse_stale(write.path, write.expected_sha)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for write in writes:
+            staged.append((_write_temporary(write.path, write.text), write.path))
+    except BaseException:
+        for temporary, _target in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, target in staged:
+        temporary.replace(target)
+
+
+def _refuse_stale(path: Path, expected_sha: str | None) -> None:
+    if _current_sha(path) == expected_sha:
+        return
+    if expected_sha is None:
+        raise CrmError(_("{path} already exists").format(path=path.name))
+    raise CrmError(
+        _(
+            "{path} was changed by someone else since it was read; nothing was written, try again"
+        ).format(path=path.name)
+    )
+
+
+def _write_temporary(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = Path(name)
@@ -203,10 +234,10 @@ def write_atomically(path: Path, text: str, expected_sha: str | None) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         temporary.chmod(path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-        temporary.replace(path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def _current_sha(path: Path) -> str | None:

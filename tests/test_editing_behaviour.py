@@ -898,3 +898,21 @@ def test_setting_the_same_value_writes_and_commits_nothing(tmp_path, ws):
     assert result.stdout.strip() == f"{DEAL}: nothing changed"
     assert (ws / f"{DEAL}.yaml").read_bytes() == before
     assert git(tmp_path, "rev-parse", "HEAD") == head
+
+
+def test_write_all_atomically_writes_nothing_when_one_file_is_stale(tmp_path):
+    from crmcli.errors import CrmError
+    from crmcli.writer import PendingWrite, sha256, write_all_atomically
+
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("name: A\n", encoding="utf-8")
+    second.write_text("name: B\n", encoding="utf-8")
+    read_first = sha256(first.read_bytes())
+    second.write_text("name: B, edited by hand meanwhile\n", encoding="utf-8")
+    stale = sha256(b"name: B\n")
+    with pytest.raises(CrmError, match="changed by someone else"):
+        write_all_atomically(
+            [PendingWrite(first, "name: A2\n", read_first), PendingWrite(second, "name: B2\n", stale)]
+        )
+    assert first.read_text(encoding="utf-8") == "name: A\n"  # not half a rename
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
