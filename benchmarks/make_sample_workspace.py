@@ -54,13 +54,13 @@ members:
     email: alice@atelier.example
     role: manager
     region: Paris
-    notify: ["mailto://alice:pw@localhost:2525?to=alice@atelier.example"]
+    notify: ["mailto://localhost:2525?from=crm@atelier.example&to=alice@atelier.example"]
   bruno:
     name: Bruno Petit
     email: bruno@atelier.example
     role: sales
     region: Lyon
-    notify: ["mailto://bruno:pw@localhost:2525?to=bruno@atelier.example"]
+    notify: ["mailto://localhost:2525?from=crm@atelier.example&to=bruno@atelier.example"]
   olga:
     name: Ольга Смирнова
     email: olga@atelier.example
@@ -225,21 +225,38 @@ rules:
 
 SALES_DASHBOARD = """\
 title: Sales
-period: {last: 12 months}            # or {from: 2025-01-01, to: 2025-12-31}
-filters: {projects: [opportunities]}
+description: The weekly sales meeting — pipeline, forecast, wins and revenue.
+period: {last: 12 months}          # the current month and the 11 before it; or {from: .., to: ..}
+filters: {projects: [opportunities]}   # the project of widgets that name none
 widgets:
-  - {type: stat, title: Open pipeline, project: opportunities, measure: sum(amount),
-     where: "outcome == 'open'"}
-  - {type: stat, title: Weighted forecast, project: opportunities, measure: weighted(amount)}
-  - {type: bar, title: Won per month, project: opportunities, measure: sum(amount),
-     by: month(won_at)}
-  - {type: bar, title: New opportunities per month, project: opportunities, measure: count,
-     by: month(created)}
-  - {type: pie, title: Deals by stage, project: opportunities, measure: count, by: list}
-  - {type: pie, title: Won by service, project: opportunities, measure: sum(amount), by: tags,
+  # cards: the state of the pipeline today (no date, so the period does not apply)
+  - {type: stat, title: Open pipeline, measure: sum(amount), where: "outcome == 'open'"}
+  - {type: stat, title: Weighted forecast, measure: weighted(amount),
+     description: Each open deal's amount × its probability}
+  - {type: stat, title: Active opportunities, measure: count, where: "outcome == 'open'"}
+  - {type: stat, title: Win rate, measure: win_rate,
+     description: "Won ÷ (won + lost), deals closed in the period"}
+  - {type: stat, title: Proposals won, measure: "conversion('Proposal sent', Won)", date: created,
+     description: Share of the proposals sent that were won}
+  - {type: stat, title: Stale deals, measure: stale(14),
+     description: Open and not updated for 14 days}
+  # charts
+  - {type: bar, title: Pipeline generated per month, measure: sum(amount), by: month(created),
+     series: source, stacked: true}
+  - {type: bar, title: Won per month, measure: sum(amount), by: month(won_at)}
+  - {type: bar, title: New opportunities per month, measure: count, by: month(created)}
+  - {type: bar, title: Forecast by expected close month, measure: weighted(amount),
+     by: month(close_date), period: {next: 6 months}}
+  - {type: bar, title: Open deals by stage, measure: count, by: list, where: "outcome == 'open'"}
+  - {type: pie, title: Won by service, measure: sum(amount), by: tags, date: won_at,
      where: "outcome == 'won'"}
+  - {type: bar, title: Days per stage, measure: velocity}
   - {type: bar, title: Revenue per month, project: invoices, measure: sum(amount),
      by: month(paid_on)}
+  - {type: table, title: Top clients by won value, measure: sum(amount), by: client,
+     date: won_at, where: "outcome == 'won'", sort: -value, limit: 10}
+  - {type: table, title: Deals to follow up, measure: stale(14),
+     columns: [name, list, amount, assignee, close_date], sort: -amount}
 """
 
 STATIC_FILES = {

@@ -15,13 +15,21 @@ from typing import Any
 from .engine import Engine
 from .errors import Problem, Severity
 from .i18n import _
-from .loader import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE, WORKSPACE_FILE, Loader
+from .loader import (
+    AUTOMATIONS_FILE,
+    DASHBOARDS_DIR,
+    PROJECT_FILE,
+    WORKSPACE_FILE,
+    ConfigFile,
+    Loader,
+)
 from .model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
 from .problems import ProblemLog, did_you_mean
+from .reports.spec import check_dashboard
 from .schema import ValidationContext, Validator, email_problem, is_empty, make_validator
 from .yamlio import locate
 
-_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 _RESERVED_FIELD_NAMES = frozenset(DERIVED_NAMES) - {"probability"}
 
 
@@ -83,19 +91,24 @@ def jsonable(value: Any) -> Any:
 
 
 def check_config_schemas(context: CheckContext) -> None:
-    for path, file in context.workspace.config_files.items():
-        schema_name = _schema_for(path)
-        if schema_name is None or file.data is None:
+    for file in context.workspace.config_files.values():
+        check_config_file(file, context.log)
+
+
+def check_config_file(file: ConfigFile, log: ProblemLog) -> None:
+    """One configuration file against its JSON Schema (crm dashboard checks just its own)."""
+    schema_name = _schema_for(file.path)
+    if schema_name is None or file.data is None:
+        return
+    seen: set[tuple[tuple[Any, ...], str]] = set()
+    errors = _validator(schema_name).iter_errors(jsonable(file.data))
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        key_path, message = _schema_message(error)
+        if (key_path, message) in seen:
             continue
-        seen: set[tuple[tuple[Any, ...], str]] = set()
-        errors = _validator(schema_name).iter_errors(jsonable(file.data))
-        for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-            key_path, message = _schema_message(error)
-            if (key_path, message) in seen:
-                continue
-            seen.add((key_path, message))
-            line, column = locate(file.positions, key_path)
-            context.log.add_at(path, line, column, "config-schema", message)
+        seen.add((key_path, message))
+        line, column = locate(file.positions, key_path)
+        log.add_at(file.path, line, column, "config-schema", message)
 
 
 def _schema_message(error: Any) -> tuple[tuple[Any, ...], str]:
@@ -398,7 +411,7 @@ class RecordChecker:
                         label=definition.label, list=list_name
                     ),
                 )
-        if not _ID_PATTERN.match(record.id):
+        if not ID_PATTERN.match(record.id):
             found.append(
                 RecordIssue(
                     (),
@@ -442,12 +455,27 @@ def check_computed(context: CheckContext) -> None:
     context.engine.run()
 
 
+def check_dashboards(context: CheckContext) -> None:
+    for path, file in context.workspace.config_files.items():
+        if path.startswith(DASHBOARDS_DIR + "/") and isinstance(file.data, dict):
+            check_dashboard(context.engine, path, file.data, context.log)
+
+
+def check_automations(context: CheckContext) -> None:
+    from .automations import check_notification_settings, read_rules
+
+    read_rules(context.workspace, context.engine, context.log)
+    check_notification_settings(context.workspace, context.log)
+
+
 CHECKS: tuple[Callable[[CheckContext], None], ...] = (
     check_config_schemas,
     check_workspace_config,
     check_project_schemas,
     check_records,
     check_computed,
+    check_dashboards,
+    check_automations,
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,17 @@ from .i18n import _
 from .loader import Loader, is_safe_id
 from .lock import workspace_lock
 from .lookup import require_project, require_record_id
-from .model import Project, Record, Workspace
+from .model import Project, Record, RecordEvent, Workspace
 from .problems import did_you_mean
 from .schema import reference_ids
 from .values import ParseContext, parse_value, resolve_member
-from .writer import PendingWrite, RecordFile, write_all_atomically, write_atomically
+from .writer import (
+    PendingWrite,
+    RecordFile,
+    render_record,
+    write_all_atomically,
+    write_atomically,
+)
 
 MAX_ID_LENGTH = 80
 _LEADING_BUILTINS = (
@@ -50,6 +57,7 @@ class Change:
     removed: list[str] = field(default_factory=list)
     record: str | None = None
     warnings: list[str] = field(default_factory=list)
+    events: list[RecordEvent] = field(default_factory=list)  # for automations
 
     @property
     def paths(self) -> list[str]:
@@ -108,7 +116,7 @@ class Editor:
 
     # permissions
 
-    def _refuse_read_only(self, project: Project, keys: Iterable[str]) -> None:
+    def refuse_read_only(self, project: Project, keys: Iterable[str]) -> None:
         role = (
             self.workspace.config.roles.get(self.actor.role)
             if self.actor and self.actor.role
@@ -145,11 +153,35 @@ class Editor:
             raise CrmError(_("nothing was written:") + "\n  " + "\n  ".join(blocking))
         return other
 
-    def _stamp_created(self, project: Project, document: RecordFile) -> None:
-        """`created` on a new record. Later changes are dated by git and the history, so that
-        `crm set amount=13000` changes exactly one line."""
+    def new_record_text(
+        self, project: Project, data: Mapping[str, Any], now: datetime | None = None
+    ) -> str:
+        """The file of a new record (the one way new records are written: `crm add`, imports):
+        fields in canonical order, `created` and the first history entry stamped unless given.
+        Later changes are dated by git and the history, so `crm set amount=13000` changes one
+        line."""
+        now = now or workspace_now(self.workspace)
+        stamped = dict(data)
         if "created" in project.fields:
-            document.set("created", workspace_now(self.workspace), after=_order(project, "created"))
+            stamped.setdefault("created", now)
+        if "list" in stamped and "history" in project.fields and "history" not in stamped:
+            entry: dict[str, Any] = {"list": stamped["list"], "at": now}
+            if self.actor:
+                entry["by"] = self.actor.id
+            stamped["history"] = [entry]
+        ordered = {key: stamped[key] for key in _canonical_keys(project) if key in stamped}
+        ordered.update(stamped)
+        return render_record(ordered)
+
+    def write_values(
+        self, project: Project, document: RecordFile, values: Mapping[str, Any]
+    ) -> None:
+        """Set fields of a record file, a new key in canonical order; a new list goes into the
+        history."""
+        for key, value in values.items():
+            document.set(key, value, after=_order(project, key))
+        if "list" in values:
+            self._history_entry(project, document, values["list"])
 
     def _history_entry(self, project: Project, document: RecordFile, list_name: str) -> None:
         if "history" not in project.fields:
@@ -189,7 +221,7 @@ class Editor:
             values["assignee"] = resolve_member(
                 self.workspace, assignee, project.fields["assignee"].label
             )
-        self._refuse_read_only(project, values)
+        self.refuse_read_only(project, values)
         base_id = make_id(name)
         data = {"name": name.strip(), **values}
         with workspace_lock(self.root):
@@ -197,14 +229,7 @@ class Editor:
             relative = f"{project.key}/{record_id}.yaml"
             record = Record(project.key, record_id, relative, data)
             warnings = self._validate(project, record, data)
-            document = RecordFile.create(self.root / relative, relative)
-            for key in _canonical_keys(project):
-                if key in data:
-                    document.set(key, data[key])
-            self._stamp_created(project, document)
-            if "list" in data:
-                self._history_entry(project, document, data["list"])
-            write_atomically(document.path, document.render(), None)
+            write_atomically(self.root / relative, self.new_record_text(project, data), None)
         return Change(
             _("{ref}: new {record} “{name}”{where}").format(
                 ref=f"{project.key}/{record_id}",
@@ -215,6 +240,11 @@ class Editor:
             written=[relative],
             record=f"{project.key}/{record_id}",
             warnings=warnings,
+            events=[
+                RecordEvent(
+                    "created", project.key, record_id, to_list=data.get("list"), fields=tuple(data)
+                )
+            ],
         )
 
     def move(self, reference: str, list_name: str, assignments: Iterable[str] = ()) -> Change:
@@ -223,7 +253,7 @@ class Editor:
             raise UsageError(_("{project} has no lists").format(project=project.name))
         target = parse_value(project.fields["list"], list_name, self._context(project))
         values = self.parse_assignments(project, assignments)
-        self._refuse_read_only(project, ["list", *values])
+        self.refuse_read_only(project, ["list", *values])
         with workspace_lock(self.root):
             record, document = self._open(project, record_id)
             previous = record.data.get("list")
@@ -232,17 +262,19 @@ class Editor:
             record.data["list"] = target
             record.data.update(values)
             warnings = self._validate(project, record, {"list", *values})
-            document.set("list", target, after=_order(project, "list"))
-            for key, value in values.items():
-                document.set(key, value, after=_order(project, key))
-            self._history_entry(project, document, target)
+            self.write_values(project, document, {"list": target, **values})
             write_atomically(document.path, document.render(), document.original_sha)
         summary = _("{ref}: {before} → {after}").format(
             ref=record.ref, before=previous or "—", after=target
         )
         if values:
-            summary += "; " + self._describe_values(project, {}, values)
-        return Change(summary, written=[record.path], record=record.ref, warnings=warnings)
+            summary += "; " + self.describe_values(project, {}, values)
+        events = [RecordEvent("moved", project.key, record_id, previous, target)]
+        if values:
+            events.append(RecordEvent("changed", project.key, record_id, fields=tuple(values)))
+        return Change(
+            summary, written=[record.path], record=record.ref, warnings=warnings, events=events
+        )
 
     def set(self, reference: str, assignments: Iterable[str], unset: Iterable[str] = ()) -> Change:
         project, record_id = self.locate(reference)
@@ -265,7 +297,7 @@ class Editor:
             raise UsageError(_("use crm move to change the list, so that the history records it"))
         if not values and not unset:
             raise UsageError(_("nothing to set: give field=value or --unset FIELD"))
-        self._refuse_read_only(project, [*values, *unset])
+        self.refuse_read_only(project, [*values, *unset])
         with workspace_lock(self.root):
             record, document = self._open(project, record_id)
             before = dict(record.data)
@@ -275,13 +307,19 @@ class Editor:
             if record.data == before:
                 return Change(_("{ref}: nothing changed").format(ref=record.ref), record=record.ref)
             warnings = self._validate(project, record, {*values, *unset})
-            for key, value in values.items():
-                document.set(key, value, after=_order(project, key))
+            self.write_values(project, document, values)
             for key in unset:
                 document.delete(key)
             write_atomically(document.path, document.render(), document.original_sha)
-        summary = f"{record.ref}: " + self._describe_values(project, before, values, unset)
-        return Change(summary, written=[record.path], record=record.ref, warnings=warnings)
+        summary = f"{record.ref}: " + self.describe_values(project, before, values, unset)
+        changed = tuple(k for k in (*values, *unset) if before.get(k) != record.data.get(k))
+        return Change(
+            summary,
+            written=[record.path],
+            record=record.ref,
+            warnings=warnings,
+            events=[RecordEvent("changed", project.key, record_id, fields=changed)],
+        )
 
     def rename(self, reference: str, new_id: str) -> Change:
         project, record_id = self.locate(reference)
@@ -403,7 +441,7 @@ class Editor:
                 existing.set(key, document.get(key))
         return documents
 
-    def _describe_values(
+    def describe_values(
         self,
         project: Project,
         before: Mapping[str, Any],
@@ -451,7 +489,9 @@ def make_id(name: str) -> str:
     """A readable ASCII id from a name: “Société Générale” → societe-generale, “Ромашка” → romashka."""
     from slugify import slugify
 
-    return slugify(name, max_length=MAX_ID_LENGTH, word_boundary=True)
+    # one named transliterator: the same ids wherever crm runs (and “auto” retries a missing
+    # `unidecode` import on every call, 6× slower: it counts in a 100,000-row import)
+    return slugify(name, max_length=MAX_ID_LENGTH, word_boundary=True, backend="text-unidecode")
 
 
 def _free_id(project: Project, base: str) -> str:

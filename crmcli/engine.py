@@ -82,6 +82,40 @@ class RecordScope:
         return self.engine.follow_path(self.project, self.record, names)
 
 
+class _OnDemandScope(RecordScope):
+    """A scope that computes a formula or lookup the first time an expression reads it."""
+
+    __slots__ = ()
+
+    def get(self, name: str) -> Any:
+        record = self.record
+        definition = self.project.fields.get(name)
+        if (
+            definition is not None
+            and definition.computed
+            and name not in record.computed
+            and self.engine._computable_alone(self.project, definition)
+        ):
+            record.computed[name] = None  # a cycle reads empty instead of recursing
+            record.computed[name] = self._compute(definition)
+        return RecordScope.get(self, name)
+
+    def path(self, names: tuple[str, ...]) -> Any:
+        return self.engine.follow_path(self.project, self.record, names, _OnDemandScope)
+
+    def _compute(self, definition: FieldDef) -> Any:
+        if definition.type == "lookup":
+            through = str(definition.spec.get("through", ""))
+            return self.path((through, str(definition.spec.get("field", ""))))
+        expression = self.engine._record_expression(self.project, definition)
+        if expression is None:
+            return None
+        try:
+            return expression(self)
+        except FormulaError:
+            return None
+
+
 def _list_of(project: Project, record: Record) -> ListDef | None:
     name = record.data.get("list")
     return project.lists.get(name) if isinstance(name, str) else None
@@ -124,6 +158,8 @@ class Engine:
         self.today = today or date.today()
         self._types: dict[FieldKey, str] = {}
         self._typing: set[FieldKey] = set()
+        self._expressions: dict[FieldKey, Expression | None] = {}
+        self._alone: dict[FieldKey, bool] = {}
 
     # public API
 
@@ -148,6 +184,53 @@ class Engine:
             raise ExpressionError(error.code, error.message) from None
         return expression
 
+    def compute_record(self, project: Project, record: Record) -> None:
+        """Fill one record's formulas and lookups, computing what they read in referenced
+        records on demand, without computing whole projects. Rollups and backlinks need every
+        record of another project, so they are left out: `record.computed` lacks them."""
+        scope = _OnDemandScope(self, project, record)
+        for definition in project.computed_fields:
+            scope.get(definition.key)
+
+    def _computable_alone(self, project: Project, definition: FieldDef) -> bool:
+        """A formula or lookup through references whose inputs are too, at any depth."""
+        key = (project.key, definition.key)
+        if key not in self._alone:
+            self._alone[key] = False  # a cycle is not computable
+            self._alone[key] = self._inputs_alone(project, definition)
+        return self._alone[key]
+
+    def _inputs_alone(self, project: Project, definition: FieldDef) -> bool:
+        if definition.type == "lookup":
+            through = project.fields.get(str(definition.spec.get("through", "")))
+            if through is None or through.type != "reference":
+                return False
+        elif definition.type != "formula":
+            return False
+        for name in self.inputs_of(project, definition):
+            project_key, _dot, field_key = name.partition(".")
+            source = self.workspace.projects.get(project_key)
+            field_def = source.fields.get(field_key) if source else None
+            if (
+                source is not None
+                and field_def is not None
+                and field_def.computed
+                and not self._computable_alone(source, field_def)
+            ):
+                return False
+        return True
+
+    def _record_expression(self, project: Project, definition: FieldDef) -> Expression | None:
+        key = (project.key, definition.key)
+        if key not in self._expressions:
+            try:
+                self._expressions[key] = self.compile_for(
+                    project, str(definition.spec.get("expr", ""))
+                )
+            except ExpressionError:
+                self._expressions[key] = None
+        return self._expressions[key]
+
     def scope(self, project: Project, record: Record | None = None) -> RecordScope:
         return RecordScope(self, project, record)
 
@@ -166,7 +249,13 @@ class Engine:
             return self.workspace.projects.get(source)
         return None
 
-    def follow_path(self, project: Project, record: Record, names: tuple[str, ...]) -> Any:
+    def follow_path(
+        self,
+        project: Project,
+        record: Record,
+        names: tuple[str, ...],
+        scope_class: type[RecordScope] = RecordScope,
+    ) -> Any:
         records, many = [record], False
         for name in names[:-1]:
             target = self.target_of(project, name)
@@ -181,7 +270,7 @@ class Engine:
                     if found is not None:
                         next_records.append(found)
             records, project = next_records, target
-        scope = RecordScope(self, project)
+        scope = scope_class(self, project)
         values = []
         for current in records:
             scope.record = current

@@ -25,7 +25,8 @@ def git_bytes(root: Path, *args: str, check: bool = True) -> bytes:
         raise CrmError(_("git is not installed")) from None
     if check and completed.returncode != 0:
         reason = (completed.stderr or completed.stdout).decode("utf-8", "replace").strip()
-        raise CrmError(_("git {command} failed: {reason}").format(command=args[0], reason=reason))
+        command = next((arg for arg in args if not arg.startswith("-")), "")
+        raise CrmError(_("git {command} failed: {reason}").format(command=command, reason=reason))
     return completed.stdout
 
 

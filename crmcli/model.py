@@ -155,6 +155,23 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordEvent:
+    """What a change did to one record, for automations: `created`, `moved` (from → to) or
+    `changed` (the fields whose values changed)."""
+
+    kind: str
+    project: str
+    record_id: str
+    from_list: str | None = None
+    to_list: str | None = None
+    fields: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}/{self.record_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     id: str
     name: str

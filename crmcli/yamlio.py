@@ -84,6 +84,17 @@ _Yaml12Resolver.add_implicit_resolver(
 )
 
 
+class QuotingResolver(yaml.resolver.Resolver):
+    """For writing: a text is written without quotes only if neither YAML 1.1 nor the YAML 1.2
+    rules above would read it as something else (`yes`, `0o17`, `1_000`, `2025-10-15`), so
+    every YAML tool reads a written file the same way."""
+
+
+for _first, _resolvers in _Yaml12Resolver.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _resolvers:
+        QuotingResolver.add_implicit_resolver(_tag, _regexp, [_first])
+
+
 class _FastLoader(CParser, SafeConstructor, _Yaml12Resolver):
     """The C parser with YAML 1.2 scalars, duplicate-key detection and lenient timestamps."""
 

@@ -912,7 +912,10 @@ def test_write_all_atomically_writes_nothing_when_one_file_is_stale(tmp_path):
     stale = sha256(b"name: B\n")
     with pytest.raises(CrmError, match="changed by someone else"):
         write_all_atomically(
-            [PendingWrite(first, "name: A2\n", read_first), PendingWrite(second, "name: B2\n", stale)]
+            [
+                PendingWrite(first, "name: A2\n", read_first),
+                PendingWrite(second, "name: B2\n", stale),
+            ]
         )
     assert first.read_text(encoding="utf-8") == "name: A\n"  # not half a rename
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]

@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
             "Lint the workspace: configuration, schemas, every record, references and computed "
             "fields. Exit 0 when clean, 1 when there are errors (or warnings with --strict).\n\n"
             "Examples:\n\n  crm check\n\n  crm check --format github   # annotations in GitHub Actions\n\n"
-            "  crm check --format json | jq '.[].message'"
+            "  crm check --format json | jq '.[].message'\n\n"
+            "  crm check --since origin/main   # and each commit's author edited only what their role may\n\n"
+            "  crm check --format sarif > crm.sarif   # for code-scanning dashboards"
         ),
     )(check)
 
@@ -36,13 +38,30 @@ def check(
             "--today", help=_("Evaluate TODAY() as this date (YYYY-MM-DD)."), show_default=False
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="REV",
+            help=_(
+                "Also check every commit since REV: its author (git e-mail → member → role) "
+                "changed only fields that role may edit."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from ..checks import check_workspace, count_by_severity
 
     root = ctx.obj.root
     result = check_workspace(root, _parse_day(today))
-    write_problems(root, result.problems, fmt, sys.stdout)
-    errors, warnings = count_by_severity(result.problems)
+    problems = list(result.problems)
+    if since is not None:
+        from ..permissions import check_since
+
+        problems.extend(check_since(root, since))
+    write_problems(root, problems, fmt, sys.stdout)
+    errors, warnings = count_by_severity(problems)
     if fmt is ProblemFormat.text:
         records = sum(len(p.records) for p in result.workspace.projects.values())
         summary = _("{records} in {projects}: {errors}, {warnings}").format(

@@ -10,6 +10,7 @@ import typer
 
 from ..errors import CrmError
 from ..i18n import _
+from . import automating
 
 if TYPE_CHECKING:
     from ..edit import Change, Editor
@@ -162,7 +163,7 @@ def add(
         assignee=assignee,
         assignments=assignments or [],
     )
-    _finish(ctx, change, commit, quiet=print_id)
+    _finish(ctx, automating.after_edit(ctx.obj.root, change), commit, quiet=print_id)
     if print_id:
         sys.stdout.write(change.record + "\n")
 
@@ -176,7 +177,7 @@ def move(
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).move(reference, list_name, assignments or [])
-    _finish(ctx, change, commit)
+    _finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
 
 
 def set_fields(
@@ -193,7 +194,7 @@ def set_fields(
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).set(reference, assignments or [], unset or [])
-    _finish(ctx, change, commit)
+    _finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
 
 
 def rename(

@@ -12,7 +12,7 @@ from .. import __version__
 from ..errors import CrmError
 from ..i18n import _
 from ..loader import find_root
-from . import checking, editing, reading, schemas
+from . import automating, checking, editing, reading, reporting, reviewing, schemas, transfer
 
 app = typer.Typer(
     name="crm",
@@ -64,6 +64,10 @@ class Context:
 checking.register(app)
 editing.register(app)
 reading.register(app)
+automating.register(app)
+reporting.register(app)
+reviewing.register(app)
+transfer.register(app)
 app.add_typer(schemas.app, name="schema")
 
 

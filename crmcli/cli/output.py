@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..cells import neutralise_formula
 from ..errors import Problem
 
 
@@ -19,6 +20,7 @@ class ProblemFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"
 
 
 class TableFormat(StrEnum):
@@ -60,9 +62,63 @@ def github_annotation(root: Path, problem: Problem) -> str:
     )
 
 
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def sarif_log(root: Path, problems: Sequence[Problem]) -> dict[str, Any]:
+    """Problems as a SARIF 2.1.0 log, for code-scanning dashboards (GitHub, GitLab, Azure)."""
+    from .. import __version__
+
+    rules = sorted({p.code for p in problems})
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "crm",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/crmcli/",
+                        "rules": [{"id": code, "name": code} for code in rules],
+                    }
+                },
+                "results": [_sarif_result(root, p, rules.index(p.code)) for p in problems],
+            }
+        ],
+    }
+
+
+def _sarif_result(root: Path, problem: Problem, rule_index: int) -> dict[str, Any]:
+    return {
+        "ruleId": problem.code,
+        "ruleIndex": rule_index,
+        "level": "error" if problem.is_error else "warning",
+        "message": {"text": problem.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": Path(display_path(root, problem.path)).as_posix(),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": {
+                        "startLine": max(problem.line, 1),
+                        "startColumn": max(problem.column, 1),
+                    },
+                }
+            }
+        ],
+    }
+
+
 def write_problems(
     root: Path, problems: Sequence[Problem], fmt: ProblemFormat, out: TextIO
 ) -> None:
+    if fmt is ProblemFormat.sarif:
+        json.dump(sarif_log(root, problems), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
     if fmt is ProblemFormat.json:
         json.dump(
             [{**p.to_dict(), "file": display_path(root, p.path)} for p in problems],
@@ -100,13 +156,6 @@ def write_csv(
     writer.writerow(headers)
     for row in rows:
         writer.writerow([neutralise_formula(cell) for cell in row])
-
-
-def neutralise_formula(cell: Any) -> Any:
-    """Spreadsheets run cells starting with = + - @ as formulas: prefix them with a quote."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
 
 
 def write_table(

@@ -1,0 +1,196 @@
+"""`crm remind` and `crm automate`, and the event rules that follow `crm add/move/set`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import CrmError
+from ..i18n import _, ngettext
+from .output import write_json
+
+if TYPE_CHECKING:
+    from ..automation_run import Report, RunOptions
+    from ..edit import Change
+
+
+class RunFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", "-n", help=_("List what would be sent or changed; do nothing.")),
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="DATETIME",
+        help=_("Evaluate as of this moment (ISO, e.g. 2026-12-01T09:00; default: now)."),
+        show_default=False,
+    ),
+]
+StateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--state-file",
+        metavar="PATH",
+        help=_(
+            "Where what was sent is remembered (default: state_file of crm.yaml, "
+            "else .crm/automations-state.jsonl)."
+        ),
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[RunFormat, typer.Option("--format", "-f", help=_("Output format."))]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "remind",
+        help=_(
+            "Run the schedule rules of automations.yaml (from cron or a scheduled CI job): "
+            "send each reminder that is due, once per episode or repeat period. Exit 1 when a "
+            "delivery failed; it is tried again next run.\n\nExamples:\n\n"
+            "  crm remind --dry-run\n\n  crm remind --now 2026-12-01T09:00 --state-file automations-state.jsonl"
+        ),
+    )(remind)
+    app.command(
+        "automate",
+        help=_(
+            "Run the created / moved / changed rules for the edits committed since REV (hand "
+            "edits merged through git); each event is handled once, however often this runs.\n\n"
+            "Examples:\n\n  crm automate --since origin/main~5\n\n  crm automate --since v1.0 --dry-run"
+        ),
+    )(automate)
+
+
+def remind(
+    ctx: typer.Context,
+    dry_run: DryRunOption = False,
+    now: NowOption = None,
+    state_file: StateOption = None,
+    fmt: FormatOption = RunFormat.text,
+) -> None:
+    from ..automation_run import remind as run_remind
+
+    root = ctx.obj.root
+    report = run_remind(root, _options(root, now, dry_run, state_file))
+    _show(report, fmt, dry_run)
+
+
+def automate(
+    ctx: typer.Context,
+    since: Annotated[
+        str,
+        typer.Option("--since", metavar="REV", help=_("Handle the commits after this revision.")),
+    ],
+    dry_run: DryRunOption = False,
+    now: NowOption = None,
+    state_file: StateOption = None,
+    fmt: FormatOption = RunFormat.text,
+) -> None:
+    from ..automation_run import automate as run_automate
+
+    root = ctx.obj.root
+    report = run_automate(root, since, _options(root, now, dry_run, state_file))
+    _show(report, fmt, dry_run)
+
+
+def _options(root: Path, now: str | None, dry_run: bool, state_file: str | None) -> RunOptions:
+    from ..actors import workspace_now
+    from ..automation_run import RunOptions
+    from ..loader import Loader
+
+    workspace = Loader(root).load(only_projects=set())
+    moment = workspace_now(workspace)
+    if now is not None:
+        try:
+            parsed = datetime.fromisoformat(now)
+        except ValueError:
+            raise typer.BadParameter(
+                _("“{text}” is not a date and time (e.g. 2026-12-01T09:00)").format(text=now),
+                param_hint="--now",
+            ) from None
+        zone = moment.tzinfo
+        moment = parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    return RunOptions(moment, dry_run, state_file)
+
+
+def _show(report: Report, fmt: RunFormat, dry_run: bool) -> None:
+    if fmt is RunFormat.json:
+        write_json([o.to_dict() for o in report.outcomes])
+    else:
+        for outcome in report.outcomes:
+            stream = sys.stderr if outcome.status == "failed" else sys.stdout
+            stream.write(
+                f"{_STATUS_WORDS.get(outcome.status, outcome.status)}: {outcome.rule}: "
+                f"{outcome.record} → {outcome.target}: {outcome.detail}\n"
+            )
+        sys.stderr.write(_summary(report, dry_run) + "\n")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+_STATUS_WORDS = {
+    "sent": _("sent"),
+    "failed": _("failed"),
+    "skipped": _("skipped"),
+    "planned": _("would do"),
+    "done": _("done"),
+}
+
+
+def _summary(report: Report, dry_run: bool) -> str:
+    counts = dict.fromkeys(_STATUS_WORDS, 0)
+    for outcome in report.outcomes:
+        counts[outcome.status] += 1
+    if dry_run:
+        return ngettext("{n} action would run", "{n} actions would run", counts["planned"]).format(
+            n=counts["planned"]
+        ) + _(" (dry run: nothing sent or written)")
+    return _("{sent} sent, {done} records changed, {failed} failed, {skipped} skipped").format(
+        sent=counts["sent"], done=counts["done"], failed=counts["failed"], skipped=counts["skipped"]
+    )
+
+
+def after_edit(root: Path, change: Change) -> Change:
+    """Run the rules an edit triggered; their writes join the change (and its commit)."""
+    from ..actors import workspace_now
+    from ..automation_run import after_edit as run_rules
+    from ..loader import Loader
+
+    workspace = Loader(root).load(only_projects=set())
+    try:
+        report = run_rules(root, change, workspace_now(workspace))
+    except CrmError as error:  # the edit is written; say why no rule ran
+        for problem in error.problems:
+            sys.stderr.write(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}\n")
+        change.warnings.append(_("no automation ran: {reason}").format(reason=error.message))
+        return change
+    if report is None:
+        return change
+    for outcome in report.outcomes:
+        if outcome.status in ("sent", "done"):
+            sys.stderr.write(
+                _("automation “{rule}”: {detail}").format(
+                    rule=outcome.rule, detail=f"{outcome.target}: {outcome.detail}"
+                )
+                + "\n"
+            )
+    for outcome in report.failed:
+        change.warnings.append(
+            _(
+                "automation “{rule}” could not reach {target}: {reason} (the edit is written; "
+                "crm automate --since will try again once it is committed)"
+            ).format(rule=outcome.rule, target=outcome.target, reason=outcome.detail)
+        )
+    change.written.extend(p for p in report.written if p not in change.written)
+    return change

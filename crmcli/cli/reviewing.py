@@ -1,0 +1,248 @@
+"""`crm diff`, `crm log`, `crm fmt` and `crm git setup` (with the drivers git runs)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..i18n import _, ngettext
+from .output import write_json
+
+git_app = typer.Typer(
+    help=_("Make plain git diff, git log -p and git merge understand record files."),
+    no_args_is_help=True,
+)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "diff",
+        help=_(
+            "Explain what changed between two states of the workspace in business words: "
+            "records added, removed, renamed, moved between lists, fields old → new, tags, "
+            "computed consequences, and the pipeline before and after.\n\n"
+            "REV_RANGE is A..B, A...B (from their merge base), or REV (against the working "
+            "tree); the default compares the working tree with HEAD.\n\nExamples:\n\n"
+            "  crm diff\n\n  crm diff --staged\n\n  crm diff main..feature\n\n"
+            "  crm diff origin/main...HEAD --format markdown > comment.md"
+        ),
+    )(diff)
+    app.command(
+        "log",
+        help=_(
+            "Show a record's history from git: each commit's author, date and what it changed, "
+            "and the lists the record went through.\n\nExamples:\n\n"
+            "  crm log opportunities/acme-corp-website\n\n  crm log clients/romashka --format json"
+        ),
+    )(log)
+    app.command(
+        "fmt",
+        help=_(
+            "Rewrite record files into the canonical layout: keys in schema order, quotes only "
+            "where needed; comments and everything else stay.\n\nExamples:\n\n"
+            "  crm fmt\n\n  crm fmt --check   # exit 1 and list the files fmt would change"
+        ),
+    )(fmt)
+    app.add_typer(git_app, name="git")
+
+
+def diff(
+    ctx: typer.Context,
+    revisions: Annotated[
+        str | None,
+        typer.Argument(metavar="[REV_RANGE]", help=_("A..B, A...B or REV."), show_default=False),
+    ] = None,
+    staged: Annotated[
+        bool, typer.Option("--staged", "--cached", help=_("Compare the index with HEAD (or REV)."))
+    ] = False,
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help=_("Output format."))
+    ] = DiffFormat.text,
+    totals: Annotated[
+        bool,
+        typer.Option(
+            "--totals",
+            help=_("Sum the whole pipeline on both sides (reads every deal; slower)."),
+        ),
+    ] = False,
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help=_("Leave out the fields hidden from this member's role."),
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    from ..review import open_review, render_markdown, render_text, review_data
+
+    root = ctx.obj.root
+    review = open_review(root, revisions, staged, totals, _hidden(root, acting_as))
+    if fmt is DiffFormat.json:
+        write_json(review_data(review))
+    elif fmt is DiffFormat.markdown:
+        sys.stdout.write(render_markdown(review))
+    else:
+        sys.stdout.write(render_text(review, _colour()))
+
+
+def _hidden(root: Path, acting_as: str | None) -> frozenset[str]:
+    if acting_as is None:
+        return frozenset()
+    from ..actors import identify_actor, role_of
+    from ..loader import Loader
+
+    workspace = Loader(root).load(lazy=True)
+    role = role_of(workspace, identify_actor(workspace, acting_as))
+    return role.hidden if role else frozenset()
+
+
+def log(
+    ctx: typer.Context,
+    reference: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROJECT/ID", help=_("The record, e.g. opportunities/acme-website.")
+        ),
+    ],
+    fmt: Annotated[LogFormat, typer.Option("--format", "-f", help=_("Output format."))] = (
+        LogFormat.text
+    ),
+) -> None:
+    from ..history import History, history_data, render_history, require_repository
+
+    root = ctx.obj.root
+    require_repository(root)
+    history = History(root)
+    found = history.record_history(reference)
+    if fmt is LogFormat.json:
+        write_json(history_data(found))
+    else:
+        sys.stdout.write(render_history(found, history.side, _colour()))
+
+
+def fmt(
+    ctx: typer.Context,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help=_("Change nothing; exit 1 if a file is not canonical.")),
+    ] = False,
+) -> None:
+    from ..layout import format_workspace
+    from .output import problem_line
+
+    root = ctx.obj.root
+    result = format_workspace(root, check_only=check)
+    for problem in result.problems:
+        sys.stderr.write(problem_line(root, problem) + "\n")
+    for path in result.changed:
+        sys.stdout.write(
+            (_("would reformat {path}") if check else _("reformatted {path}")).format(path=path)
+            + "\n"
+        )
+    changed = ngettext("{n} file", "{n} files", len(result.changed)).format(n=len(result.changed))
+    sys.stderr.write(
+        (
+            _("{changed} of {checked} not in the canonical layout")
+            if check
+            else _("{changed} of {checked} reformatted")
+        ).format(changed=changed, checked=result.checked)
+        + "\n"
+    )
+    if (check and result.changed) or any(p.is_error for p in result.problems):
+        raise typer.Exit(1)
+
+
+@git_app.command(
+    "setup",
+    help=_(
+        "Configure this repository so that git diff and git log -p show record files in "
+        "business words and git merge merges them field by field. Writes .gitattributes "
+        "(commit it) and the repository's .git/config (run it once per clone).\n\n"
+        "Examples:\n\n  crm git setup\n\n  git diff   # now semantic for record files"
+    ),
+)
+def git_setup(ctx: typer.Context) -> None:
+    from ..gitsetup import setup
+
+    result = setup(ctx.obj.root)
+    sys.stdout.write(_("wrote {path}").format(path=result.attributes) + "\n")
+    for key, value in result.config:
+        sys.stdout.write(f"git config {key} {value}\n")
+    for key in result.skipped:
+        sys.stderr.write(
+            _("project folder “{key}” has characters git attributes cannot match; skipped").format(
+                key=key
+            )
+            + "\n"
+        )
+
+
+@git_app.command(
+    "textconv",
+    help=_(
+        "What git runs to show a record file in business words (set up by crm git setup).\n\n"
+        "Example:\n\n  crm git textconv opportunities opportunities/acme-website.yaml"
+    ),
+)
+def git_textconv(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help=_("The project the file belongs to."))],
+    file: Annotated[Path, typer.Argument(help=_("The file git gives."))],
+) -> None:
+    from ..gitsetup import semantic_view
+
+    raw = file.read_bytes()
+    try:
+        text = semantic_view(ctx.obj.root, project, raw)
+    except Exception:  # git must always get a view, even of a broken workspace: the file
+        text = raw.decode("utf-8", "replace")
+    sys.stdout.write(text)
+
+
+@git_app.command(
+    "merge-driver",
+    help=_(
+        "What git runs to merge a record file field by field (set up by crm git setup): "
+        "BASE OURS THEIRS PATH [MARKER_SIZE], as git's %O %A %B %P %L."
+    ),
+)
+def git_merge_driver(
+    ctx: typer.Context,
+    base: Annotated[Path, typer.Argument(help=_("The common ancestor's version (%O)."))],
+    ours: Annotated[Path, typer.Argument(help=_("Our version, overwritten with the result (%A)."))],
+    theirs: Annotated[Path, typer.Argument(help=_("Their version (%B)."))],
+    path: Annotated[str, typer.Argument(help=_("The file's path in the repository (%P)."))],
+    marker_size: Annotated[int, typer.Argument(help=_("Conflict marker size (%L)."))] = 7,
+) -> None:
+    from ..errors import CrmError
+    from ..merge import line_merge, merge_driver
+
+    try:
+        result = merge_driver(ctx.obj.root, base, ours, theirs, path, marker_size)
+    except CrmError:  # no readable workspace here: git's line merge loses nothing
+        result = line_merge(base, ours, theirs, marker_size)
+    for conflict in result.conflicts:
+        sys.stderr.write(_("crm: merge conflict: {conflict}").format(conflict=conflict) + "\n")
+    if result.conflicts:
+        raise typer.Exit(1)

@@ -1,0 +1,334 @@
+"""`crm import` and `crm export`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import CrmError, UsageError
+from ..i18n import _
+from .output import problem_line
+
+if TYPE_CHECKING:
+    from ..importing import ImportOptions, ImportResult, RowOutcome
+
+PROGRESS_BAR_BYTES = 1_000_000  # a smaller file is imported before a bar would be read
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+    sqlite = "sqlite"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "import",
+        help=_(
+            "Import the rows of a CSV or Excel file as records: nothing is written unless "
+            "every row is valid (or --skip-invalid).\n\nExamples:\n\n"
+            "  crm import clients clients.csv --list Prospects --tag salon-2026\n\n"
+            '  crm import opportunities pipeline.xlsx --map "deal_stage=list" '
+            '--map "account=client" --value-map "GTXPro=GTX Pro"\n\n'
+            "  crm import clients update.csv --key email --dry-run"
+        ),
+    )(import_command)
+    app.command(
+        "export",
+        help=_(
+            "Export records with their computed fields as CSV, JSON, Excel or SQLite.\n\n"
+            "Examples:\n\n  crm export opportunities --format csv > opportunities.csv\n\n"
+            "  crm export clients --format xlsx --out clients.xlsx --role junior\n\n"
+            "  crm export --format sqlite --out crm.sqlite"
+        ),
+    )(export_command)
+
+
+def _pairs(option: str, items: list[str] | None) -> dict[str, str]:
+    pairs = {}
+    for item in items or []:
+        left, equals, right = item.partition("=")
+        if not equals or not left.strip():
+            raise UsageError(
+                _("{option} “{item}”: write LEFT=RIGHT").format(option=option, item=item)
+            )
+        pairs[left.strip()] = right.strip()
+    return pairs
+
+
+def import_command(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(metavar="PROJECT")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=_("A .csv or .xlsx file."))],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="HEADER=FIELD",
+            help=_(
+                "Fill FIELD (or name, list, tags, assignee, id) from the column HEADER; "
+                "HEADER= skips the column (repeatable)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            metavar="FILE",
+            help=_("A YAML file with columns:, values:, references:, key:, list:, tags:."),
+            show_default=False,
+        ),
+    ] = None,
+    value_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--value-map",
+            metavar="TEXT=VALUE",
+            help=_("Read a cell holding TEXT as VALUE, e.g. a known misspelling (repeatable)."),
+            show_default=False,
+        ),
+    ] = None,
+    references: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ref",
+            metavar="FIELD=KEY",
+            help=_("Find the records a reference FIELD names by their KEY field (default: name)."),
+            show_default=False,
+        ),
+    ] = None,
+    list_name: Annotated[
+        str | None,
+        typer.Option(
+            "--list",
+            "-l",
+            help=_("List of new records without one (default: the first)."),
+            show_default=False,
+        ),
+    ] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help=_("Tag every record (repeatable)."), show_default=False),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key",
+            metavar="FIELD",
+            help=_("Update the record whose FIELD matches the row; create the others."),
+            show_default=False,
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet", help=_("The Excel sheet (default: the first)."), show_default=False
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help=_("Say what would be created, updated and rejected."))
+    ] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help=_("Import the valid rows, report the others."))
+    ] = False,
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help=_("Act as this member (default: $CRM_USER, else git user.email)."),
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    from ..importing import ImportOptions, import_file, read_recipe
+
+    recipe = read_recipe(mapping_file) if mapping_file else {}
+    options = ImportOptions(
+        mapping={**recipe.get("columns", {}), **_pairs("--map", mapping)},
+        value_map={**recipe.get("values", {}), **_pairs("--value-map", value_map)},
+        references={**recipe.get("references", {}), **_pairs("--ref", references)},
+        default_list=list_name or recipe.get("list"),
+        default_tags=[*recipe.get("tags", []), *(tags or [])],
+        key=key or recipe.get("key"),
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        sheet=sheet,
+    )
+    root = ctx.obj.root
+    on_row = _print_plan if dry_run else None
+    with _progress_bar(file, rows_on_terminal=dry_run and sys.stdout.isatty()) as on_progress:
+        result = import_file(root, project, file, options, acting_as, on_row, on_progress)
+    _report(root, result, options)
+
+
+def _print_plan(outcome: RowOutcome) -> None:
+    if outcome.kind == "reject":
+        return  # the problems follow, on stderr
+    verb = {
+        "create": _("would create"),
+        "update": _("would update"),
+        "unchanged": _("unchanged"),
+    }[outcome.kind]
+    line = _("row {row}: {verb} {record}").format(row=outcome.row, verb=verb, record=outcome.record)
+    if outcome.kind != "unchanged":
+        line += f": {outcome.summary}"
+    sys.stdout.write(line + "\n")
+
+
+def _report(root: Path, result: ImportResult, options: ImportOptions) -> None:
+    for problem in [*result.warnings, *result.problems]:
+        sys.stderr.write(problem_line(root, problem) + "\n")
+    counts = _(
+        "{rows} row(s) read ({source}): {created} created, {updated} updated, "
+        "{unchanged} unchanged, {rejected} rejected"
+    ).format(
+        rows=result.rows,
+        source=result.source,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+    )
+    if options.dry_run:
+        sys.stdout.write(_("dry run, nothing written: {counts}").format(counts=counts) + "\n")
+        if result.rejected and not options.skip_invalid:
+            raise CrmError(_("{count} row(s) would be rejected").format(count=result.rejected))
+        return
+    if result.refused:
+        raise CrmError(
+            _(
+                "nothing was written: {count} row(s) rejected; fix them, or import the others "
+                "with --skip-invalid"
+            ).format(count=result.rejected)
+        )
+    sys.stdout.write(
+        _("imported into {project}: {counts}").format(project=result.project, counts=counts) + "\n"
+    )
+
+
+@contextmanager
+def _progress_bar(file: Path, rows_on_terminal: bool) -> Iterator[Callable[[float], None] | None]:
+    """A progress bar on stderr for a large file, when stderr is a terminal (not when a dry
+    run prints its rows on the same terminal: they show the progress themselves)."""
+    large = file.is_file() and file.stat().st_size > PROGRESS_BAR_BYTES
+    if not (large and sys.stderr.isatty() and not rows_on_terminal):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn(_("importing")),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        redirect_stdout=False,  # rows a dry run prints go straight to their file
+        redirect_stderr=False,
+    ) as progress:
+        task = progress.add_task("import", total=1.0)
+        yield lambda fraction: progress.update(task, completed=fraction)
+
+
+def export_command(
+    ctx: typer.Context,
+    project: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[PROJECT]",
+            help=_("The project (xlsx, json and sqlite: every project when left out)."),
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help=_("Output format."))
+    ] = ExportFormat.csv,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=_(
+                "The file to write (csv and json: standard output by default; xlsx and "
+                "sqlite: PROJECT.xlsx, crm.sqlite)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    role_name: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help=_("Leave out the fields this role may not see (default: your own role)."),
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    from ..api import open_workspace
+    from ..export import sheets, write_csv, write_json, write_sqlite, write_xlsx
+
+    kind = fmt
+    opened = open_workspace(ctx.obj.root)
+    if project is None and kind is ExportFormat.csv:
+        raise UsageError(_("a CSV file holds one project: name it (crm export PROJECT)"))
+    keys = [project] if project else list(opened.workspace.projects)
+    exported = sheets(opened, keys, _role(opened, role_name))
+    if kind is ExportFormat.csv:
+        _write_text(out, lambda stream: write_csv(exported[0], stream))
+    elif kind is ExportFormat.json:
+        _write_text(out, lambda stream: write_json(exported, stream, one_project=bool(project)))
+    else:
+        target = out or Path(f"{project or 'crm'}.{kind}")
+        if kind is ExportFormat.xlsx:
+            write_xlsx(exported, target)
+        else:
+            write_sqlite(exported, target, opened.engine.type_of_field)
+        total = sum(len(sheet.records) for sheet in exported)
+        sys.stdout.write(
+            _("wrote {count} record(s) of {projects} to {path}").format(
+                count=total, projects=", ".join(s.project.name for s in exported), path=target
+            )
+            + "\n"
+        )
+
+
+def _write_text(out: Path | None, write: Any) -> None:
+    from ..export import output_file
+
+    if out is None:
+        write(sys.stdout)
+        return
+    with output_file(out) as stream:
+        write(stream)
+
+
+def _role(opened: Any, role_name: str | None) -> Any:
+    from ..actors import identify_actor, role_of
+    from ..problems import did_you_mean
+
+    roles = opened.workspace.config.roles
+    if role_name is None:
+        return role_of(opened.workspace, identify_actor(opened.workspace, None))
+    if role_name not in roles:
+        raise UsageError(
+            _("--role {role}: no such role in crm.yaml (roles: {roles}){hint}").format(
+                role=role_name, roles=", ".join(roles), hint=did_you_mean(role_name, roles)
+            )
+        )
+    return roles[role_name]

@@ -1,0 +1,290 @@
+"""Charts as PNG images, drawn with matplotlib on the Agg canvas (imported here only, when a
+dashboard is rendered): one image per pie or bar chart, and one of the whole dashboard.
+
+Text is set in DejaVu Sans, which ships with matplotlib and has Latin, accented and Cyrillic
+glyphs; `$` in a record's name stays a dollar sign (no mathtext).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeGuard
+
+from ..formatting import Formatter
+from ..i18n import _
+from .data import Chart, DashboardData, Figure, Omitted, RecordTable, Stat, subtitle
+
+PALETTE = (
+    "#2563eb",
+    "#f59e0b",
+    "#10b981",
+    "#ef4444",
+    "#8b5cf6",
+    "#06b6d4",
+    "#ec4899",
+    "#84cc16",
+    "#f97316",
+    "#64748b",
+    "#14b8a6",
+    "#a855f7",
+)
+INK, MUTED, CARD = "#111827", "#6b7280", "#f3f4f6"
+_STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "text.parse_math": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#9ca3af",
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "svg.fonttype": "path",
+}
+CHART_SIZE = (8.0, 4.5)  # inches; at 100 dpi an 800 × 450 image
+DPI = 100
+_MAX_TABLE_ROWS = 12
+
+
+def is_drawn(figure: Figure) -> TypeGuard[Chart]:
+    """Pies and bars get an image of their own; cards and tables are text."""
+    return isinstance(figure, Chart) and figure.kind in ("pie", "bar")
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    import matplotlib
+
+    with matplotlib.rc_context(_STYLE):
+        yield
+
+
+def chart_png(chart: Chart, formatter: Formatter) -> bytes:
+    from matplotlib.figure import Figure as MatplotlibFigure
+
+    with _style():
+        canvas = MatplotlibFigure(figsize=CHART_SIZE, dpi=DPI, layout="constrained")
+        draw_chart(canvas.add_subplot(), chart, formatter)
+        return _png(canvas)
+
+
+def overview_png(data: DashboardData, formatter: Formatter) -> bytes:
+    """The whole dashboard in one image: cards on top, then the charts two by two, then tables."""
+    from matplotlib.figure import Figure as MatplotlibFigure
+
+    cards = [f for f in data.figures if isinstance(f, Stat | Omitted)]
+    charts = [f for f in data.figures if is_drawn(f)]
+    tables = [f for f in data.figures if not isinstance(f, Stat | Omitted) and not is_drawn(f)]
+    rows: list[tuple[float, list[Figure], int]] = [(0.9, [], 4)]  # the title
+    rows += [(1.7, cards[i : i + 4], 4) for i in range(0, len(cards), 4)]
+    rows += [(4.2, charts[i : i + 2], 2) for i in range(0, len(charts), 2)]
+    rows += [(0.32 * (min(_rows_of(t), _MAX_TABLE_ROWS) + 3), [t], 1) for t in tables]
+    with _style():
+        canvas = MatplotlibFigure(
+            figsize=(16, sum(r[0] for r in rows)), dpi=DPI, layout="constrained"
+        )
+        grid = canvas.add_gridspec(len(rows), 4, height_ratios=[r[0] for r in rows])
+        title = canvas.add_subplot(grid[0, :])
+        title.axis("off")
+        title.text(0, 0.75, data.title, fontsize=20, fontweight="bold", color=INK, va="top")
+        title.text(0, 0.1, subtitle(data, formatter), fontsize=11, color=MUTED, va="bottom")
+        for row, (_height, figures, per_row) in enumerate(rows[1:], start=1):
+            span = 4 // per_row
+            for column, figure in enumerate(figures):
+                axes = canvas.add_subplot(grid[row, column * span : (column + 1) * span])
+                _draw_any(axes, figure, formatter)
+        return _png(canvas)
+
+
+def _rows_of(figure: Figure) -> int:
+    if isinstance(figure, RecordTable):
+        return len(figure.rows)
+    return len(figure.categories) if isinstance(figure, Chart) else 1
+
+
+def _draw_any(axes: Any, figure: Figure, formatter: Formatter) -> None:
+    if isinstance(figure, Stat):
+        draw_card(axes, figure.title, figure.unit.format(formatter, figure.value), figure.scope)
+    elif isinstance(figure, Omitted):
+        draw_card(axes, figure.title, "—", figure.reason)
+    elif isinstance(figure, RecordTable):
+        draw_table(axes, figure.title, list(figure.headers), [list(r) for r in figure.rows])
+    elif is_drawn(figure):
+        draw_chart(axes, figure, formatter)
+    else:
+        headers, rows = chart_table(figure, formatter)
+        draw_table(axes, figure.title, headers, rows)
+
+
+def draw_card(axes: Any, title: str, value: str, footnote: str) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    axes.axis("off")
+    axes.add_patch(
+        FancyBboxPatch(
+            (0.01, 0.04),
+            0.98,
+            0.92,
+            boxstyle="round,pad=0,rounding_size=0.05",
+            transform=axes.transAxes,
+            facecolor=CARD,
+            edgecolor="#e5e7eb",
+        )
+    )
+    axes.text(0.06, 0.8, title, fontsize=11, color=MUTED, va="top", transform=axes.transAxes)
+    axes.text(0.06, 0.45, value, fontsize=20, fontweight="bold", color=INK, va="center")
+    axes.text(0.06, 0.12, footnote, fontsize=8, color=MUTED, va="bottom", wrap=True)
+
+
+def draw_chart(axes: Any, chart: Chart, formatter: Formatter) -> None:
+    axes.set_title(chart.title)
+    if chart.is_empty:
+        axes.axis("off")
+        axes.text(0.5, 0.5, _("No data"), ha="center", va="center", color=MUTED, fontsize=12)
+        return
+    if chart.kind == "pie":
+        _draw_pie(axes, chart, formatter)
+    else:
+        _draw_bars(axes, chart, formatter)
+
+
+def _draw_pie(axes: Any, chart: Chart, formatter: Formatter) -> None:
+    shown = [
+        (label, value)
+        for label, value in zip(chart.categories, chart.totals, strict=True)
+        if value > 0
+    ]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(shown))]
+    wedges, _texts, _numbers = axes.pie(
+        [value for _label, value in shown],
+        colors=colours,
+        startangle=90,
+        counterclock=False,
+        wedgeprops={"width": 0.45, "edgecolor": "white"},
+        autopct=lambda share: f"{share:.0f} %" if share >= 5 else "",
+        pctdistance=0.78,
+        textprops={"color": "white", "fontsize": 9, "fontweight": "bold"},
+    )
+    # the pie on the left of the axes, its legend on the right, both inside the axes' box
+    axes.set_aspect("equal")
+    axes.set_xlim(-1.1, 3.9)
+    axes.set_ylim(-1.1, 1.1)
+    axes.legend(
+        wedges,
+        [
+            f"{label} — {chart.unit.compact(formatter, value)}"
+            for label, value in zip(
+                _shorten([s[0] for s in shown], 26), [s[1] for s in shown], strict=True
+            )
+        ],
+        title=chart.category_label,
+        loc="center left",
+        bbox_to_anchor=(0.46, 0.5),
+        frameon=False,
+        fontsize=9,
+    )
+    axes.set_xlabel(chart.value_label, color=MUTED)
+
+
+def _draw_bars(axes: Any, chart: Chart, formatter: Formatter) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    count = len(chart.categories)
+    positions = list(range(count))
+    several = len(chart.series) > 1
+    width = 0.8 if chart.stacked or not several else 0.8 / len(chart.series)
+    bottoms = [0.0] * count
+    for index, series in enumerate(chart.series):
+        values = [value or 0 for value in series.values]
+        if chart.stacked:
+            places = positions
+        else:
+            places = [p - 0.4 + width * (index + 0.5) if several else p for p in positions]
+        axes.bar(
+            places,
+            values,
+            width=width,
+            bottom=bottoms if chart.stacked else None,
+            color=PALETTE[index % len(PALETTE)],
+            label=series.name,
+        )
+        if chart.stacked:
+            bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    long_labels = count > 6 or max((len(c) for c in chart.categories), default=0) > 10
+    axes.set_xticks(positions, _shorten(chart.categories, 24))
+    if long_labels:
+        axes.tick_params(axis="x", labelrotation=40)
+        for label in axes.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=chart.unit.kind == "count"))
+    axes.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _position: chart.unit.compact(formatter, value))
+    )
+    axes.grid(axis="y", color="#e5e7eb")
+    axes.set_axisbelow(True)
+    axes.set_xlabel(chart.category_label)
+    axes.set_ylabel(chart.value_label)
+    if several:
+        axes.legend(
+            frameon=False,
+            fontsize=9,
+            title=chart.series_label,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
+
+
+def _shorten(labels: Sequence[str], length: int) -> list[str]:
+    return [label if len(label) <= length else label[: length - 1] + "…" for label in labels]
+
+
+def draw_table(axes: Any, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    axes.axis("off")
+    axes.set_title(title)
+    if not rows:
+        axes.text(0.5, 0.5, _("No data"), ha="center", va="center", color=MUTED)
+        return
+    shown = [[_shorten([cell], 40)[0] for cell in row] for row in rows[:_MAX_TABLE_ROWS]]
+    table = axes.table(cellText=shown, colLabels=headers, loc="upper left", cellLoc="left")
+    table.auto_set_font_size(False)
+    table.set_fontsize(9)
+    for (row, _column), cell in table.get_celld().items():
+        cell.set_edgecolor("#e5e7eb")
+        if row == 0:
+            cell.set_text_props(fontweight="bold")
+            cell.set_facecolor(CARD)
+
+
+def chart_table(chart: Chart, formatter: Formatter) -> tuple[list[str], list[list[str]]]:
+    """A chart's numbers as a table: one row per category, one column per series."""
+    from .data import Unit
+
+    names = [s.name or chart.value_label for s in chart.series]
+    several, shares = len(chart.series) > 1, chart.kind == "pie"
+    headers = [chart.category_label, *names]
+    headers += [_("Total")] if several else []
+    headers += [_("Share")] if shares else []
+    whole = sum(value for value in chart.totals if value > 0)
+    rows = []
+    for index, category in enumerate(chart.categories):
+        row = [category, *(chart.unit.format(formatter, s.values[index]) for s in chart.series)]
+        total = chart.totals[index]
+        row += [chart.unit.format(formatter, total)] if several else []
+        row += [Unit("ratio").format(formatter, total / whole if whole else None)] if shares else []
+        rows.append(row)
+    return headers, rows
+
+
+def _png(canvas: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(canvas)
+    buffer = io.BytesIO()
+    canvas.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    return buffer.getvalue()

@@ -1,0 +1,250 @@
+"""`crm dashboard`: load the workspace (now, or as it stood at a git revision or date), check
+the dashboard file, compute its figures, draw the charts, and write the HTML and PNG files.
+
+Everything is computed and drawn before the first file is written, and each file is replaced
+atomically, so a failing run leaves the previous report as it was.
+
+`--as-of REV` reads the workspace from that commit, and “today” is the commit's date.
+`--as-of DATE` reads it from the last commit made on or before that day (in the workspace
+time zone), and “today” is that day: relative periods and stale deals count from it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..actors import workspace_now
+from ..checks import check_config_file
+from ..engine import Engine, compute
+from ..errors import CrmError, Problem, UsageError
+from ..gitio import git
+from ..i18n import _
+from ..loader import DASHBOARDS_DIR, Loader
+from ..model import Role, Workspace
+from ..problems import ProblemLog, did_you_mean
+from ..sources import DiskSource, FileSource, GitSource
+from .data import DashboardData, Options, compute_dashboard
+from .spec import Dashboard, check_dashboard, dashboard_names, parse_period_option
+from .timeline import GitDates, Timeline
+
+REPORTS_DIR = Path(".crm") / "reports"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    name: str
+    out: Path | None = None
+    period: str | None = None
+    tags: tuple[str, ...] = ()
+    role: str | None = None
+    as_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    html: Path
+    overview: Path
+    charts: tuple[Path, ...]
+    data: DashboardData
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """Where the workspace is read from, and the day the report is “as of”."""
+
+    source: FileSource
+    today: date | None
+    revision: str | None
+    git: GitDates | None
+
+
+def build_report(root: Path, request: ReportRequest) -> Report:
+    if request.out is not None and request.out.exists() and not request.out.is_dir():
+        raise CrmError(_("--out: {path} is a file, not a folder").format(path=request.out))
+    data = dashboard_data(root, request)
+    from ..formatting import Formatter
+    from .charts import chart_png, is_drawn, overview_png
+    from .html import render_html
+
+    formatter = Formatter(data.locale, data.currency)
+    images = {i: chart_png(f, formatter) for i, f in enumerate(data.figures) if is_drawn(f)}
+    overview = overview_png(data, formatter)
+    page = render_html(data, images, formatter)
+    folder = request.out or root / REPORTS_DIR / data.name
+    html = folder / f"{data.name}.html"
+    whole = folder / f"{data.name}.png"
+    charts = {
+        folder / f"{data.name}-{i + 1:02d}-{_slug(data.figures[i].title)}.png": png
+        for i, png in images.items()
+    }
+    _write_all(folder, {html: page.encode("utf-8"), whole: overview, **charts})
+    return Report(html, whole, tuple(charts), data)
+
+
+def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
+    """The figures of a dashboard: what `build_report` draws, without drawing."""
+    period = parse_period_option(request.period) if request.period else None
+    snapshot = _snapshot(root, request.as_of)
+    loader = Loader(root, snapshot.source)
+    workspace = loader.load()
+    today = snapshot.today or workspace_now(workspace).date()
+    engine = compute(workspace, loader.log, today)
+    dashboard = _checked_dashboard(root, workspace, engine, loader.log.problems, request.name)
+    _refuse_unknown_tags(workspace, dashboard, request.tags)
+    options = Options(
+        today=today,
+        period=period,
+        tags=request.tags,
+        role=_role(workspace, request.role),
+        revision=snapshot.revision,
+    )
+    timeline = Timeline(_zone(workspace), snapshot.git)
+    return compute_dashboard(workspace, engine, dashboard, timeline, options)
+
+
+# where and when
+
+
+def _snapshot(root: Path, as_of: str | None) -> _Snapshot:
+    if not as_of:
+        return _Snapshot(DiskSource(root), None, None, GitDates.find(root))
+    day = _day(as_of)
+    if day is not None:
+        return _snapshot_on(root, day)
+    source = GitSource(root, as_of)
+    committed = datetime.fromisoformat(
+        git(root, "log", "-1", "--format=%cI", source.commit).strip()
+    )
+    zone = _zone(Loader(root, source).load(only_projects=set()))
+    short = source.commit[:12]
+    return _Snapshot(
+        source, committed.astimezone(zone).date(), short, GitDates(root, source.commit)
+    )
+
+
+def _snapshot_on(root: Path, day: date) -> _Snapshot:
+    if GitDates.find(root) is None:
+        raise CrmError(
+            _("--as-of {day}: the workspace is not in a git repository with commits").format(
+                day=day.isoformat()
+            )
+        )
+    zone = _zone(Loader(root).load(only_projects=set()))
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    commit = git(root, "rev-list", "-1", f"--before={end.isoformat()}", "HEAD").strip()
+    if not commit:
+        raise CrmError(
+            _("--as-of {day}: there is no commit on or before that day").format(day=day.isoformat())
+        )
+    return _Snapshot(GitSource(root, commit), day, commit[:12], GitDates(root, commit))
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _zone(workspace: Workspace) -> ZoneInfo:
+    try:
+        return ZoneInfo(workspace.config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# what is asked
+
+
+def _checked_dashboard(
+    root: Path, workspace: Workspace, engine: Engine, load_problems: list[Problem], name: str
+) -> Dashboard:
+    name = name.removeprefix(DASHBOARDS_DIR + "/").removesuffix(".yaml")
+    path = f"{DASHBOARDS_DIR}/{name}.yaml"
+    unreadable = [p for p in load_problems if p.path == path]
+    if unreadable:
+        raise CrmError(_("{path} cannot be read").format(path=path), problems=unreadable)
+    file = workspace.config_files.get(path)
+    if file is None:
+        names = dashboard_names(workspace.config_files, DASHBOARDS_DIR)
+        raise UsageError(
+            _("no dashboard “{name}” (no {path}){hint}; dashboards: {names}").format(
+                name=name,
+                path=path,
+                hint=did_you_mean(name, names),
+                names=", ".join(names) or _("none"),
+            )
+        )
+    log = ProblemLog(root)
+    log.remember_positions(path, file.positions)
+    check_config_file(file, log)
+    dashboard = check_dashboard(engine, path, file.data, log)
+    errors = sorted((p for p in log.problems if p.is_error), key=Problem.sort_key)
+    if errors:
+        raise CrmError(
+            _("{path} has problems; nothing was written").format(path=path), problems=errors
+        )
+    return dashboard
+
+
+def _refuse_unknown_tags(workspace: Workspace, dashboard: Dashboard, tags: tuple[str, ...]) -> None:
+    keys = {*dashboard.projects, *(k for w in dashboard.widgets for k in w.projects)}
+    known = {t for k in keys if (p := workspace.projects.get(k)) for t in p.tags}
+    for tag in tags:
+        if tag not in known:
+            raise UsageError(
+                _("--tag: no tag “{tag}” in the dashboard's projects{hint}").format(
+                    tag=tag, hint=did_you_mean(tag, sorted(known))
+                )
+            )
+
+
+def _role(workspace: Workspace, name: str | None) -> Role | None:
+    if name is None:
+        return None
+    role = workspace.config.roles.get(name)
+    if role is None:
+        raise UsageError(
+            _("--role: no role “{role}” in crm.yaml{hint}").format(
+                role=name, hint=did_you_mean(name, workspace.config.roles)
+            )
+        )
+    return role
+
+
+# writing
+
+
+def _slug(title: str) -> str:
+    from slugify import slugify
+
+    return slugify(title, max_length=40) or "chart"
+
+
+def _write_all(folder: Path, files: dict[Path, bytes]) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = []
+        try:
+            for target, content in files.items():
+                handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(content)
+                staged.append((Path(temporary), target))
+        except BaseException:
+            for temporary, _target in staged:
+                temporary.unlink(missing_ok=True)
+            raise
+        for temporary, target in staged:
+            temporary.replace(target)
+    except OSError as error:
+        raise CrmError(
+            _("cannot write the report to {path}: {reason}").format(
+                path=folder, reason=error.strerror or error
+            )
+        ) from None
