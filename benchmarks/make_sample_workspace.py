@@ -38,6 +38,8 @@ from crmgen import (
 )
 from slugify import slugify
 
+from crmcli.layout import format_workspace
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "sample-workspace"
 
@@ -492,6 +494,7 @@ def main(argv: list[str] | None = None) -> None:
     projects, files = build(args.seed)
     check_phones(projects["clients"])
     write(args.outdir, STATIC_FILES, projects, files, verify=True)
+    format_workspace(args.outdir)  # the canonical layout of `crm fmt`, as `crm add` writes it
     print(summary(projects))
     print(f"files: {len(files)} PDFs; written to {args.outdir}")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .engine import _AGGREGATORS, Engine, ExpressionError, RecordScope
+from .engine import AGGREGATORS, Engine, ExpressionError, RecordScope
 from .errors import UsageError
 from .formatting import Formatter
 from .formulas import (
@@ -784,7 +784,7 @@ class OnDemand:
                 found = [r for r in found if expression(_OnDemandScope(self, target, r))]
             except (ExpressionError, FormulaError):
                 return None
-        aggregate = _AGGREGATORS.get(str(spec.get("agg")))
+        aggregate = AGGREGATORS.get(str(spec.get("agg")))
         if aggregate is None:
             return None
         values = found if key is None else [self.value(target, r, str(key)) for r in found]

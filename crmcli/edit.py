@@ -169,7 +169,7 @@ class Editor:
             if self.actor:
                 entry["by"] = self.actor.id
             stamped["history"] = [entry]
-        ordered = {key: stamped[key] for key in _canonical_keys(project) if key in stamped}
+        ordered = {key: stamped[key] for key in canonical_keys(project) if key in stamped}
         ordered.update(stamped)
         return render_record(ordered)
 
@@ -474,14 +474,15 @@ def _is_caused_by(issue: RecordIssue, changed: set[str]) -> bool:
     return issue.field in changed or issue.code in ("required", "no-list") or not changed
 
 
-def _canonical_keys(project: Project) -> list[str]:
+def canonical_keys(project: Project) -> list[str]:
+    """The key order of a record file, as `crm add` writes it and `crm fmt` restores it."""
     custom = [key for key, f in project.fields.items() if not f.builtin and not f.computed]
     return [*_LEADING_BUILTINS, *custom, *_TRAILING_BUILTINS]
 
 
 def _order(project: Project, key: str) -> list[str]:
     """The keys a new `key` should follow in a file, in canonical order."""
-    keys = _canonical_keys(project)
+    keys = canonical_keys(project)
     return keys[: keys.index(key)] if key in keys else keys
 
 

@@ -600,7 +600,7 @@ class Engine:
                     _("cannot {agg} “{field}”: it is not a number").format(agg=agg, field=name),
                 )
         where = self._where(plan, target)
-        aggregate = _AGGREGATORS[str(agg)]
+        aggregate = AGGREGATORS[str(agg)]
         key, through_key, project = plan.field.key, through.key, plan.project
         failures = _Failures(self, plan)
 
@@ -746,7 +746,7 @@ def _aggregate_join(values: list[Any], records: bool) -> str:
     return ", ".join(display_text(v) for v in values if v not in (None, ""))
 
 
-_AGGREGATORS: dict[str, Callable[[list[Any], bool], Any]] = {
+AGGREGATORS: dict[str, Callable[[list[Any], bool], Any]] = {
     "sum": _aggregate_sum,
     "count": _aggregate_count,
     "avg": _aggregate_avg,

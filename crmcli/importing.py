@@ -29,7 +29,7 @@ from .edit import Editor, make_id
 from .errors import CrmError, Problem, Severity, UsageError
 from .i18n import _
 from .importers import Row, Table, open_table
-from .loader import is_safe_id
+from .loader import STATE_DIR, is_safe_id
 from .lock import workspace_lock
 from .model import FieldDef, Project, Record
 from .problems import did_you_mean
@@ -279,7 +279,10 @@ class _Importer:
         write_all_atomically(pending)
         self.spool.seek(0)
         root = self.editor.root
-        create_files((root / path, text) for path, text in map(json.loads, self.spool))
+        create_files(
+            ((root / path, text) for path, text in map(json.loads, self.spool)),
+            staging=root / STATE_DIR,
+        )
         self.result.written = True
 
     # one row

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .edit import _canonical_keys
+from .edit import canonical_keys
 from .errors import Problem, Severity
 from .i18n import _
 from .loader import Loader
@@ -82,7 +82,7 @@ def _format_file(
 def canonical_text(document: RecordFile, project: Project) -> str:
     mapping = document.document
     _attach_comments_to_next_key(mapping)
-    order = [key for key in _canonical_keys(project) if key in mapping]
+    order = [key for key in canonical_keys(project) if key in mapping]
     order += [key for key in mapping if key not in order]
     for key in order:
         mapping.move_to_end(key)

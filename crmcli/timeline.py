@@ -24,6 +24,7 @@ from .model import Record
 from .yamlio import MAX_RECORD_BYTES, YamlReadError, decode_text, parse
 
 _COMMIT_WORD = "commit "
+_MAX_COMMITS_COMPARED = 10  # layout-only commits looked through before trusting the record's dates
 
 
 class RecordTimes:
@@ -53,14 +54,32 @@ class RecordTimes:
         commits that changed its file (the one that added it only when it has no dates)."""
         known = [self._aware(m) for m in _record_moments(record)]
         commits = self._file_commits(record.path)
-        changes = [moment for _commit, moment, status in commits if status == "M"]
-        if changes:
-            known.append(changes[0])
+        changed = self._last_data_change(record.path, commits)
+        if changed is not None:
+            known.append(changed)
         elif commits and not known:
             known.append(commits[0][1])
-        if not known or record.path in self._dirty:
+        if not known or self._changed_since_head(record):
             known.append(self._modified(record.path))
         return max(known)
+
+    def _last_data_change(
+        self, relative: str, commits: list[tuple[str, datetime, str]]
+    ) -> datetime | None:
+        """The latest commit that changed the record's data: one that only re-laid the file
+        out (`crm fmt`, a comment) is no update."""
+        path = f"{self._prefix}{relative}"
+        for commit, moment, status in commits[:_MAX_COMMITS_COMPARED]:
+            if status == "M" and self._data_at(f"{commit}:{path}") != self._data_at(
+                f"{commit}^:{path}"
+            ):
+                return moment
+        return None
+
+    def _changed_since_head(self, record: Record) -> bool:
+        if record.path not in self._dirty:
+            return False
+        return self._data_at(f"HEAD:{self._prefix}{record.path}") != record.data
 
     def close(self) -> None:
         if self._reader is not None:
@@ -143,14 +162,18 @@ class RecordTimes:
 
     def _list_at(self, commit: str, relative: str) -> Any:
         """The list of the file as committed."""
-        data = self._blob(f"{commit}:{self._prefix}{relative}")
+        document = self._data_at(f"{commit}:{self._prefix}{relative}")
+        return document.get("list") if isinstance(document, dict) else None
+
+    def _data_at(self, name: str) -> Any:
+        """The parsed content of a blob named like `COMMIT:path` (None if absent or broken)."""
+        data = self._blob(name)
         if data is None:
             return None
         try:
-            document = parse(decode_text(data)).data
+            return parse(decode_text(data)).data
         except YamlReadError:
             return None
-        return document.get("list") if isinstance(document, dict) else None
 
     def _blob(self, name: str) -> bytes | None:
         if self._reader is None:

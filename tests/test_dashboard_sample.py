@@ -15,7 +15,7 @@ import yaml
 from babel.dates import format_skeleton
 from babel.numbers import format_currency
 
-from crmcli.reports.data import Chart, DashboardData, RecordTable, Stat
+from crmcli.reports.figures import Chart, DashboardData, RecordTable, Stat
 from crmcli.reports.report import ReportRequest, dashboard_data
 
 from .conftest import SAMPLE, TODAY

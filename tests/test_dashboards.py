@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from babel.dates import format_skeleton
 
-from crmcli.reports.data import Chart, DashboardData, Omitted, RecordTable, Stat
+from crmcli.reports.figures import Chart, DashboardData, Omitted, RecordTable, Stat
 from crmcli.reports.report import ReportRequest, build_report, dashboard_data
 from crmcli.reports.spec import Period, parse_period_option
 

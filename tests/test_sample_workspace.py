@@ -103,3 +103,12 @@ def test_client_backlinks_and_rollups_match_their_deals(result):
         assert sorted(client.computed["opportunities"]) == sorted(d.id for d in own)
         won = sum(d.data.get("amount") or 0 for d in own if d.list_name == "Won")
         assert client.computed["won_total"] == won
+
+
+def test_records_are_in_the_canonical_layout():
+    """What `crm add` writes and `crm fmt` restores, so a reformat never churns the sample."""
+    from crmcli.layout import format_workspace
+
+    result = format_workspace(SAMPLE, check_only=True)
+    records = [p for p in SAMPLE.glob("*/[!_]*.yaml") if p.parent.name != "dashboards"]
+    assert result.checked == len(records) and result.changed == []

@@ -14,7 +14,7 @@ from typing import Any, TypeGuard
 
 from ..formatting import Formatter
 from ..i18n import _
-from .data import Chart, DashboardData, Figure, Omitted, RecordTable, Stat, subtitle
+from .figures import Chart, DashboardData, Figure, Omitted, RecordTable, Stat, subtitle
 
 PALETTE = (
     "#2563eb",
@@ -263,7 +263,7 @@ def draw_table(axes: Any, title: str, headers: list[str], rows: list[list[str]])
 
 def chart_table(chart: Chart, formatter: Formatter) -> tuple[list[str], list[list[str]]]:
     """A chart's numbers as a table: one row per category, one column per series."""
-    from .data import Unit
+    from .figures import Unit
 
     names = [s.name or chart.value_label for s in chart.series]
     several, shares = len(chart.series) > 1, chart.kind == "pie"

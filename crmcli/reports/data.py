@@ -21,153 +21,23 @@ from ..formulas import Expression, FormulaError, is_number
 from ..i18n import _, ngettext
 from ..model import DERIVED_NAMES, Project, Record, Role, Workspace
 from ..query import display_field
+from .figures import (
+    Chart,
+    DashboardData,
+    Figure,
+    Omitted,
+    RecordTable,
+    Series,
+    Stat,
+    Unit,
+)
+from .labels import NONE, Labels
 from .spec import RECORD_DATES, Dashboard, Grouping, Measure, Period, Widget, unit_start
 from .timeline import Timeline
 
 Item = tuple[Project, Record]
-_NONE = ("", "none")  # the category of records without a value
 _ADDITIVE = ("count", "sum", "weighted", "stale")
 _CLOSED_OUTCOME_PROBABILITY = {"won": 1.0, "lost": 0.0, "closed": 0.0}
-
-
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """How a measure's numbers read: count, number, money, percent (35 → 35 %), ratio
-    (0.35 → 35 %) or days."""
-
-    kind: str
-    currency: str | None = None
-
-    def format(self, formatter: Formatter, value: float | None) -> str:
-        from babel.numbers import format_decimal, format_percent
-
-        if value is None:
-            return "—"
-        if self.kind == "money":
-            return formatter.money(value, self.currency)
-        if self.kind == "percent":
-            return formatter.percent(value)
-        if self.kind == "ratio":  # one decimal at most, in the locale's pattern (43,1 %)
-            return format_percent(
-                round(value, 3), locale=formatter.locale, decimal_quantization=False
-            )
-        if self.kind == "days":
-            number = format_decimal(round(value, 1), locale=formatter.locale, format="#,##0.#")
-            return ngettext("{n} day", "{n} days", round(value)).format(n=number)
-        if self.kind == "count":
-            return format_decimal(round(value), locale=formatter.locale)
-        return format_decimal(value, locale=formatter.locale, format="#,##0.##")
-
-    def compact(self, formatter: Formatter, value: float) -> str:
-        """Short form for chart axes and labels: 12 k€, 1,2 M€, 35 %."""
-        from babel.numbers import format_compact_currency, format_compact_decimal
-
-        if self.kind == "money":
-            return format_compact_currency(
-                value,
-                self.currency or formatter.currency,
-                locale=formatter.locale,
-                fraction_digits=1,
-            )
-        if self.kind in ("count", "number") and abs(value) >= 10_000:
-            return format_compact_decimal(value, locale=formatter.locale, fraction_digits=1)
-        return self.format(formatter, value)
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    name: str | None
-    values: tuple[float | None, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Stat:
-    title: str
-    description: str
-    value: float | None
-    unit: Unit
-    scope: str
-    notes: tuple[str, ...] = ()
-    kind: str = "stat"
-
-
-@dataclass(frozen=True, slots=True)
-class Chart:
-    """A pie, a bar chart or a table of a measure per category (and per series)."""
-
-    kind: str
-    title: str
-    description: str
-    categories: tuple[str, ...]
-    series: tuple[Series, ...]
-    unit: Unit
-    category_label: str
-    series_label: str
-    value_label: str
-    scope: str
-    stacked: bool = False
-    notes: tuple[str, ...] = ()
-
-    @property
-    def totals(self) -> tuple[float, ...]:
-        return tuple(
-            sum(s.values[i] or 0 for s in self.series) for i in range(len(self.categories))
-        )
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(v for s in self.series for v in s.values)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordTable:
-    title: str
-    description: str
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    scope: str
-    notes: tuple[str, ...] = ()
-    kind: str = "records"
-
-
-@dataclass(frozen=True, slots=True)
-class Omitted:
-    """A widget left out, and why (fields hidden from the role)."""
-
-    title: str
-    description: str
-    reason: str
-    kind: str = "omitted"
-
-
-Figure = Stat | Chart | RecordTable | Omitted
-
-
-@dataclass(frozen=True, slots=True)
-class DashboardData:
-    name: str
-    title: str
-    description: str
-    workspace_name: str
-    locale: str
-    currency: str
-    as_of: date
-    revision: str | None
-    role: str | None
-    tags: tuple[str, ...]
-    figures: tuple[Figure, ...]
-
-
-def subtitle(data: DashboardData, formatter: Formatter) -> str:
-    """Whose, when, which revision, which tags, for which role: the line under the title."""
-    parts = [data.workspace_name, _("as of {day}").format(day=formatter.day(data.as_of))]
-    if data.revision:
-        parts.append(_("revision {revision}").format(revision=data.revision))
-    if data.tags:
-        parts.append(_("tags: {tags}").format(tags=", ".join(data.tags)))
-    if data.role:
-        parts.append(_("as seen by the {role} role").format(role=data.role))
-    return " · ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +94,7 @@ class _Calculator:
         self.hidden = engine.hidden_closure(options.role.hidden) if options.role else frozenset()
         self.formatter = Formatter.for_workspace(workspace.config)
         self.currency = dashboard.currency or workspace.config.currency
+        self.labels = Labels(workspace, engine, self.formatter, self.currency)
         self._expressions: dict[tuple[str, str], Expression] = {}
         self._wheres: dict[tuple[str, str], tuple[set[str], str]] = {}
         self._days: dict[tuple[str, str], date | None] = {}
@@ -275,7 +146,7 @@ class _Calculator:
         from babel.dates import format_interval
 
         start, end = window
-        date_label = self._date_label(widget.period_date, projects) if widget.period_date else ""
+        date_label = self.labels.date(widget.period_date, projects) if widget.period_date else ""
         if start and end:
             interval = format_interval(start, end, "yMMMd", locale=self.formatter.locale)
             return _("{date}: {interval}").format(date=date_label, interval=interval)
@@ -441,7 +312,7 @@ class _Calculator:
             "{n} record of {project} has no {date} date and is left out",
             "{n} records of {project} have no {date} date and are left out",
             count,
-        ).format(n=count, project=project.name, date=self._date_label(name, [project]))
+        ).format(n=count, project=project.name, date=self.labels.date(name, [project]))
 
     # values of records
 
@@ -612,7 +483,7 @@ class _Calculator:
             keys, series = self._velocity(projects, filtered.items)
         else:
             keys, series = self._grouped(widget, projects, by, measure, filtered, window)
-        labels = [self._label(by, projects, key) for key in keys]
+        labels = [self.labels.category(by, projects, key) for key in keys]
         keys, labels, series = self._sorted(widget, by, keys, labels, series)
         if widget.limit and len(keys) > widget.limit:
             labels, series = self._limited(widget, measure, labels, series)
@@ -623,9 +494,9 @@ class _Calculator:
             categories=tuple(labels),
             series=tuple(series),
             unit=unit,
-            category_label=self._grouping_label(by, projects),
-            series_label=self._grouping_label(widget.series, projects) if widget.series else "",
-            value_label=self._measure_label(measure, projects, unit),
+            category_label=self.labels.grouping(by, projects),
+            series_label=self.labels.grouping(widget.series, projects) if widget.series else "",
+            value_label=self.labels.measure(measure, projects, unit),
             scope=scope,
             stacked=widget.stacked,
             notes=tuple(filtered.notes),
@@ -644,7 +515,7 @@ class _Calculator:
         undated: dict[str, int] = defaultdict(int)
         for project, record in filtered.items:
             keys = self._keys(by, project, record)
-            if by.is_date and keys == [_NONE]:
+            if by.is_date and keys == [NONE]:
                 undated[project.key] += self._expects_date(by.name, project, record)
                 continue
             series_keys = self._keys(widget.series, project, record) if widget.series else [None]
@@ -665,7 +536,9 @@ class _Calculator:
         )
         series = [
             Series(
-                self._label(widget.series, projects, series_key) if widget.series else None,
+                self.labels.category(widget.series, projects, series_key)
+                if widget.series
+                else None,
                 tuple(
                     self._aggregate(measure, groups.get((key, series_key), []))
                     for key in categories
@@ -692,15 +565,15 @@ class _Calculator:
             return [None]
         if grouping.is_date:
             day = self._day(grouping.name, project, record)
-            return [unit_start(day, grouping.unit or "month")] if day else [_NONE]
+            return [unit_start(day, grouping.unit or "month")] if day else [NONE]
         if grouping.path == ("tags",):
-            return list(dict.fromkeys(record.tags)) or [_NONE]
+            return list(dict.fromkeys(record.tags)) or [NONE]
         value = self._value(project, record, grouping.path)
         values = value if isinstance(value, list) else [value]
         keys = [
             _hashable(v) for v in values if v is not None and v != "" and not isinstance(v, dict)
         ]
-        return list(dict.fromkeys(keys)) or [_NONE]
+        return list(dict.fromkeys(keys)) or [NONE]
 
     def _ordered(
         self,
@@ -712,7 +585,7 @@ class _Calculator:
         """Categories in their natural order: time, the lists' or options' order, else sorted."""
         if grouping is None:
             return [None]
-        present = [k for k in keys if k != _NONE]
+        present = [k for k in keys if k != NONE]
         if grouping.is_date:
             start, end = window
             days = [k for k in present if isinstance(k, date)]
@@ -726,7 +599,7 @@ class _Calculator:
             present,
             key=lambda k: (declared.get(k, len(declared)), _sortable(k), str(k)),
         )
-        return [*ranked, _NONE] if _NONE in keys else ranked
+        return [*ranked, NONE] if NONE in keys else ranked
 
     def _declared_order(self, grouping: Grouping, projects: list[Project]) -> dict[Hashable, int]:
         names: list[str] = []
@@ -736,39 +609,9 @@ class _Calculator:
             elif grouping.path == ("tags",):
                 names += project.tags
             else:
-                definition = self._definition(project, grouping.path)
+                definition = self.labels.definition(project, grouping.path)
                 names += definition.options if definition else ()
         return {name: index for index, name in enumerate(dict.fromkeys(names))}
-
-    def _definition(self, project: Project, path: tuple[str, ...]) -> Any:
-        try:
-            project_key, name = self.engine.resolve_path(project, path)[-1]
-        except ExpressionError:
-            return None
-        return self.workspace.projects[project_key].fields.get(name)
-
-    def _label(self, grouping: Grouping | None, projects: list[Project], key: Hashable) -> str:
-        if grouping is None or key is None:
-            return ""
-        if key == _NONE:
-            return _("(none)")
-        if grouping.is_date and isinstance(key, date):
-            return _period_label(key, grouping.unit or "month", self.formatter.locale)
-        if grouping.path in (("list",), ("tags",)):
-            return str(key)
-        for project in projects:
-            definition = self._definition(project, grouping.path)
-            if definition is None:
-                continue
-            if definition.type == "reference":
-                target = self.workspace.projects.get(str(definition.spec.get("project")))
-                found = target.records.get(str(key)) if target else None
-                return found.name if found else str(key)
-            if definition.type == "member":
-                member = self.workspace.config.members.get(str(key))
-                return member.name if member else str(key)
-            return self.formatter.value(display_field(self.engine, project, definition), key)
-        return self.formatter.value(None, key)
 
     def _sorted(
         self,
@@ -836,7 +679,7 @@ class _Calculator:
             )
         if widget.limit:
             items = items[: widget.limit]
-        headers = tuple(self._column_label(projects, c) for c in columns)
+        headers = tuple(self.labels.column(projects, c) for c in columns)
         rows = tuple(
             tuple(self._cell(project, record, c) for c in columns) for project, record in items
         )
@@ -850,17 +693,10 @@ class _Calculator:
         except ExpressionError:
             return []
 
-    def _column_label(self, projects: list[Project], column: str) -> str:
-        for project in projects:
-            definition = self._definition(project, tuple(column.split(".")))
-            if definition is not None:
-                return definition.label[:1].upper() + definition.label[1:]
-        return column
-
     def _cell(self, project: Project, record: Record, column: str) -> str:
         path = tuple(column.split("."))
         value = self._value(project, record, path)
-        definition = self._definition(project, path)
+        definition = self.labels.definition(project, path)
         if definition is not None and definition.type == "reference":
             target = self.workspace.projects.get(str(definition.spec.get("project")))
             ids = value if isinstance(value, list) else [value]
@@ -877,78 +713,6 @@ class _Calculator:
         return self.formatter.value(shown, value)
 
     # labels
-
-    def _date_label(self, name: str, projects: Sequence[Project] = ()) -> str:
-        labels = {
-            "created": _("created"),
-            "updated": _("last update"),
-            "won_at": _("won"),
-            "closed_at": _("closed"),
-        }
-        if name in labels:
-            return labels[name]
-        for project in projects:
-            definition = self._definition(project, tuple(name.split(".")))
-            if definition is not None:
-                return definition.label
-        return name
-
-    def _grouping_label(self, grouping: Grouping, projects: list[Project]) -> str:
-        if grouping.is_date:
-            unit = {
-                "day": _("Day"),
-                "week": _("Week"),
-                "month": _("Month"),
-                "quarter": _("Quarter"),
-                "year": _("Year"),
-            }[grouping.unit or "month"]
-            return _("{unit} ({date})").format(
-                unit=unit, date=self._date_label(grouping.name, projects)
-            )
-        if grouping.path == ("list",):
-            return _("List")
-        if grouping.path == ("tags",):
-            return _("Tag")
-        for project in projects:
-            definition = self._definition(project, grouping.path)
-            if definition is not None:
-                return definition.label[:1].upper() + definition.label[1:]
-        return grouping.name
-
-    def _measure_label(self, measure: Measure, projects: list[Project], unit: Unit) -> str:
-        field_label = ""
-        if measure.path:
-            for project in projects:
-                definition = self._definition(project, measure.path)
-                if definition is not None:
-                    field_label = definition.label
-                    break
-            field_label = field_label or ".".join(measure.path)
-        label = {
-            "count": _("Number of records"),
-            "sum": _("Sum of {field}"),
-            "avg": _("Average {field}"),
-            "min": _("Smallest {field}"),
-            "max": _("Largest {field}"),
-            "weighted": _("Weighted {field}"),
-            "win_rate": _("Win rate"),
-            "conversion": _("Conversion {first} → {second}"),
-            "velocity": _("Average days in list"),
-            "stale": _("Open, not updated for {days} days"),
-        }[measure.kind].format(
-            field=field_label,
-            first=measure.stages[0] if measure.stages else "",
-            second=measure.stages[1] if measure.stages else "",
-            days=measure.days,
-        )
-        if unit.kind == "money":
-            from babel.numbers import get_currency_symbol
-
-            symbol = get_currency_symbol(
-                unit.currency or self.currency, locale=self.formatter.locale
-            )
-            return f"{label} ({symbol})"
-        return label
 
 
 def _expression_paths(source: str) -> list[tuple[str, ...]]:
@@ -967,7 +731,7 @@ def _hashable(value: Any) -> Hashable:
 
 def _sortable(value: Any) -> tuple[int, Any]:
     """Empty values last; numbers, dates and text each compare among themselves."""
-    if value is None or value == "" or value == [] or value == _NONE:
+    if value is None or value == "" or value == [] or value == NONE:
         return (3, 0)
     if isinstance(value, bool | int | float):
         return (0, value)
@@ -984,13 +748,3 @@ def _every_unit(start: date, end: date, unit: str) -> list[Hashable]:
         found.append(current)
         current = unit_start(current, unit, 1)
     return found
-
-
-def _period_label(day: date, unit: str, locale: str) -> str:
-    from babel.dates import format_skeleton
-
-    if unit == "year":
-        return str(day.year)
-    skeleton = {"day": "yMMMd", "week": "yMMMd", "month": "yMMM", "quarter": "yQQQ"}[unit]
-    label = format_skeleton(skeleton, day, locale=locale)
-    return _("week of {day}").format(day=label) if unit == "week" else label

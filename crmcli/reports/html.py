@@ -12,7 +12,7 @@ from .. import __version__
 from ..formatting import Formatter
 from ..i18n import _
 from .charts import CHART_SIZE, DPI, chart_table
-from .data import Chart, DashboardData, Figure, Omitted, RecordTable, Stat, subtitle
+from .figures import Chart, DashboardData, Figure, Omitted, RecordTable, Stat, subtitle
 
 
 @dataclass(frozen=True, slots=True)

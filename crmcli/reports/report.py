@@ -28,7 +28,8 @@ from ..loader import DASHBOARDS_DIR, Loader
 from ..model import Role, Workspace
 from ..problems import ProblemLog, did_you_mean
 from ..sources import DiskSource, FileSource, GitSource
-from .data import DashboardData, Options, compute_dashboard
+from .data import Options, compute_dashboard
+from .figures import DashboardData
 from .spec import Dashboard, check_dashboard, dashboard_names, parse_period_option
 from .timeline import GitDates, Timeline
 

@@ -1,0 +1,144 @@
+"""The words a dashboard shows around its numbers: category labels (a client's name for a
+reference, a member's name, a localised month), axis labels, and the label of each measure."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from datetime import date
+
+from ..engine import Engine, ExpressionError
+from ..formatting import Formatter
+from ..i18n import _
+from ..model import FieldDef, Project, Workspace
+from ..query import display_field
+from .figures import Unit
+from .spec import Grouping, Measure
+
+NONE = ("", "none")  # the category of records without a value
+
+
+class Labels:
+    def __init__(
+        self, workspace: Workspace, engine: Engine, formatter: Formatter, currency: str
+    ) -> None:
+        self.workspace = workspace
+        self.engine = engine
+        self.formatter = formatter
+        self.currency = currency
+
+    def definition(self, project: Project, path: tuple[str, ...]) -> FieldDef | None:
+        try:
+            project_key, name = self.engine.resolve_path(project, path)[-1]
+        except ExpressionError:
+            return None
+        return self.workspace.projects[project_key].fields.get(name)
+
+    def category(self, grouping: Grouping | None, projects: list[Project], key: Hashable) -> str:
+        if grouping is None or key is None:
+            return ""
+        if key == NONE:
+            return _("(none)")
+        if grouping.is_date and isinstance(key, date):
+            return period_label(key, grouping.unit or "month", self.formatter.locale)
+        if grouping.path in (("list",), ("tags",)):
+            return str(key)
+        for project in projects:
+            definition = self.definition(project, grouping.path)
+            if definition is None:
+                continue
+            if definition.type == "reference":
+                target = self.workspace.projects.get(str(definition.spec.get("project")))
+                found = target.records.get(str(key)) if target else None
+                return found.name if found else str(key)
+            if definition.type == "member":
+                member = self.workspace.config.members.get(str(key))
+                return member.name if member else str(key)
+            return self.formatter.value(display_field(self.engine, project, definition), key)
+        return self.formatter.value(None, key)
+
+    def column(self, projects: list[Project], column: str) -> str:
+        for project in projects:
+            definition = self.definition(project, tuple(column.split(".")))
+            if definition is not None:
+                return definition.label[:1].upper() + definition.label[1:]
+        return column
+
+    def date(self, name: str, projects: Sequence[Project] = ()) -> str:
+        labels = {
+            "created": _("created"),
+            "updated": _("last update"),
+            "won_at": _("won"),
+            "closed_at": _("closed"),
+        }
+        if name in labels:
+            return labels[name]
+        for project in projects:
+            definition = self.definition(project, tuple(name.split(".")))
+            if definition is not None:
+                return definition.label
+        return name
+
+    def grouping(self, grouping: Grouping, projects: list[Project]) -> str:
+        if grouping.is_date:
+            unit = {
+                "day": _("Day"),
+                "week": _("Week"),
+                "month": _("Month"),
+                "quarter": _("Quarter"),
+                "year": _("Year"),
+            }[grouping.unit or "month"]
+            return _("{unit} ({date})").format(unit=unit, date=self.date(grouping.name, projects))
+        if grouping.path == ("list",):
+            return _("List")
+        if grouping.path == ("tags",):
+            return _("Tag")
+        for project in projects:
+            definition = self.definition(project, grouping.path)
+            if definition is not None:
+                return definition.label[:1].upper() + definition.label[1:]
+        return grouping.name
+
+    def measure(self, measure: Measure, projects: list[Project], unit: Unit) -> str:
+        field_label = ""
+        if measure.path:
+            for project in projects:
+                definition = self.definition(project, measure.path)
+                if definition is not None:
+                    field_label = definition.label
+                    break
+            field_label = field_label or ".".join(measure.path)
+        label = {
+            "count": _("Number of records"),
+            "sum": _("Sum of {field}"),
+            "avg": _("Average {field}"),
+            "min": _("Smallest {field}"),
+            "max": _("Largest {field}"),
+            "weighted": _("Weighted {field}"),
+            "win_rate": _("Win rate"),
+            "conversion": _("Conversion {first} → {second}"),
+            "velocity": _("Average days in list"),
+            "stale": _("Open, not updated for {days} days"),
+        }[measure.kind].format(
+            field=field_label,
+            first=measure.stages[0] if measure.stages else "",
+            second=measure.stages[1] if measure.stages else "",
+            days=measure.days,
+        )
+        if unit.kind == "money":
+            from babel.numbers import get_currency_symbol
+
+            symbol = get_currency_symbol(
+                unit.currency or self.currency, locale=self.formatter.locale
+            )
+            return f"{label} ({symbol})"
+        return label
+
+
+def period_label(day: date, unit: str, locale: str) -> str:
+    from babel.dates import format_skeleton
+
+    if unit == "year":
+        return str(day.year)
+    skeleton = {"day": "yMMMd", "week": "yMMMd", "month": "yMMM", "quarter": "yQQQ"}[unit]
+    label = format_skeleton(skeleton, day, locale=locale)
+    return _("week of {day}").format(day=label) if unit == "week" else label
