@@ -161,7 +161,6 @@ class Runner:
         self._chain = 0
         self._queue: deque[Trigger] = deque()
         self._loads: dict[str, dict[str, int]] = {}
-        self._assignments: dict[str, workload.Assignments] = {}
 
     # schedule rules: crm remind
 
@@ -419,8 +418,7 @@ class Runner:
             return _("assign to {member}").format(member=member)
         change = self.editor.set(ref, [f"assignee={member}"])
         if action.strategy == "least_loaded":
-            known = self._assignments[scope.project.key]
-            workload.record_assignment(self.root, scope.project, self._reload(record), known)
+            workload.record_assignment(self.root, scope.project, self._reload(record))
         return change
 
     # assignment
@@ -479,9 +477,9 @@ class Runner:
     ) -> str:
         loads = self._loads.get(project.key)
         if loads is None:
-            known = workload.assignments(self.root, self.editor.workspace.projects[project.key])
-            self._assignments[project.key] = known
-            loads = self._loads[project.key] = workload.open_records_by_member(known, project)
+            loads = self._loads[project.key] = workload.open_records_by_member(
+                self.root, self.editor.workspace.projects[project.key]
+            )
         chosen = min(candidates, key=lambda m: (loads.get(m, 0) / weights[m], candidates.index(m)))
         loads[chosen] = loads.get(chosen, 0) + 1
         return chosen
