@@ -38,7 +38,7 @@ from crmgen import (
 )
 from slugify import slugify
 
-from crmcli.layout import format_workspace
+from crmcli.editing.fmt import format_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "sample-workspace"

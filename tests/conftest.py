@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.checks import CheckResult, check_workspace
+from crmcli.check.workspace import CheckResult, check_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample-workspace"

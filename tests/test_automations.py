@@ -534,7 +534,7 @@ def test_dry_run_lists_what_would_be_sent_and_changes_nothing(make_ws, smtp, web
 def test_a_reminder_that_failed_when_smtp_went_down_is_sent_exactly_once_later(
     make_ws, smtp, webhook
 ):
-    from crmcli import notify
+    from crmcli.automations import notify
 
     root = make_ws(REMINDERS)
     real_deliver = notify.deliver
@@ -630,7 +630,7 @@ def test_a_template_reaching_outside_the_sandbox_is_refused_before_anything_is_s
 
 
 def test_the_sandbox_also_holds_when_the_template_is_rendered(make_ws):
-    from crmcli.notify import MessageTemplateError, compile_template, render
+    from crmcli.automations.notify import MessageTemplateError, compile_template, render
 
     template = compile_template("{{ f.mro() }}")  # no “_” for crm check to see
     with pytest.raises(MessageTemplateError):
@@ -769,8 +769,8 @@ def test_time_in_list_comes_from_history_else_git_else_the_file_date(make_ws, tm
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from crmcli.loader import Loader
-    from crmcli.timeline import RecordTimes
+    from crmcli.core.loader import Loader
+    from crmcli.git.record_times import RecordTimes
 
     paris = ZoneInfo("Europe/Paris")
     root = repository(make_ws, EVENTS)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from crmcli.layout import format_workspace
+from crmcli.editing.fmt import format_workspace
 
 from .conftest import REPO
 from .repos import DEAL, Repo, git

@@ -210,8 +210,8 @@ def test_every_command_has_help_with_examples():
 def test_exported_schema_validates_record_files(workspace, project):
     from jsonschema import Draft202012Validator
 
-    from crmcli.checks import jsonable
-    from crmcli.yamlio import read_yaml
+    from crmcli.check.workspace import jsonable
+    from crmcli.core.yamlio import read_yaml
 
     root = workspace()
     run = crm("-C", root, "schema", "export", "--vscode")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crmcli.engine import Engine, compute
-from crmcli.loader import Loader
+from crmcli.core.loader import Loader
+from crmcli.engine.compute import Engine, compute
 
 from .conftest import SAMPLE, TODAY
 

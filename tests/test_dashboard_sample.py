@@ -292,7 +292,7 @@ def test_deals_to_follow_up_are_listed_by_amount(figures):
 
 
 def test_money_is_formatted_for_the_workspace_locale(data, figures):
-    from crmcli.formatting import Formatter
+    from crmcli.fields.formatting import Formatter
 
     figure = figures["Open pipeline"]
     shown = figure.unit.format(Formatter(data.locale, data.currency), figure.value)

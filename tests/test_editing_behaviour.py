@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from crmcli.editing.writer import write_atomically
 from crmcli.errors import CrmError
-from crmcli.writer import write_atomically
 
 from .conftest import REPO, Run, check, crm, write_files
 
@@ -649,7 +649,7 @@ def test_writer_leaves_no_temp_file_when_writing_fails(tmp_path, monkeypatch):
 
 def test_editor_refuses_when_the_record_changes_between_read_and_write(ws, monkeypatch):
     """The sha256 guard end to end: a hand edit lands after `crm set` read the file."""
-    from crmcli import edit
+    from crmcli.editing import editor as edit
 
     monkeypatch.setenv("CRM_NOW", WINTER_NOW)
     opened = edit.RecordFile.open
@@ -901,8 +901,8 @@ def test_setting_the_same_value_writes_and_commits_nothing(tmp_path, ws):
 
 
 def test_write_all_atomically_writes_nothing_when_one_file_is_stale(tmp_path):
+    from crmcli.editing.writer import PendingWrite, sha256, write_all_atomically
     from crmcli.errors import CrmError
-    from crmcli.writer import PendingWrite, sha256, write_all_atomically
 
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
     first.write_text("name: A\n", encoding="utf-8")

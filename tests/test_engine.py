@@ -580,7 +580,7 @@ def test_referenced_by_a_field_that_is_not_a_reference(crm: Callable[..., Any]) 
 
 def test_hidden_closure_hides_what_is_computed_from_hidden_fields():
     """A junior who may not see cost must not read it back through profit or margin."""
-    from crmcli.api import open_workspace
+    from crmcli.engine.workspace import open_workspace
 
     from .conftest import SAMPLE
 

@@ -1,4 +1,4 @@
-"""The expression language on its own: crmcli.formulas.compile_expression and infer_type."""
+"""The expression language on its own: crmcli.formulas.compiler.compile_expression and infer_type."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crmcli.formulas import (
+from crmcli.formulas.compiler import (
     ANY,
     BOOL,
     DATE,
@@ -231,7 +231,7 @@ def test_functions(source: str, expected: Any) -> None:
 
 
 def test_every_function_is_covered() -> None:
-    from crmcli.formulas import FUNCTIONS
+    from crmcli.formulas.compiler import FUNCTIONS
 
     covered = {"IF", "COALESCE", "ROUND", "MIN", "MAX", "ABS", "SUM", "AVG", "LEN", "CONCAT"}
     covered |= {"UPPER", "LOWER", "TODAY", "DAYS_BETWEEN", "DAYS_UNTIL", "YEAR", "MONTH", "DAY"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crmcli.loader import Loader
-from crmcli.sources import GitSource, IndexSource, working_tree_changes
-from crmcli.yamlio import MAX_RECORD_BYTES
+from crmcli.core.loader import Loader
+from crmcli.core.yamlio import MAX_RECORD_BYTES
+from crmcli.git.sources import GitSource, IndexSource, working_tree_changes
 
 from .repos import DEAL, Repo
 

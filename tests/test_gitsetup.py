@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from crmcli.merge import merge_values
+from crmcli.review.merge import merge_values
 
 from .conftest import crm
 from .repos import DEAL, Repo, git

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.importing import ImportOptions, import_file
-from crmcli.yamlio import parse
+from crmcli.core.yamlio import parse
+from crmcli.transfer.importing import ImportOptions, import_file
 
 from .conftest import check, crm
 

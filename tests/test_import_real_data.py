@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from crmcli.api import open_workspace
+from crmcli.engine.workspace import open_workspace
 
 from .conftest import REPO, TODAY, check, crm, write_files
 from .test_import import ENV

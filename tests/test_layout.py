@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crmcli.layout import format_workspace
-from crmcli.yamlio import parse
+from crmcli.core.yamlio import parse
+from crmcli.editing.fmt import format_workspace
 
 from .conftest import crm
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crmcli.errors import CrmError
-from crmcli.review import open_review, render_markdown, render_text, review_data
+from crmcli.review.diff import open_review, render_markdown, render_text, review_data
 
 from .conftest import crm
 from .repos import DEAL, Repo, git

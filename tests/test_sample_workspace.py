@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from crmcli.checks import CheckResult
+from crmcli.check.workspace import CheckResult
 
 from .conftest import SAMPLE, check
 
@@ -107,7 +107,7 @@ def test_client_backlinks_and_rollups_match_their_deals(result):
 
 def test_records_are_in_the_canonical_layout():
     """What `crm add` writes and `crm fmt` restores, so a reformat never churns the sample."""
-    from crmcli.layout import format_workspace
+    from crmcli.editing.fmt import format_workspace
 
     result = format_workspace(SAMPLE, check_only=True)
     records = [p for p in SAMPLE.glob("*/[!_]*.yaml") if p.parent.name != "dashboards"]

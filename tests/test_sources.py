@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.checks import check_workspace
+from crmcli.check.workspace import check_workspace
+from crmcli.core.loader import Loader
+from crmcli.core.sources import DiskSource
 from crmcli.errors import CrmError
-from crmcli.loader import Loader
-from crmcli.sources import DiskSource, GitSource
+from crmcli.git.sources import GitSource
 
 from .conftest import SAMPLE
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from crmcli.model import Record
-from crmcli.timeline import RecordTimes
-from crmcli.yamlio import parse
+from crmcli.core.model import Record
+from crmcli.core.yamlio import parse
+from crmcli.git.record_times import RecordTimes
 
 PARIS = ZoneInfo("Europe/Paris")
 RECORD = "name: Acme — Site\nlist: Lead\namount: 12000\nupdated: 2026-01-05T10:00:00+01:00\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from crmcli import workload
-from crmcli.loader import Loader
+from crmcli.automations import workload
+from crmcli.core.loader import Loader
 
 DEALS = {
     f"opportunities/deal-{n}.yaml": f"name: Deal {n}\nlist: {stage}\nclient: acme\nassignee: {who}\n"

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import CrmError
-from ..i18n import _, ngettext
-from .output import write_json
+from crmcli.cli.output import write_json
+from crmcli.errors import CrmError
+from crmcli.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from ..automation_run import Report, RunOptions
-    from ..edit import Change
+    from crmcli.automations.runner import Report, RunOptions
+    from crmcli.editing.editor import Change
 
 
 class RunFormat(StrEnum):
@@ -79,7 +79,7 @@ def remind(
     state_file: StateOption = None,
     fmt: FormatOption = RunFormat.text,
 ) -> None:
-    from ..automation_run import remind as run_remind
+    from crmcli.automations.runner import remind as run_remind
 
     root = ctx.obj.root
     report = run_remind(root, _options(root, now, dry_run, state_file))
@@ -97,7 +97,7 @@ def automate(
     state_file: StateOption = None,
     fmt: FormatOption = RunFormat.text,
 ) -> None:
-    from ..automation_run import automate as run_automate
+    from crmcli.automations.runner import automate as run_automate
 
     root = ctx.obj.root
     report = run_automate(root, since, _options(root, now, dry_run, state_file))
@@ -105,9 +105,9 @@ def automate(
 
 
 def _options(root: Path, now: str | None, dry_run: bool, state_file: str | None) -> RunOptions:
-    from ..actors import workspace_now
-    from ..automation_run import RunOptions
-    from ..loader import Loader
+    from crmcli.automations.runner import RunOptions
+    from crmcli.core.loader import Loader
+    from crmcli.engine.reader import workspace_now
 
     workspace = Loader(root).load(only_projects=set())
     moment = workspace_now(workspace)
@@ -163,9 +163,9 @@ def _summary(report: Report, dry_run: bool) -> str:
 
 def after_edit(root: Path, change: Change) -> Change:
     """Run the rules an edit triggered; their writes join the change (and its commit)."""
-    from ..actors import workspace_now
-    from ..automation_run import after_edit as run_rules
-    from ..loader import Loader
+    from crmcli.automations.runner import after_edit as run_rules
+    from crmcli.core.loader import Loader
+    from crmcli.engine.reader import workspace_now
 
     workspace = Loader(root).load(only_projects=set())
     try:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..i18n import _, ngettext
-from .output import ProblemFormat, write_problems
+from crmcli.cli.output import ProblemFormat, write_problems
+from crmcli.i18n import _, ngettext
 
 
 def register(app: typer.Typer) -> None:
@@ -51,13 +51,13 @@ def check(
         ),
     ] = None,
 ) -> None:
-    from ..checks import check_workspace, count_by_severity
+    from crmcli.check.workspace import check_workspace, count_by_severity
 
     root = ctx.obj.root
     result = check_workspace(root, _parse_day(today))
     problems = list(result.problems)
     if since is not None:
-        from ..permissions import check_since
+        from crmcli.review.permissions import check_since
 
         problems.extend(check_since(root, since))
     write_problems(root, problems, fmt, sys.stdout)

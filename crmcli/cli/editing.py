@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import CrmError
-from ..i18n import _
-from . import automating
+from crmcli.cli import automating
+from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
-    from ..edit import Change, Editor
+    from crmcli.editing.editor import Change, Editor
 
 AsOption = Annotated[
     str | None,
@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _finish(ctx: typer.Context, change: Change, commit: bool, quiet: bool = False) -> None:
-    from ..gitio import commit_paths
+    from crmcli.git.run import commit_paths
 
     for warning in change.warnings:
         sys.stderr.write(_("warning: {message}").format(message=warning) + "\n")
@@ -106,7 +106,7 @@ def _finish(ctx: typer.Context, change: Change, commit: bool, quiet: bool = Fals
 
 
 def _editor(ctx: typer.Context, acting_as: str | None) -> Editor:
-    from ..edit import Editor
+    from crmcli.editing.editor import Editor
 
     return Editor(ctx.obj.root, acting_as)
 
@@ -120,7 +120,7 @@ def init(
         bool, typer.Option("--with-examples", help=_("Include example records."))
     ] = False,
 ) -> None:
-    from ..init import init_workspace
+    from crmcli.editing.init import init_workspace
 
     written = init_workspace(directory.resolve(), template, with_examples)
     sys.stdout.write(

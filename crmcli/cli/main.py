@@ -8,11 +8,20 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
-from ..errors import CrmError
-from ..i18n import _
-from ..loader import find_root
-from . import automating, checking, editing, reading, reporting, reviewing, schemas, transfer
+from crmcli import __version__
+from crmcli.cli import (
+    automating,
+    checking,
+    editing,
+    reading,
+    reporting,
+    reviewing,
+    schemas,
+    transfer,
+)
+from crmcli.core.loader import find_root
+from crmcli.errors import CrmError
+from crmcli.i18n import _
 
 app = typer.Typer(
     name="crm",

@@ -12,8 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cells import neutralise_formula
-from ..errors import Problem
+from crmcli.errors import Problem
+from crmcli.transfer.cells import neutralise_formula
 
 
 class ProblemFormat(StrEnum):
@@ -67,7 +67,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def sarif_log(root: Path, problems: Sequence[Problem]) -> dict[str, Any]:
     """Problems as a SARIF 2.1.0 log, for code-scanning dashboards (GitHub, GitLab, Azure)."""
-    from .. import __version__
+    from crmcli import __version__
 
     rules = sorted({p.code for p in problems})
     return {

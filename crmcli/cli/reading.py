@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..i18n import _
-from .output import TableFormat, write_csv, write_json, write_table
+from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
+from crmcli.i18n import _
 
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
 
@@ -57,9 +57,9 @@ def show(
     ] = TableFormat.table,
     acting_as: AsOption = None,
 ) -> None:
-    from ..api import open_workspace
-    from ..formatting import Formatter
-    from ..query import display_field, visible_fields
+    from crmcli.engine.query import display_field, visible_fields
+    from crmcli.engine.workspace import open_workspace
+    from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project, record = opened.record(reference)
@@ -108,7 +108,7 @@ def _reader_role(opened: Any, acting_as: str | None) -> Any:
     fields include the computed ones derived from them (margin from profit)."""
     from dataclasses import replace
 
-    from ..actors import identify_actor, role_of
+    from crmcli.engine.reader import identify_actor, role_of
 
     role = role_of(opened.workspace, identify_actor(opened.workspace, acting_as))
     if role is None or not role.hidden:
@@ -131,7 +131,7 @@ def _write_history(record: Any, formatter: Any) -> None:
 
 def _backlinks(opened: Any, project_key: str, record_id: str) -> list[tuple[str, str, str]]:
     """(project, id, field) of every record whose reference field names this record."""
-    from ..schema import reference_ids
+    from crmcli.fields.validation import reference_ids
 
     found = []
     for other in opened.workspace.projects.values():
@@ -190,9 +190,7 @@ def list_records(
     ] = TableFormat.table,
     acting_as: AsOption = None,
 ) -> None:
-    from ..api import open_workspace
-    from ..formatting import Formatter
-    from ..query import (
+    from crmcli.engine.query import (
         display_field,
         is_hidden,
         parse_sort,
@@ -200,6 +198,8 @@ def list_records(
         require_field,
         select_records,
     )
+    from crmcli.engine.workspace import open_workspace
+    from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project = opened.project(project_key)

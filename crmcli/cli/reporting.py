@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..i18n import _, ngettext
+from crmcli.i18n import _, ngettext
 
 
 def register(app: typer.Typer) -> None:
@@ -81,7 +81,7 @@ def dashboard(
         ),
     ] = None,
 ) -> None:
-    from ..reports.report import ReportRequest, build_report
+    from crmcli.reports.report import ReportRequest, build_report
 
     request = ReportRequest(name, out, period, tuple(tags or ()), role, as_of)
     report = build_report(ctx.obj.root, request)

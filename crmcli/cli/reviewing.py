@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from ..i18n import _, ngettext
-from .output import write_json
+from crmcli.cli.output import write_json
+from crmcli.i18n import _, ngettext
 
 git_app = typer.Typer(
     help=_("Make plain git diff, git log -p and git merge understand record files."),
@@ -94,7 +94,7 @@ def diff(
         ),
     ] = None,
 ) -> None:
-    from ..review import open_review, render_markdown, render_text, review_data
+    from crmcli.review.diff import open_review, render_markdown, render_text, review_data
 
     root = ctx.obj.root
     review = open_review(root, revisions, staged, totals, _hidden(root, acting_as))
@@ -109,8 +109,8 @@ def diff(
 def _hidden(root: Path, acting_as: str | None) -> frozenset[str]:
     if acting_as is None:
         return frozenset()
-    from ..actors import identify_actor, role_of
-    from ..loader import Loader
+    from crmcli.core.loader import Loader
+    from crmcli.engine.reader import identify_actor, role_of
 
     workspace = Loader(root).load(lazy=True)
     role = role_of(workspace, identify_actor(workspace, acting_as))
@@ -129,7 +129,7 @@ def log(
         LogFormat.text
     ),
 ) -> None:
-    from ..history import History, history_data, render_history, require_repository
+    from crmcli.review.history import History, history_data, render_history, require_repository
 
     root = ctx.obj.root
     require_repository(root)
@@ -148,8 +148,8 @@ def fmt(
         typer.Option("--check", help=_("Change nothing; exit 1 if a file is not canonical.")),
     ] = False,
 ) -> None:
-    from ..layout import format_workspace
-    from .output import problem_line
+    from crmcli.cli.output import problem_line
+    from crmcli.editing.fmt import format_workspace
 
     root = ctx.obj.root
     result = format_workspace(root, check_only=check)
@@ -183,7 +183,7 @@ def fmt(
     ),
 )
 def git_setup(ctx: typer.Context) -> None:
-    from ..gitsetup import setup
+    from crmcli.review.gitsetup import setup
 
     result = setup(ctx.obj.root)
     sys.stdout.write(_("wrote {path}").format(path=result.attributes) + "\n")
@@ -210,7 +210,7 @@ def git_textconv(
     project: Annotated[str, typer.Argument(help=_("The project the file belongs to."))],
     file: Annotated[Path, typer.Argument(help=_("The file git gives."))],
 ) -> None:
-    from ..gitsetup import semantic_view
+    from crmcli.review.gitsetup import semantic_view
 
     raw = file.read_bytes()
     try:
@@ -235,8 +235,8 @@ def git_merge_driver(
     path: Annotated[str, typer.Argument(help=_("The file's path in the repository (%P)."))],
     marker_size: Annotated[int, typer.Argument(help=_("Conflict marker size (%L)."))] = 7,
 ) -> None:
-    from ..errors import CrmError
-    from ..merge import line_merge, merge_driver
+    from crmcli.errors import CrmError
+    from crmcli.review.merge import line_merge, merge_driver
 
     try:
         result = merge_driver(ctx.obj.root, base, ours, theirs, path, marker_size)

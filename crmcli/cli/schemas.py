@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..i18n import _
+from crmcli.i18n import _
 
 app = typer.Typer(help=_("JSON Schemas for editors."), no_args_is_help=True)
 
@@ -42,9 +42,9 @@ def export(
         ),
     ] = False,
 ) -> None:
-    from ..errors import CrmError
-    from ..loader import load_workspace
-    from ..schema_export import export_schemas
+    from crmcli.check.schema_export import export_schemas
+    from crmcli.core.loader import load_workspace
+    from crmcli.errors import CrmError
 
     root = ctx.obj.root
     workspace = load_workspace(root)
@@ -68,7 +68,7 @@ def export(
 
 
 def _update_vscode_settings(root: Path, mapping: dict[str, list[str]]) -> None:
-    from ..errors import CrmError
+    from crmcli.errors import CrmError
 
     path = root / ".vscode" / "settings.json"
     settings = {}

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import CrmError, UsageError
-from ..i18n import _
-from .output import problem_line
+from crmcli.cli.output import problem_line
+from crmcli.errors import CrmError, UsageError
+from crmcli.i18n import _
 
 if TYPE_CHECKING:
-    from ..importing import ImportOptions, ImportResult, RowOutcome
+    from crmcli.transfer.importing import ImportOptions, ImportResult, RowOutcome
 
 PROGRESS_BAR_BYTES = 1_000_000  # a smaller file is imported before a bar would be read
 
@@ -149,7 +149,7 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    from ..importing import ImportOptions, import_file, read_recipe
+    from crmcli.transfer.importing import ImportOptions, import_file, read_recipe
 
     recipe = read_recipe(mapping_file) if mapping_file else {}
     options = ImportOptions(
@@ -280,8 +280,8 @@ def export_command(
         ),
     ] = None,
 ) -> None:
-    from ..api import open_workspace
-    from ..export import sheets, write_csv, write_json, write_sqlite, write_xlsx
+    from crmcli.engine.workspace import open_workspace
+    from crmcli.transfer.export import sheets, write_csv, write_json, write_sqlite, write_xlsx
 
     kind = fmt
     opened = open_workspace(ctx.obj.root)
@@ -309,7 +309,7 @@ def export_command(
 
 
 def _write_text(out: Path | None, write: Any) -> None:
-    from ..export import output_file
+    from crmcli.transfer.export import output_file
 
     if out is None:
         write(sys.stdout)
@@ -319,8 +319,8 @@ def _write_text(out: Path | None, write: Any) -> None:
 
 
 def _role(opened: Any, role_name: str | None) -> Any:
-    from ..actors import identify_actor, role_of
-    from ..problems import did_you_mean
+    from crmcli.core.problems import did_you_mean
+    from crmcli.engine.reader import identify_actor, role_of
 
     roles = opened.workspace.config.roles
     if role_name is None:

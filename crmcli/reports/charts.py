@@ -12,9 +12,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeGuard
 
-from ..formatting import Formatter
-from ..i18n import _
-from .figures import Chart, DashboardData, Figure, Omitted, RecordTable, Stat, subtitle
+from crmcli.fields.formatting import Formatter
+from crmcli.i18n import _
+from crmcli.reports.figures import (
+    Chart,
+    DashboardData,
+    Figure,
+    Omitted,
+    RecordTable,
+    Stat,
+    subtitle,
+)
 
 PALETTE = (
     "#2563eb",
@@ -263,7 +271,7 @@ def draw_table(axes: Any, title: str, headers: list[str], rows: list[list[str]])
 
 def chart_table(chart: Chart, formatter: Formatter) -> tuple[list[str], list[list[str]]]:
     """A chart's numbers as a table: one row per category, one column per series."""
-    from .figures import Unit
+    from crmcli.reports.figures import Unit
 
     names = [s.name or chart.value_label for s in chart.series]
     several, shares = len(chart.series) > 1, chart.kind == "pie"

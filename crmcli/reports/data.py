@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ..engine import Engine, ExpressionError
-from ..formatting import Formatter
-from ..formulas import Expression, FormulaError, is_number
-from ..i18n import _, ngettext
-from ..model import DERIVED_NAMES, Project, Record, Role, Workspace
-from ..query import display_field
-from .figures import (
+from crmcli.core.model import DERIVED_NAMES, Project, Record, Role, Workspace
+from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine.query import display_field
+from crmcli.fields.formatting import Formatter
+from crmcli.formulas.compiler import Expression, FormulaError, is_number
+from crmcli.git.timeline import Timeline
+from crmcli.i18n import _, ngettext
+from crmcli.reports.figures import (
     Chart,
     DashboardData,
     Figure,
@@ -31,9 +32,16 @@ from .figures import (
     Stat,
     Unit,
 )
-from .labels import NONE, Labels
-from .spec import RECORD_DATES, Dashboard, Grouping, Measure, Period, Widget, unit_start
-from .timeline import Timeline
+from crmcli.reports.labels import NONE, Labels
+from crmcli.reports.spec import (
+    RECORD_DATES,
+    Dashboard,
+    Grouping,
+    Measure,
+    Period,
+    Widget,
+    unit_start,
+)
 
 Item = tuple[Project, Record]
 _ADDITIVE = ("count", "sum", "weighted", "stale")
@@ -716,7 +724,7 @@ class _Calculator:
 
 
 def _expression_paths(source: str) -> list[tuple[str, ...]]:
-    from ..formulas import compile_expression
+    from crmcli.formulas.compiler import compile_expression
 
     try:
         expression = compile_expression(source)

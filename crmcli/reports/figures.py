@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..formatting import Formatter
-from ..i18n import _, ngettext
+from crmcli.fields.formatting import Formatter
+from crmcli.i18n import _, ngettext
 
 
 @dataclass(frozen=True, slots=True)

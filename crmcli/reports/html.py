@@ -8,11 +8,19 @@ import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import __version__
-from ..formatting import Formatter
-from ..i18n import _
-from .charts import CHART_SIZE, DPI, chart_table
-from .figures import Chart, DashboardData, Figure, Omitted, RecordTable, Stat, subtitle
+from crmcli import __version__
+from crmcli.fields.formatting import Formatter
+from crmcli.i18n import _
+from crmcli.reports.charts import CHART_SIZE, DPI, chart_table
+from crmcli.reports.figures import (
+    Chart,
+    DashboardData,
+    Figure,
+    Omitted,
+    RecordTable,
+    Stat,
+    subtitle,
+)
 
 
 @dataclass(frozen=True, slots=True)

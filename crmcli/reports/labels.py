@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from datetime import date
 
-from ..engine import Engine, ExpressionError
-from ..formatting import Formatter
-from ..i18n import _
-from ..model import FieldDef, Project, Workspace
-from ..query import display_field
-from .figures import Unit
-from .spec import Grouping, Measure
+from crmcli.core.model import FieldDef, Project, Workspace
+from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine.query import display_field
+from crmcli.fields.formatting import Formatter
+from crmcli.i18n import _
+from crmcli.reports.figures import Unit
+from crmcli.reports.spec import Grouping, Measure
 
 NONE = ("", "none")  # the category of records without a value
 

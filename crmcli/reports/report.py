@@ -18,20 +18,21 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..actors import workspace_now
-from ..checks import check_config_file
-from ..engine import Engine, compute
-from ..errors import CrmError, Problem, UsageError
-from ..gitio import git
-from ..i18n import _
-from ..loader import DASHBOARDS_DIR, Loader
-from ..model import Role, Workspace
-from ..problems import ProblemLog, did_you_mean
-from ..sources import DiskSource, FileSource, GitSource
-from .data import Options, compute_dashboard
-from .figures import DashboardData
-from .spec import Dashboard, check_dashboard, dashboard_names, parse_period_option
-from .timeline import GitDates, Timeline
+from crmcli.check.workspace import check_config_file
+from crmcli.core.loader import DASHBOARDS_DIR, Loader
+from crmcli.core.model import Role, Workspace
+from crmcli.core.problems import ProblemLog, did_you_mean
+from crmcli.core.sources import DiskSource, FileSource
+from crmcli.engine.compute import Engine, compute
+from crmcli.engine.reader import workspace_now
+from crmcli.errors import CrmError, Problem, UsageError
+from crmcli.git.run import git
+from crmcli.git.sources import GitSource
+from crmcli.git.timeline import GitDates, Timeline
+from crmcli.i18n import _
+from crmcli.reports.data import Options, compute_dashboard
+from crmcli.reports.figures import DashboardData
+from crmcli.reports.spec import Dashboard, check_dashboard, dashboard_names, parse_period_option
 
 REPORTS_DIR = Path(".crm") / "reports"
 
@@ -68,9 +69,9 @@ def build_report(root: Path, request: ReportRequest) -> Report:
     if request.out is not None and request.out.exists() and not request.out.is_dir():
         raise CrmError(_("--out: {path} is a file, not a folder").format(path=request.out))
     data = dashboard_data(root, request)
-    from ..formatting import Formatter
-    from .charts import chart_png, is_drawn, overview_png
-    from .html import render_html
+    from crmcli.fields.formatting import Formatter
+    from crmcli.reports.charts import chart_png, is_drawn, overview_png
+    from crmcli.reports.html import render_html
 
     formatter = Formatter(data.locale, data.currency)
     images = {i: chart_png(f, formatter) for i, f in enumerate(data.figures) if is_drawn(f)}

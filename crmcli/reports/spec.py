@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from ..engine import Engine, ExpressionError
-from ..errors import UsageError
-from ..i18n import _
-from ..model import Project
-from ..problems import ProblemLog, did_you_mean
+from crmcli.core.model import Project
+from crmcli.core.problems import ProblemLog, did_you_mean
+from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.errors import UsageError
+from crmcli.i18n import _
 
 # Dates every record has for reports, besides its date fields (see reports/timeline.py).
 RECORD_DATES = ("created", "updated", "won_at", "closed_at")

@@ -1,0 +1,190 @@
+"""Messages: Jinja2 templates rendered in a sandbox, delivered through apprise URLs.
+
+Templates come from `automations.yaml`, which anyone with write access to the repository can
+change, so they render in Jinja2's `SandboxedEnvironment`: no attribute starting with `_`,
+no calling into Python's internals. A name that does not exist is an error (StrictUndefined),
+never an empty string in a message sent to a client-facing channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from crmcli.i18n import _
+
+_SECRET_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class MessageTemplateError(Exception):
+    """A template that cannot be compiled or rendered; line is within the template."""
+
+    def __init__(self, code: str, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateNames:
+    """What a template reads: top-level variables, and attributes of each of them."""
+
+    variables: frozenset[str]
+    attributes: frozenset[tuple[str, str]]
+
+
+@cache
+def _environment() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def compile_template(source: str) -> Any:
+    """A Jinja2 template, or MessageTemplateError for a syntax error or a reach outside the sandbox."""
+    from jinja2 import TemplateSyntaxError
+
+    environment = _environment()
+    try:
+        tree = environment.parse(source)
+    except TemplateSyntaxError as error:
+        raise MessageTemplateError(
+            "template-syntax",
+            _("the template cannot be read: {reason}").format(reason=error.message),
+            error.lineno or 1,
+        ) from None
+    _refuse_internals(tree)
+    return environment.from_string(tree)
+
+
+def _refuse_internals(tree: Any) -> None:
+    from jinja2 import nodes
+
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        name = node.attr if isinstance(node, nodes.Getattr) else _constant(node.arg)
+        if isinstance(name, str) and name.startswith("_"):
+            raise MessageTemplateError(
+                "template-unsafe",
+                _(
+                    "the template reaches for “{name}”, which is outside the sandbox: "
+                    "templates may read record fields and the variables listed in the README"
+                ).format(name=name),
+                node.lineno,
+            )
+
+
+def _constant(node: Any) -> Any:
+    from jinja2 import nodes
+
+    return node.value if isinstance(node, nodes.Const) else None
+
+
+def template_names(source: str) -> TemplateNames:
+    """The variables a (valid) template reads, for `crm check` to compare with what exists."""
+    from jinja2 import meta, nodes
+
+    tree = _environment().parse(source)
+    attributes = set()
+    for node in tree.find_all(nodes.Getattr):
+        if isinstance(node.node, nodes.Name):
+            attributes.add((node.node.name, node.attr))
+    for node in tree.find_all(nodes.Getitem):
+        key = _constant(node.arg)
+        if isinstance(node.node, nodes.Name) and isinstance(key, str):
+            attributes.add((node.node.name, key))
+    return TemplateNames(frozenset(meta.find_undeclared_variables(tree)), frozenset(attributes))
+
+
+def render(template: Any, context: Mapping[str, Any]) -> str:
+    """Render; MessageTemplateError when it reads a missing name or an unsafe attribute."""
+    from jinja2 import TemplateError, UndefinedError
+    from jinja2.sandbox import SecurityError
+
+    try:
+        return str(template.render(context)).strip()
+    except SecurityError as error:
+        raise MessageTemplateError("template-unsafe", str(error)) from None
+    except UndefinedError as error:
+        raise MessageTemplateError("template-undefined", str(error)) from None
+    except TemplateError as error:
+        raise MessageTemplateError("template-error", str(error)) from None
+    except (ArithmeticError, TypeError, ValueError) as error:
+        raise MessageTemplateError("template-error", str(error)) from None
+
+
+def redact(url: str) -> str:
+    """A notification URL as it may appear in messages and logs: without its password."""
+    return _SECRET_IN_URL.sub(r"\1****@", url)
+
+
+def expand(url: str, placeholder: str | None = None) -> str:
+    """${NAME} in a URL → the environment variable, so that secrets stay out of crm.yaml;
+    KeyError names a variable that is not set (placeholder: use it instead)."""
+
+    def value(match: re.Match[str]) -> str:
+        found = os.environ.get(match[1], placeholder)
+        if found is None:
+            raise KeyError(match[1])
+        return found
+
+    return _VARIABLE.sub(value, url)
+
+
+def url_problem(url: str) -> str | None:
+    """Why apprise cannot use this URL, or None."""
+    import apprise
+
+    if apprise.Apprise().add(expand(url, "1")):
+        return None
+    return _("“{url}” is not a notification URL that apprise understands").format(url=redact(url))
+
+
+def deliver(url: str, title: str, body: str) -> str | None:
+    """Send one message to one apprise URL; None when it was delivered, else why not."""
+    import apprise
+
+    try:
+        expanded = expand(url)
+    except KeyError as missing:
+        return _("{url} needs the environment variable {name}, which is not set").format(
+            url=redact(url), name=missing.args[0]
+        )
+    client = apprise.Apprise()
+    if not client.add(expanded):
+        return url_problem(url)
+    with _captured("apprise") as reasons:
+        delivered = bool(client.notify(body=body, title=title))
+    if delivered:
+        return None
+    reason = "; ".join(dict.fromkeys(reasons)) or _("no reason given")
+    return _("could not deliver to {url}: {reason}").format(url=redact(url), reason=reason)
+
+
+@contextmanager
+def _captured(logger_name: str) -> Iterator[list[str]]:
+    """Warnings a library logs while it works, to quote them in our own error message."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(redact(record.getMessage()))
+
+    logger = logging.getLogger(logger_name)
+    handler = Collect(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False  # ours to report, not printed twice on stderr
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -1,0 +1,497 @@
+"""Files → Workspace model. The only module that reads the workspace from disk.
+
+The loader is lenient: it builds as much of the model as it can and records every problem it
+meets (unreadable YAML, a record that is not a mapping, a folder without a schema) so that one
+run reports them all. Structural rules for configuration files live in `schema/`, checked by
+`checks.py`; the loader only needs enough shape to build the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from crmcli.core.model import (
+    BUILTIN_FIELDS,
+    OUTCOMES,
+    REMOVABLE_BUILTINS,
+    FieldDef,
+    ListDef,
+    Member,
+    Project,
+    Record,
+    Role,
+    Workspace,
+    WorkspaceConfig,
+)
+from crmcli.core.problems import ProblemLog
+from crmcli.core.sources import DiskSource, FileSource
+from crmcli.core.yamlio import (
+    MAX_CONFIG_BYTES,
+    MAX_RECORD_BYTES,
+    YamlDocument,
+    YamlReadError,
+    decode_text,
+    key_positions,
+    locate,
+    parse,
+)
+from crmcli.errors import Severity, WorkspaceNotFoundError
+from crmcli.i18n import _
+
+WORKSPACE_FILE = "crm.yaml"
+PROJECT_FILE = "_project.yaml"
+AUTOMATIONS_FILE = "automations.yaml"
+DASHBOARDS_DIR = "dashboards"
+STATE_DIR = ".crm"
+
+
+@dataclass(slots=True)
+class ConfigFile:
+    """A configuration file read with the position of every key (they are few and small)."""
+
+    path: str
+    data: Any
+    positions: dict
+
+
+def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
+    """-C PATH, else $CRM_WORKSPACE, else the nearest crm.yaml upward from `start`."""
+    chosen = explicit or os.environ.get("CRM_WORKSPACE")
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        if not (root / WORKSPACE_FILE).is_file():
+            raise WorkspaceNotFoundError(
+                _("{path} is not a crm workspace (no {file} there)").format(
+                    path=root, file=WORKSPACE_FILE
+                )
+            )
+        return root
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / WORKSPACE_FILE).is_file():
+            return folder
+    raise WorkspaceNotFoundError(
+        _("no crm workspace here: no {file} in {path} or any folder above it").format(
+            file=WORKSPACE_FILE, path=here
+        )
+        + _(" (use -C PATH or set CRM_WORKSPACE)")
+    )
+
+
+class Loader:
+    def __init__(self, root: Path, source: FileSource | None = None) -> None:
+        self.root = root
+        self.source: FileSource = source or DiskSource(root)
+        self.lazy = False
+        self.log = ProblemLog(root, self._text_of)
+        self.config_files: dict[str, ConfigFile] = {}
+
+    def load(self, only_projects: set[str] | None = None, lazy: bool = False) -> Workspace:
+        """Read the workspace. lazy: records are read only when asked for (editing commands)."""
+        self.lazy = lazy
+        config = self._load_config()
+        workspace = Workspace(root=self.root, config=config)
+        for key in self._project_folders():
+            if only_projects is None or key in only_projects:
+                project = self._load_project(key)
+                if project is not None:
+                    workspace.projects[key] = project
+                else:
+                    workspace.unreadable_projects.add(key)
+        self._load_extra_configs()
+        workspace.config_files = self.config_files
+        workspace.problems = self.log.problems
+        return workspace
+
+    # configuration files
+
+    def read_config(self, relative: str) -> ConfigFile | None:
+        try:
+            text = decode_text(self.source.read_bytes(relative, MAX_CONFIG_BYTES))
+            document = parse(text)
+        except YamlReadError as error:
+            self.log.add_at(relative, error.line, error.column, error.code, error.message)
+            return None
+        except OSError as error:
+            self.log.add_at(relative, 0, 0, "unreadable", str(error.strerror or error))
+            return None
+        positions = key_positions(text)
+        self.log.remember_positions(relative, positions)
+        self._report_duplicates(relative, document)
+        config = ConfigFile(relative, document.data, positions)
+        self.config_files[relative] = config
+        return config
+
+    def _load_config(self) -> WorkspaceConfig:
+        file = self.read_config(WORKSPACE_FILE)
+        data = file.data if file and isinstance(file.data, dict) else {}
+        if file and not isinstance(file.data, dict):
+            self._not_a_mapping(WORKSPACE_FILE, file.data)
+        return WorkspaceConfig(
+            name=str(data.get("name") or ""),
+            locale=str(data.get("locale") or "en_US"),
+            currency=str(data.get("currency") or "EUR"),
+            timezone=str(data.get("timezone") or "UTC"),
+            members=_members(data.get("members")),
+            roles=_roles(data.get("roles")),
+            channels={
+                str(k): str(v) for k, v in _mapping(data.get("channels")).items() if v is not None
+            },
+            raw=data,
+        )
+
+    def _load_extra_configs(self) -> None:
+        if self.source.is_file(AUTOMATIONS_FILE):
+            self.read_config(AUTOMATIONS_FILE)
+        for name in self._yaml_files(DASHBOARDS_DIR):
+            self.read_config(f"{DASHBOARDS_DIR}/{name}")
+
+    def _yaml_files(self, folder: str) -> list[str]:
+        """Names of the *.yaml files of a folder, sorted (record files and dashboards)."""
+        return sorted(
+            e.name
+            for e in self.source.list_dir(folder)
+            if not e.is_dir and e.name.endswith(".yaml")
+        )
+
+    def _text_of(self, relative: str) -> str:
+        return decode_text(self.source.read_bytes(relative, MAX_CONFIG_BYTES))
+
+    # projects
+
+    def _project_folders(self) -> list[str]:
+        found = []
+        for entry in sorted(self.source.list_dir(""), key=lambda e: e.name):
+            if (
+                not entry.is_dir
+                or entry.name.startswith((".", "_"))
+                or entry.name == DASHBOARDS_DIR
+            ):
+                continue
+            if self.source.is_file(f"{entry.name}/{PROJECT_FILE}"):
+                found.append(entry.name)
+            else:
+                self._report_folder_without_schema(entry.name)
+        return found
+
+    def _report_folder_without_schema(self, key: str) -> None:
+        records = self._yaml_files(key)
+        if records:
+            self.log.add_at(
+                f"{key}/{records[0]}",
+                1,
+                1,
+                "missing-project-schema",
+                _(
+                    "folder “{folder}” holds {count} record file(s) but no {file}: "
+                    "they are not part of any project (add {folder}/{file} to declare it)"
+                ).format(folder=key, count=len(records), file=PROJECT_FILE),
+            )
+
+    def _load_project(self, key: str) -> Project | None:
+        schema_path = f"{key}/{PROJECT_FILE}"
+        file = self.read_config(schema_path)
+        if file is None:
+            return None
+        if not isinstance(file.data, dict):
+            self._not_a_mapping(schema_path, file.data)
+            return None
+        project = _build_project(key, schema_path, file.data, file.positions)
+        if self.lazy:
+            project.records = LazyRecords(self, project)  # type: ignore[assignment]
+        else:
+            self._load_records(project)
+        return project
+
+    def _load_records(self, project: Project) -> None:
+        entries = self.source.list_dir(project.key)
+        names = sorted(e.name for e in entries if not e.is_dir and not e.name.startswith("_"))
+        prefix = project.key + "/"
+        dates = _date_fields(project)
+        for name in names:
+            if not name.endswith(".yaml"):
+                if name.endswith(".yml"):
+                    self.log.add_at(
+                        prefix + name,
+                        1,
+                        1,
+                        "wrong-extension",
+                        _("record files end in .yaml; this file is ignored"),
+                        Severity.WARNING,
+                    )
+                continue
+            record = self.read_record(project.key, prefix + name)
+            if record is not None:
+                if dates:
+                    _read_dates(record.data, dates)
+                project.records[record.id] = record
+
+    def read_record(self, project_key: str, relative: str) -> Record | None:
+        try:
+            document = parse(decode_text(self.source.read_bytes(relative, MAX_RECORD_BYTES)))
+        except YamlReadError as error:
+            self.log.add_at(relative, error.line, error.column, error.code, error.message)
+            return None
+        except OSError as error:
+            self.log.add_at(relative, 0, 0, "unreadable", str(error.strerror or error))
+            return None
+        self._report_duplicates(relative, document)
+        if not isinstance(document.data, dict):
+            self._not_a_mapping(relative, document.data)
+            return None
+        return Record(project_key, relative.rpartition("/")[2][:-5], relative, document.data)
+
+    def _report_duplicates(self, relative: str, document: YamlDocument) -> None:
+        for duplicate in document.duplicates:
+            self.log.add_at(
+                relative,
+                duplicate.line,
+                duplicate.column,
+                "duplicate-key",
+                _(
+                    "“{key}” appears twice in the same mapping; only the last value would count"
+                ).format(key=duplicate.key),
+            )
+
+    def _not_a_mapping(self, relative: str, data: Any) -> None:
+        if data is None:
+            message = _("the file is empty; it should hold a mapping of fields (name: …)")
+            code = "empty-file"
+        else:
+            message = _("the file holds a {kind}, not a mapping of fields (name: …)").format(
+                kind=_kind(data)
+            )
+            code = "not-a-mapping"
+        self.log.add_at(relative, 1, 1, code, message)
+
+
+def load_workspace(root: Path, only_projects: set[str] | None = None) -> Workspace:
+    return Loader(root).load(only_projects)
+
+
+def is_safe_id(record_id: str) -> bool:
+    """An id that names a file inside its project folder: no separators, no leading dot."""
+    return (
+        bool(record_id)
+        and "/" not in record_id
+        and "\\" not in record_id
+        and not record_id.startswith((".", "_"))
+        and "\0" not in record_id
+    )
+
+
+class LazyRecords(MutableMapping[str, Record]):
+    """A project's records, each read from disk the first time it is asked for.
+
+    Membership is a file-existence test, so validating a reference costs one stat, and
+    commands that touch one record never read the other hundred thousand.
+    """
+
+    def __init__(self, loader: Loader, project: Project) -> None:
+        self._loader = loader
+        self._project = project
+        self._dates = _date_fields(project)
+        self._cache: dict[str, Record] = {}
+        self._removed: set[str] = set()
+        self._ids: list[str] | None = None
+
+    def _relative(self, record_id: str) -> str:
+        return f"{self._project.key}/{record_id}.yaml"
+
+    def __contains__(self, record_id: object) -> bool:
+        if (
+            not isinstance(record_id, str)
+            or not is_safe_id(record_id)
+            or record_id in self._removed
+        ):
+            return False
+        return record_id in self._cache or self._loader.source.is_file(self._relative(record_id))
+
+    def __getitem__(self, record_id: str) -> Record:
+        if record_id in self._cache:
+            return self._cache[record_id]
+        if record_id not in self:
+            raise KeyError(record_id)
+        record = self._loader.read_record(self._project.key, self._relative(record_id))
+        if record is None:
+            raise KeyError(record_id)
+        _read_dates(record.data, self._dates)
+        self._cache[record_id] = record
+        return record
+
+    def __setitem__(self, record_id: str, record: Record) -> None:
+        self._cache[record_id] = record
+        self._removed.discard(record_id)
+        self._ids = None
+
+    def __delitem__(self, record_id: str) -> None:
+        self._cache.pop(record_id, None)
+        self._removed.add(record_id)
+        self._ids = None
+
+    def _all_ids(self) -> list[str]:
+        if self._ids is None:
+            on_disk = {
+                name[:-5]
+                for name in self._loader._yaml_files(self._project.key)
+                if not name.startswith("_")
+            }
+            self._ids = sorted((on_disk | set(self._cache)) - self._removed)
+        return self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all_ids())
+
+    def __len__(self) -> int:
+        return len(self._all_ids())
+
+    def values(self) -> list[Record]:  # type: ignore[override]
+        """Every record that can be read (reading them all: only for rare fallbacks)."""
+        found = []
+        for record_id in self._all_ids():
+            try:
+                found.append(self[record_id])
+            except KeyError:
+                continue
+        return found
+
+
+# building the model from lenient data
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(item) for item in value if isinstance(item, str | int | float))
+    return ()
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return _("list")
+    if isinstance(value, dict):
+        return _("mapping")
+    if isinstance(value, bool):
+        return _("yes/no value")
+    if isinstance(value, int | float):
+        return _("number")
+    return _("text")
+
+
+def _members(raw: Any) -> dict[str, Member]:
+    members = {}
+    for member_id, spec in _mapping(raw).items():
+        data = _mapping(spec)
+        members[str(member_id)] = Member(
+            id=str(member_id),
+            name=str(data.get("name") or member_id),
+            email=data.get("email") if isinstance(data.get("email"), str) else None,
+            role=data.get("role") if isinstance(data.get("role"), str) else None,
+            region=data.get("region") if isinstance(data.get("region"), str) else None,
+            away=data.get("away") is True,
+            notify=_strings(data.get("notify")),
+            extra=data,
+        )
+    return members
+
+
+def _roles(raw: Any) -> dict[str, Role]:
+    return {
+        str(name): Role(
+            name=str(name),
+            hidden=frozenset(_strings(_mapping(spec).get("hidden"))),
+            read_only=frozenset(_strings(_mapping(spec).get("read_only"))),
+        )
+        for name, spec in _mapping(raw).items()
+    }
+
+
+def _build_project(key: str, schema_path: str, data: dict, positions: dict) -> Project:
+    removed = frozenset(_strings(_mapping(data.get("defaults")).get("remove"))) & REMOVABLE_BUILTINS
+    project = Project(
+        key=key,
+        name=str(data.get("name") or key),
+        record_name=str(data.get("record_name") or _("Record")),
+        schema_path=schema_path,
+        lists=_lists(data.get("lists"), positions),
+        tags=_strings(data.get("tags")),
+        removed=removed,
+    )
+    fields = {k: f for k, f in BUILTIN_FIELDS.items() if k not in removed}
+    for field_key, spec in _mapping(data.get("fields")).items():
+        field_key = str(field_key)
+        if field_key in BUILTIN_FIELDS:
+            continue  # reported by checks: a custom field may not redefine a built-in one
+        line, column = locate(positions, ("fields", field_key))
+        fields[field_key] = _field(field_key, _mapping(spec), line, column)
+    project.fields = fields
+    return project
+
+
+def _lists(raw: Any, positions: dict) -> dict[str, ListDef]:
+    lists: dict[str, ListDef] = {}
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        spec = item if isinstance(item, dict) else {"name": item}
+        name = spec.get("name")
+        if not isinstance(name, str) or name in lists:
+            continue
+        outcome = spec.get("outcome", "open")
+        probability = spec.get("probability")
+        max_days = spec.get("max_days")
+        lists[name] = ListDef(
+            name=name,
+            index=index,
+            outcome=outcome if outcome in OUTCOMES else "open",
+            probability=float(probability) if _is_number(probability) else None,
+            max_days=max_days
+            if isinstance(max_days, int) and not isinstance(max_days, bool)
+            else None,
+            line=locate(positions, ("lists", index))[0],
+        )
+    return lists
+
+
+def _date_fields(project: Project) -> list[tuple[str, Any]]:
+    parsers = {"date": date.fromisoformat, "datetime": datetime.fromisoformat}
+    return [(f.key, parsers[f.type]) for f in project.fields.values() if f.type in parsers]
+
+
+def _read_dates(data: dict[Any, Any], fields: list[tuple[str, Any]]) -> None:
+    """A quoted "2025-10-15", or 2025-10-15 10:00 without seconds, is text to YAML but a date
+    to its field: keep it as one so formulas, sorting and reports see a date. Text that is no
+    date stays text, for the field's validator to report."""
+    for key, parse_date in fields:
+        value = data.get(key)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                data[key] = parse_date(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _field(key: str, spec: dict, line: int, column: int) -> FieldDef:
+    label = spec.get("label")
+    return FieldDef(
+        key=key,
+        type=str(spec.get("type", "text")),
+        label=label if isinstance(label, str) and label else key.replace("_", " "),
+        line=line,
+        column=column,
+        required=spec.get("required") is True,
+        required_in=_strings(spec.get("required_in")),
+        options=_strings(spec.get("options")),
+        spec=spec,
+    )

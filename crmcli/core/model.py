@@ -1,0 +1,225 @@
+"""The workspace model: plain data read from the files, nothing computed here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crmcli.errors import Problem
+
+COMPUTED_TYPES = frozenset({"lookup", "referenced_by", "rollup", "formula"})
+STORED_TYPES = frozenset(
+    {
+        "text",
+        "long_text",
+        "number",
+        "currency",
+        "percent",
+        "email",
+        "phone",
+        "url",
+        "date",
+        "datetime",
+        "checkbox",
+        "rating",
+        "select",
+        "multi_select",
+        "files",
+        "reference",
+    }
+)
+FIELD_TYPES = STORED_TYPES | COMPUTED_TYPES
+OUTCOMES = ("open", "won", "lost", "closed")
+DERIVED_NAMES = ("id", "project", "outcome", "probability", "max_days")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDef:
+    """One field of a project's schema; `spec` keeps the type-specific settings."""
+
+    key: str
+    type: str
+    label: str
+    line: int = 0
+    column: int = 0
+    required: bool = False
+    required_in: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    builtin: bool = False
+    spec: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def computed(self) -> bool:
+        return self.type in COMPUTED_TYPES
+
+    @property
+    def multiple(self) -> bool:
+        return bool(self.spec.get("multiple"))
+
+
+def _builtin(key: str, type_: str, label: str, required: bool = False) -> FieldDef:
+    return FieldDef(key=key, type=type_, label=label, required=required, builtin=True)
+
+
+# Built-in fields of every record, in the order `crm show` and canonical files use.
+BUILTIN_FIELDS: dict[str, FieldDef] = {
+    f.key: f
+    for f in (
+        _builtin("name", "text", "name", required=True),
+        _builtin("list", "list", "list"),
+        _builtin("tags", "tags", "tags"),
+        _builtin("assignee", "member", "assignee"),
+        _builtin("due", "date", "due date"),
+        _builtin("description", "long_text", "description"),
+        _builtin("checklist", "checklist", "checklist"),
+        _builtin("depends_on", "dependencies", "depends on"),
+        _builtin("created", "datetime", "created"),
+        _builtin("updated", "datetime", "updated"),
+        _builtin("history", "history", "history"),
+    )
+}
+REMOVABLE_BUILTINS = frozenset(BUILTIN_FIELDS) - {"name"}
+
+
+@dataclass(frozen=True, slots=True)
+class ListDef:
+    """A stage of a project's process."""
+
+    name: str
+    index: int
+    outcome: str = "open"
+    probability: float | None = None
+    max_days: int | None = None
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Record:
+    project: str
+    id: str
+    path: str
+    data: dict[str, Any]
+    computed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}/{self.id}"
+
+    @property
+    def name(self) -> str:
+        value = self.data.get("name")
+        return value if isinstance(value, str) else self.id
+
+    @property
+    def list_name(self) -> str | None:
+        value = self.data.get("list")
+        return value if isinstance(value, str) else None
+
+    @property
+    def tags(self) -> list[str]:
+        value = self.data.get("tags")
+        return [tag for tag in value if isinstance(tag, str)] if isinstance(value, list) else []
+
+    def value(self, key: str) -> Any:
+        """A stored or computed field's value (None when empty)."""
+        if key in self.computed:
+            return self.computed[key]
+        return self.data.get(key)
+
+
+@dataclass(slots=True)
+class Project:
+    key: str
+    name: str
+    record_name: str
+    schema_path: str
+    lists: dict[str, ListDef] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    removed: frozenset[str] = frozenset()
+    records: dict[str, Record] = field(default_factory=dict)
+
+    @property
+    def custom_fields(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if not f.builtin]
+
+    @property
+    def computed_fields(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if f.computed]
+
+    def record_label(self, record: Record) -> str:
+        """How a salesperson names a record in a message: Deal “Acme — Website”."""
+        return f"{self.record_name} “{record.name}”"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEvent:
+    """What a change did to one record, for automations: `created`, `moved` (from → to) or
+    `changed` (the fields whose values changed)."""
+
+    kind: str
+    project: str
+    record_id: str
+    from_list: str | None = None
+    to_list: str | None = None
+    fields: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}/{self.record_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    name: str
+    email: str | None = None
+    role: str | None = None
+    region: str | None = None
+    away: bool = False
+    notify: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    hidden: frozenset[str] = frozenset()
+    read_only: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class WorkspaceConfig:
+    name: str = ""
+    locale: str = "en_US"
+    currency: str = "EUR"
+    timezone: str = "UTC"
+    members: dict[str, Member] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def phone_region(self) -> str | None:
+        """The default region for national phone numbers: fr_FR → FR."""
+        parts = self.locale.replace("-", "_").split("_")
+        return parts[1].upper() if len(parts) > 1 else None
+
+
+@dataclass(slots=True)
+class Workspace:
+    root: Path
+    config: WorkspaceConfig
+    projects: dict[str, Project] = field(default_factory=dict)
+    config_files: dict[str, Any] = field(default_factory=dict)
+    unreadable_projects: set[str] = field(default_factory=set)  # their schema is broken
+    problems: list[Problem] = field(default_factory=list)
+
+    def project(self, key: str) -> Project | None:
+        return self.projects.get(key)
+
+    def record(self, project_key: str, record_id: str) -> Record | None:
+        project = self.projects.get(project_key)
+        return project.records.get(record_id) if project else None

@@ -1,0 +1,507 @@
+"""Editing records: add, move, set, rename, rm — validated first, written atomically.
+
+An `Editor` opens the workspace lazily (schemas now, records on demand), so a command that
+touches one record reads that record and the ones it references, not the whole workspace.
+Every change is checked with the same rules as `crm check` before anything is written, and
+written under the workspace lock through the round-trip writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crmcli.check.workspace import RecordChecker, RecordIssue, validation_context
+from crmcli.core.loader import Loader, is_safe_id
+from crmcli.core.lookup import require_project, require_record_id
+from crmcli.core.model import Project, Record, RecordEvent, Workspace
+from crmcli.core.problems import did_you_mean
+from crmcli.editing.lock import workspace_lock
+from crmcli.editing.writer import (
+    PendingWrite,
+    RecordFile,
+    render_record,
+    write_all_atomically,
+    write_atomically,
+)
+from crmcli.engine.reader import identify_actor, workspace_now
+from crmcli.errors import CrmError, UsageError
+from crmcli.fields.formatting import Formatter
+from crmcli.fields.parsing import ParseContext, parse_value, resolve_member
+from crmcli.fields.validation import reference_ids
+from crmcli.i18n import _
+
+MAX_ID_LENGTH = 80
+_LEADING_BUILTINS = (
+    "name",
+    "list",
+    "tags",
+    "assignee",
+    "due",
+    "description",
+    "checklist",
+    "depends_on",
+)
+_TRAILING_BUILTINS = ("created", "updated", "history")
+
+
+@dataclass(slots=True)
+class Change:
+    """What an editing command did, in business words, and which files it touched."""
+
+    summary: str
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    record: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    events: list[RecordEvent] = field(default_factory=list)  # for automations
+
+    @property
+    def paths(self) -> list[str]:
+        return [*self.removed, *self.written]
+
+
+class Editor:
+    def __init__(self, root: Path, acting_as: str | None = None) -> None:
+        self.root = root
+        loader = Loader(root)
+        self.workspace: Workspace = loader.load(lazy=True)
+        self._refuse_unreadable_config(loader)
+        self.actor = identify_actor(self.workspace, acting_as)
+        self.formatter = Formatter.for_workspace(self.workspace.config)
+
+    def _refuse_unreadable_config(self, loader: Loader) -> None:
+        broken = [
+            p
+            for p in loader.log.problems
+            if p.code in ("invalid-yaml", "not-utf8", "empty-file", "not-a-mapping")
+        ]
+        if any(p.path == "crm.yaml" for p in broken):
+            raise CrmError(
+                _("crm.yaml cannot be read; fix it first (run crm check)"), problems=broken
+            )
+
+    # lookups
+
+    def project(self, key: str) -> Project:
+        return require_project(self.workspace, key)
+
+    def locate(self, reference: str) -> tuple[Project, str]:
+        return require_record_id(self.workspace, reference)
+
+    def _context(self, project: Project) -> ParseContext:
+        return ParseContext(self.workspace, project, workspace_now(self.workspace).date())
+
+    def parse_assignments(self, project: Project, assignments: Iterable[str]) -> dict[str, Any]:
+        """['amount=12 000', 'tags=seo,website'] → {'amount': 12000, 'tags': [...]}."""
+        values: dict[str, Any] = {}
+        context = self._context(project)
+        for assignment in assignments:
+            key, equals, text = assignment.partition("=")
+            key = key.strip()
+            if not equals or not key:
+                raise UsageError(_("“{text}” is not field=value").format(text=assignment))
+            definition = project.fields.get(key)
+            if definition is None:
+                raise UsageError(
+                    _("{project} has no field “{field}”{hint}").format(
+                        project=project.name, field=key, hint=did_you_mean(key, project.fields)
+                    )
+                )
+            values[key] = parse_value(definition, text, context)
+        return values
+
+    # permissions
+
+    def refuse_read_only(self, project: Project, keys: Iterable[str]) -> None:
+        role = (
+            self.workspace.config.roles.get(self.actor.role)
+            if self.actor and self.actor.role
+            else None
+        )
+        if role is None:
+            return
+        forbidden = [key for key in keys if f"{project.key}.{key}" in role.read_only]
+        if forbidden:
+            labels = ", ".join(
+                project.fields[k].label if k in project.fields else k for k in forbidden
+            )
+            raise CrmError(
+                _(
+                    "{member} ({role}) may not change {fields} in {project}; nothing was written"
+                ).format(
+                    member=self.actor.name, role=role.name, fields=labels, project=project.name
+                )
+            )
+
+    # validation
+
+    def _validate(self, project: Project, record: Record, changed: Iterable[str]) -> list[str]:
+        """Refuse the change if it leaves the record invalid where it changed; return warnings
+        about problems the record already had elsewhere."""
+        checker = RecordChecker(project, validation_context(self.workspace))
+        changed = set(changed)
+        blocking, other = [], []
+        for issue in checker.issues(record):
+            if issue.severity != "error":
+                continue
+            (blocking if _is_caused_by(issue, changed) else other).append(issue.message)
+        if blocking:
+            raise CrmError(_("nothing was written:") + "\n  " + "\n  ".join(blocking))
+        return other
+
+    def new_record_text(
+        self, project: Project, data: Mapping[str, Any], now: datetime | None = None
+    ) -> str:
+        """The file of a new record (the one way new records are written: `crm add`, imports):
+        fields in canonical order, `created` and the first history entry stamped unless given.
+        Later changes are dated by git and the history, so `crm set amount=13000` changes one
+        line."""
+        now = now or workspace_now(self.workspace)
+        stamped = dict(data)
+        if "created" in project.fields:
+            stamped.setdefault("created", now)
+        if "list" in stamped and "history" in project.fields and "history" not in stamped:
+            entry: dict[str, Any] = {"list": stamped["list"], "at": now}
+            if self.actor:
+                entry["by"] = self.actor.id
+            stamped["history"] = [entry]
+        ordered = {key: stamped[key] for key in canonical_keys(project) if key in stamped}
+        ordered.update(stamped)
+        return render_record(ordered)
+
+    def write_values(
+        self, project: Project, document: RecordFile, values: Mapping[str, Any]
+    ) -> None:
+        """Set fields of a record file, a new key in canonical order; a new list goes into the
+        history."""
+        for key, value in values.items():
+            document.set(key, value, after=_order(project, key))
+        if "list" in values:
+            self._history_entry(project, document, values["list"])
+
+    def _history_entry(self, project: Project, document: RecordFile, list_name: str) -> None:
+        if "history" not in project.fields:
+            return
+        entry: dict[str, Any] = {"list": list_name, "at": workspace_now(self.workspace)}
+        if self.actor:
+            entry["by"] = self.actor.id
+        if "history" not in document.document:
+            document.set("history", [], after=_order(project, "history"))
+        document.append("history", entry)
+
+    # operations
+
+    def add(
+        self,
+        project_key: str,
+        name: str,
+        *,
+        list_name: str | None = None,
+        tags: Iterable[str] = (),
+        assignee: str | None = None,
+        assignments: Iterable[str] = (),
+    ) -> Change:
+        project = self.project(project_key)
+        if not name.strip():
+            raise UsageError(_("the name is empty"))
+        values = self.parse_assignments(project, assignments)
+        context = self._context(project)
+        if list_name is not None:
+            values["list"] = parse_value(project.fields["list"], list_name, context)
+        elif project.lists and "list" in project.fields and "list" not in values:
+            values["list"] = next(iter(project.lists))
+        tags = list(tags)
+        if tags:
+            values["tags"] = parse_value(project.fields["tags"], ",".join(tags), context)
+        if assignee is not None:
+            values["assignee"] = resolve_member(
+                self.workspace, assignee, project.fields["assignee"].label
+            )
+        self.refuse_read_only(project, values)
+        base_id = make_id(name)
+        data = {"name": name.strip(), **values}
+        with workspace_lock(self.root):
+            record_id = _free_id(project, base_id)
+            relative = f"{project.key}/{record_id}.yaml"
+            record = Record(project.key, record_id, relative, data)
+            warnings = self._validate(project, record, data)
+            write_atomically(self.root / relative, self.new_record_text(project, data), None)
+        return Change(
+            _("{ref}: new {record} “{name}”{where}").format(
+                ref=f"{project.key}/{record_id}",
+                record=project.record_name,
+                name=data["name"],
+                where=_(" in {list}").format(list=data["list"]) if "list" in data else "",
+            ),
+            written=[relative],
+            record=f"{project.key}/{record_id}",
+            warnings=warnings,
+            events=[
+                RecordEvent(
+                    "created", project.key, record_id, to_list=data.get("list"), fields=tuple(data)
+                )
+            ],
+        )
+
+    def move(self, reference: str, list_name: str, assignments: Iterable[str] = ()) -> Change:
+        project, record_id = self.locate(reference)
+        if "list" not in project.fields or not project.lists:
+            raise UsageError(_("{project} has no lists").format(project=project.name))
+        target = parse_value(project.fields["list"], list_name, self._context(project))
+        values = self.parse_assignments(project, assignments)
+        self.refuse_read_only(project, ["list", *values])
+        with workspace_lock(self.root):
+            record, document = self._open(project, record_id)
+            previous = record.data.get("list")
+            if previous == target:
+                raise UsageError(_("{ref} is already in {list}").format(ref=reference, list=target))
+            record.data["list"] = target
+            record.data.update(values)
+            warnings = self._validate(project, record, {"list", *values})
+            self.write_values(project, document, {"list": target, **values})
+            write_atomically(document.path, document.render(), document.original_sha)
+        summary = _("{ref}: {before} → {after}").format(
+            ref=record.ref, before=previous or "—", after=target
+        )
+        if values:
+            summary += "; " + self.describe_values(project, {}, values)
+        events = [RecordEvent("moved", project.key, record_id, previous, target)]
+        if values:
+            events.append(RecordEvent("changed", project.key, record_id, fields=tuple(values)))
+        return Change(
+            summary, written=[record.path], record=record.ref, warnings=warnings, events=events
+        )
+
+    def set(self, reference: str, assignments: Iterable[str], unset: Iterable[str] = ()) -> Change:
+        project, record_id = self.locate(reference)
+        values = self.parse_assignments(project, assignments)
+        unset = list(unset)
+        for key in unset:
+            if key not in project.fields:
+                raise UsageError(
+                    _("{project} has no field “{field}”{hint}").format(
+                        project=project.name, field=key, hint=did_you_mean(key, project.fields)
+                    )
+                )
+            if project.fields[key].computed:
+                raise UsageError(
+                    _("{label} is computed and cannot be unset").format(
+                        label=project.fields[key].label
+                    )
+                )
+        if "list" in values:
+            raise UsageError(_("use crm move to change the list, so that the history records it"))
+        if not values and not unset:
+            raise UsageError(_("nothing to set: give field=value or --unset FIELD"))
+        self.refuse_read_only(project, [*values, *unset])
+        with workspace_lock(self.root):
+            record, document = self._open(project, record_id)
+            before = dict(record.data)
+            record.data.update(values)
+            for key in unset:
+                record.data.pop(key, None)
+            if record.data == before:
+                return Change(_("{ref}: nothing changed").format(ref=record.ref), record=record.ref)
+            warnings = self._validate(project, record, {*values, *unset})
+            self.write_values(project, document, values)
+            for key in unset:
+                document.delete(key)
+            write_atomically(document.path, document.render(), document.original_sha)
+        summary = f"{record.ref}: " + self.describe_values(project, before, values, unset)
+        changed = tuple(k for k in (*values, *unset) if before.get(k) != record.data.get(k))
+        return Change(
+            summary,
+            written=[record.path],
+            record=record.ref,
+            warnings=warnings,
+            events=[RecordEvent("changed", project.key, record_id, fields=changed)],
+        )
+
+    def rename(self, reference: str, new_id: str) -> Change:
+        project, record_id = self.locate(reference)
+        if not is_safe_id(new_id) or make_id(new_id) != new_id:
+            raise UsageError(
+                _(
+                    "“{id}” is not a valid id: use lowercase letters, digits and dashes (e.g. {example})"
+                ).format(id=new_id, example=make_id(new_id) or "acme-corp")
+            )
+        with workspace_lock(self.root):
+            self._open(project, record_id)  # refuses a file that is not valid YAML
+            if new_id in project.records:
+                raise UsageError(
+                    _("{project}/{id} already exists").format(project=project.key, id=new_id)
+                )
+            old_path = self.root / project.key / f"{record_id}.yaml"
+            new_relative = f"{project.key}/{new_id}.yaml"
+            rewrites = self._reference_rewrites(project, record_id, new_id)
+            writes = [PendingWrite(d.path, d.render(), d.original_sha) for d in rewrites]
+            moved = old_path.read_bytes().decode("utf-8")
+            write_all_atomically([*writes, PendingWrite(self.root / new_relative, moved, None)])
+            old_path.unlink()
+        return Change(
+            _("{old} → {new} ({count} reference(s) updated)").format(
+                old=f"{project.key}/{record_id}", new=f"{project.key}/{new_id}", count=len(rewrites)
+            ),
+            written=[new_relative, *[d.relative for d in rewrites]],
+            removed=[f"{project.key}/{record_id}.yaml"],
+            record=f"{project.key}/{new_id}",
+        )
+
+    def remove(self, reference: str, force: bool = False) -> Change:
+        project, record_id = self.locate(reference)
+        with workspace_lock(self.root):
+            record, _document = self._open(project, record_id)  # refuses invalid YAML
+            referrers = self._referrers(project, record_id, strict=not force)
+            if referrers and not force:
+                listed = "\n  ".join(f"{r.ref} “{r.name}” ({key})" for r, key in referrers)
+                raise CrmError(
+                    _(
+                        "{ref} is referenced by {count} record(s); nothing was removed (use --force to remove it anyway):"
+                    ).format(ref=reference, count=len({r.ref for r, _key in referrers}))
+                    + "\n  "
+                    + listed
+                )
+            (self.root / record.path).unlink()
+        warnings = [
+            _("{ref} still refers to it ({field})").format(ref=r.ref, field=key)
+            for r, key in referrers
+        ]
+        return Change(
+            _("{ref}: removed {record} “{name}”").format(
+                ref=record.ref, record=project.record_name, name=record.name
+            ),
+            removed=[record.path],
+            warnings=warnings,
+        )
+
+    # helpers
+
+    def _open(self, project: Project, record_id: str) -> tuple[Record, RecordFile]:
+        relative = f"{project.key}/{record_id}.yaml"
+        document = RecordFile.open(self.root / relative, relative)
+        record = project.records[record_id]
+        record.data = dict(record.data)
+        return record, document
+
+    def _referrers(
+        self, project: Project, record_id: str, strict: bool = True
+    ) -> list[tuple[Record, str]]:
+        """Every (record, field) whose reference names project/record_id. strict: refuse when
+        a record that could refer to it cannot be read (its references are unknown)."""
+        found, unreadable = [], []
+        for other in self.workspace.projects.values():
+            keys = [
+                f.key
+                for f in other.fields.values()
+                if f.type == "reference" and f.spec.get("project") == project.key
+            ]
+            if other is project and "depends_on" in other.fields:
+                keys.append("depends_on")
+            if not keys:
+                continue
+            for candidate_id in list(other.records):
+                try:
+                    candidate = other.records[candidate_id]
+                except KeyError:
+                    unreadable.append(f"{other.key}/{candidate_id}.yaml")
+                    continue
+                for key in keys:
+                    if _names(candidate.data.get(key), project, other, record_id, key):
+                        found.append((candidate, key))
+        if unreadable and strict:
+            raise CrmError(
+                _(
+                    "cannot tell whether these records refer to {ref}, they are not valid YAML "
+                    "(run crm check); fix them first, nothing was changed:"
+                ).format(ref=f"{project.key}/{record_id}")
+                + "\n  "
+                + "\n  ".join(unreadable)
+            )
+        return found
+
+    def _reference_rewrites(self, project: Project, old_id: str, new_id: str) -> list[RecordFile]:
+        documents = []
+        for record, key in self._referrers(project, old_id):
+            document = RecordFile.open(self.root / record.path, record.path)
+            value = document.get(key)
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    if item == old_id or item == f"{project.key}/{old_id}":
+                        value[index] = new_id if item == old_id else f"{project.key}/{new_id}"
+            else:
+                document.set(key, new_id)
+            if all(d.path != document.path for d in documents):
+                documents.append(document)
+            else:  # the same record refers twice (two fields): edit the one document
+                existing = next(d for d in documents if d.path == document.path)
+                existing.set(key, document.get(key))
+        return documents
+
+    def describe_values(
+        self,
+        project: Project,
+        before: Mapping[str, Any],
+        values: Mapping[str, Any],
+        unset: Iterable[str] = (),
+    ) -> str:
+        parts = []
+        for key, value in values.items():
+            definition = project.fields[key]
+            old = before.get(key)
+            shown = self.formatter.value(definition, value)
+            if old is None:
+                parts.append(f"{definition.label} = {shown}")
+            else:
+                parts.append(
+                    f"{definition.label} {self.formatter.value(definition, old)} → {shown}"
+                )
+        parts.extend(_("{label} removed").format(label=project.fields[key].label) for key in unset)
+        return "; ".join(parts)
+
+
+def _names(value: Any, target: Project, source: Project, record_id: str, key: str) -> bool:
+    ids = reference_ids(value)
+    if key == "depends_on":
+        return record_id in ids or f"{target.key}/{record_id}" in ids
+    return record_id in ids
+
+
+def _is_caused_by(issue: RecordIssue, changed: set[str]) -> bool:
+    return issue.field in changed or issue.code in ("required", "no-list") or not changed
+
+
+def canonical_keys(project: Project) -> list[str]:
+    """The key order of a record file, as `crm add` writes it and `crm fmt` restores it."""
+    custom = [key for key, f in project.fields.items() if not f.builtin and not f.computed]
+    return [*_LEADING_BUILTINS, *custom, *_TRAILING_BUILTINS]
+
+
+def _order(project: Project, key: str) -> list[str]:
+    """The keys a new `key` should follow in a file, in canonical order."""
+    keys = canonical_keys(project)
+    return keys[: keys.index(key)] if key in keys else keys
+
+
+def make_id(name: str) -> str:
+    """A readable ASCII id from a name: “Société Générale” → societe-generale, “Ромашка” → romashka."""
+    from slugify import slugify
+
+    # one named transliterator: the same ids wherever crm runs (and “auto” retries a missing
+    # `unidecode` import on every call, 6× slower: it counts in a 100,000-row import)
+    return slugify(name, max_length=MAX_ID_LENGTH, word_boundary=True, backend="text-unidecode")
+
+
+def _free_id(project: Project, base: str) -> str:
+    if not base:
+        raise UsageError(
+            _("the name gives no usable id (it has no letters or digits); choose another name")
+        )
+    candidate, suffix = base, 2
+    while candidate in project.records:
+        candidate = f"{base}-{suffix}"
+        suffix += 1
+    return candidate

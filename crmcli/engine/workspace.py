@@ -1,0 +1,38 @@
+"""Library entry points: what the CLI and other programs call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from crmcli.check.workspace import CheckResult, check_workspace
+from crmcli.core.loader import Loader
+from crmcli.core.lookup import require_project, require_record_id
+from crmcli.core.model import Project, Record, Workspace
+from crmcli.engine.compute import Engine, compute
+
+__all__ = ["CheckResult", "OpenWorkspace", "check_workspace", "open_workspace"]
+
+
+@dataclass(slots=True)
+class OpenWorkspace:
+    """A loaded workspace with every computed field filled in."""
+
+    workspace: Workspace
+    engine: Engine
+
+    def project(self, key: str) -> Project:
+        return require_project(self.workspace, key)
+
+    def record(self, reference: str) -> tuple[Project, Record]:
+        """PROJECT/ID → the record, with “did you mean” for typos."""
+        project, record_id = require_record_id(self.workspace, reference)
+        return project, project.records[record_id]
+
+
+def open_workspace(root: Path, today: date | None = None) -> OpenWorkspace:
+    loader = Loader(root)
+    workspace = loader.load()
+    engine = compute(workspace, loader.log, today)
+    return OpenWorkspace(workspace, engine)

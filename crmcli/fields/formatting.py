@@ -1,0 +1,77 @@
+"""Values for people: money, numbers and dates in the workspace locale (Babel)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from crmcli.core.model import FieldDef, WorkspaceConfig
+from crmcli.i18n import _
+
+
+@dataclass(frozen=True, slots=True)
+class Formatter:
+    locale: str
+    currency: str
+
+    @classmethod
+    def for_workspace(cls, config: WorkspaceConfig) -> Formatter:
+        return cls(config.locale.replace("-", "_"), config.currency)
+
+    def money(self, value: float, currency: str | None = None) -> str:
+        from babel.numbers import format_currency
+
+        return format_currency(value, currency or self.currency, locale=self.locale)
+
+    def number(self, value: float) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        """Percent fields hold the number of percent: 35 → “35 %”."""
+        from babel.numbers import format_percent
+
+        return format_percent(value / 100, locale=self.locale, format="#,##0.##%")
+
+    def day(self, value: date) -> str:
+        from babel.dates import format_date
+
+        return format_date(value, format="medium", locale=self.locale)
+
+    def moment(self, value: datetime) -> str:
+        from babel.dates import format_datetime
+
+        return format_datetime(value, format="medium", locale=self.locale)
+
+    def value(self, field: FieldDef | None, value: Any) -> str:
+        """Any field's value as text: money for currency fields, lists joined, etc."""
+        if value is None or value == [] or value == "":
+            return ""
+        if isinstance(value, list):
+            return ", ".join(
+                self.value(field, item) for item in value if not isinstance(item, dict)
+            )
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        kind = _display_kind(field)
+        if isinstance(value, int | float):
+            if kind == "currency":
+                return self.money(value, field.spec.get("currency") if field else None)
+            if kind == "percent":
+                return self.percent(value)
+            return self.number(value)
+        if isinstance(value, datetime):
+            return self.moment(value)
+        if isinstance(value, date):
+            return self.day(value)
+        return str(value)
+
+
+def _display_kind(field: FieldDef | None) -> str | None:
+    if field is None:
+        return None
+    if field.type in ("formula", "rollup", "lookup"):
+        return field.spec.get("format")
+    return field.type

@@ -1,0 +1,238 @@
+"""A record's history from git: who changed what, commit by commit, and its list history.
+
+`git log --follow` finds the commits that touched the record's file (through renames); each
+commit's two versions of the file are read by blob id through one `git cat-file` process and
+compared field by field with the schema of the working tree (`review.compare_records`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from crmcli.core.loader import is_safe_id
+from crmcli.core.model import Record
+from crmcli.core.problems import did_you_mean
+from crmcli.core.sources import DiskSource
+from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError, decode_text, parse
+from crmcli.errors import UsageError
+from crmcli.git.run import git_bytes
+from crmcli.git.sources import FileChange, GitFiles, parse_raw_diff
+from crmcli.i18n import _
+from crmcli.review.diff import (
+    Found,
+    RecordChange,
+    Side,
+    Style,
+    compare_records,
+    record_data,
+    require_repository,
+    text_details,
+)
+
+NO_OBJECT = "0" * 40
+COMMIT_FORMAT = "%x01%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s"
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    id: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: datetime
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.id[:10]
+
+
+def parse_commits(output: bytes) -> list[tuple[Commit, list[FileChange]]]:
+    """`git log --format=COMMIT_FORMAT [--raw -z]` → commits with the files each changed."""
+    found = []
+    for chunk in output.split(b"\x01")[1:]:
+        header, _nul, raw = chunk.partition(b"\0") if b"\0" in chunk else chunk.partition(b"\n")
+        parts = header.decode("utf-8", "replace").rstrip("\n").split("\x1f")
+        commit_id, parents, author, email, moment, subject = (parts + [""] * 6)[:6]
+        commit = Commit(
+            commit_id,
+            tuple(parents.split()),
+            author,
+            email,
+            datetime.fromisoformat(moment),
+            subject,
+        )
+        found.append((commit, parse_raw_diff(raw)))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ListMove:
+    at: Any  # a datetime, or the text the history holds
+    list_name: str
+    by: str
+    source: str  # "history" (the record's own history) or a commit id
+
+
+@dataclass(slots=True)
+class RecordHistory:
+    ref: str
+    label: str
+    entries: list[tuple[Commit, RecordChange]] = field(default_factory=list)  # newest first
+    moves: list[ListMove] = field(default_factory=list)  # oldest first
+
+
+class History:
+    """Reads records as they were in past commits, by blob id."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files = GitFiles(root)
+        self.side = Side(root, DiskSource(root))
+
+    def read(self, path: str, object_id: str) -> Found | None:
+        """The record file `path` (relative to the repository) as blob `object_id` holds it."""
+        if object_id == NO_OBJECT:
+            return None
+        relative = path[len(self.files.prefix) :]
+        located = self.side.locate(relative)
+        if located is None:
+            return None
+        project, record_id = located
+        try:
+            document = parse(decode_text(self.files.read_object(object_id, MAX_RECORD_BYTES)))
+        except YamlReadError as error:
+            flag = _("line {line}: {message}").format(line=error.line, message=error.message)
+            return Found(project, record_id, None, [flag])
+        if not isinstance(document.data, dict):
+            return Found(project, record_id, None, [_("the file is not a mapping of fields")])
+        return Found(
+            project, record_id, Record(project.key, record_id, relative, document.data), []
+        )
+
+    def record_history(self, reference: str) -> RecordHistory:
+        project_key, slash, record_id = reference.partition("/")
+        project = self.side.workspace.projects.get(project_key)
+        if not slash or project is None or not is_safe_id(record_id):
+            raise UsageError(
+                _("“{reference}” is not PROJECT/ID of this workspace{hint}").format(
+                    reference=reference,
+                    hint=did_you_mean(project_key, self.side.workspace.projects),
+                )
+            )
+        path = f"{self.files.prefix}{project_key}/{record_id}.yaml"
+        output = git_bytes(
+            self.files.repository,
+            "log",
+            "--follow",
+            "-M",
+            f"--format={COMMIT_FORMAT}",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            "--",
+            path,
+        )
+        commits = parse_commits(output)
+        if not commits:
+            raise UsageError(
+                _("git has no history for {ref} ({path} was never committed){hint}").format(
+                    ref=reference, path=path, hint=did_you_mean(record_id, project.records)
+                )
+            )
+        current = project.records.get(record_id)
+        history = RecordHistory(reference, project.record_label(current) if current else reference)
+        for commit, changes in commits:
+            for change in changes:
+                before = self.read(change.old_path or change.path, change.old_object)
+                after = self.read(change.path, change.new_object)
+                if before is None and after is None:
+                    continue
+                labels = (_("the parent of {commit}").format(commit=commit.short), commit.short)
+                history.entries.append(
+                    (commit, compare_records(self.side, before, self.side, after, labels=labels))
+                )
+        history.moves = self._moves(history.entries, current)
+        return history
+
+    def _moves(
+        self, entries: list[tuple[Commit, RecordChange]], current: Record | None
+    ) -> list[ListMove]:
+        """The record's own history entries, plus the list changes git saw that it lacks
+        (hand edits of `list:` that added no history entry)."""
+        moves = []
+        recorded = current.data.get("history") if current is not None else None
+        for entry in recorded if isinstance(recorded, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("list"), str):
+                by = self.side.member_name(entry["by"]) if entry.get("by") else ""
+                moves.append(ListMove(entry.get("at"), entry["list"], by, "history"))
+        for commit, change in reversed(entries):
+            entered = change.list_after if (change.moved or change.status == "added") else None
+            if entered and not change.history_added:
+                moves.append(ListMove(commit.date, entered, commit.author, commit.short))
+        return sorted(moves, key=_moment)
+
+
+def _moment(move: ListMove) -> str:
+    return move.at.isoformat() if isinstance(move.at, datetime) else str(move.at)
+
+
+def render_history(history: RecordHistory, side: Side, colour: bool = False) -> str:
+    style = Style(colour)
+    lines = [style.bold(f"{history.label} ({history.ref})")]
+    moment = side.formatter.moment
+    for commit, change in history.entries:
+        lines.append("")
+        lines.append(
+            style.moved(f"{commit.short}")
+            + f"  {commit.author} <{commit.email}>  {moment(commit.date)}"
+        )
+        lines.append(f"    {commit.subject}")
+        details = text_details(change, style)
+        if change.status == "added":
+            where = _(" in {list}").format(list=change.list_after) if change.list_after else ""
+            details.insert(0, style.added(_("created{where}").format(where=where)))
+        elif change.status == "removed":
+            details.insert(0, style.removed(_("removed")))
+        elif change.status == "renamed":
+            details.insert(0, _("renamed from {old}").format(old=change.old_ref))
+        lines.extend("      " + line for line in details or [_("(no change to its fields)")])
+    if history.moves:
+        lines.extend(["", style.bold(_("List history"))])
+        for move in history.moves:
+            when = moment(move.at) if isinstance(move.at, datetime) else str(move.at)
+            source = _("history") if move.source == "history" else move.source
+            lines.append(f"  {when}  {move.list_name}  {move.by}  [{source}]")
+    return "\n".join(lines) + "\n"
+
+
+def history_data(history: RecordHistory) -> dict[str, Any]:
+    return {
+        "ref": history.ref,
+        "commits": [
+            {
+                "commit": commit.id,
+                "author": commit.author,
+                "email": commit.email,
+                "date": commit.date.isoformat(),
+                "subject": commit.subject,
+                "change": record_data(change),
+            }
+            for commit, change in history.entries
+        ],
+        "list_history": [
+            {
+                "at": move.at.isoformat() if isinstance(move.at, datetime) else str(move.at),
+                "list": move.list_name,
+                "by": move.by,
+                "source": move.source,
+            }
+            for move in history.moves
+        ],
+    }
+
+
+__all__ = ["History", "history_data", "render_history", "require_repository"]

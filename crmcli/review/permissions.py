@@ -1,0 +1,235 @@
+"""`crm check --since REV`: did each commit's author change only fields their role may edit?
+
+Commit by commit since REV, the author's e-mail names a member, the member a role, and every
+record field the commit changed is checked against the role's `read_only` list. Members and
+roles are read from crm.yaml as it was at REV, so a branch cannot grant itself rights; a
+restricted author who edits `roles` or `members` is reported too. A merge commit is held
+responsible only for values that differ from every parent (its conflict resolution).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crmcli.core.loader import WORKSPACE_FILE
+from crmcli.core.model import Member, Project, Role
+from crmcli.core.yamlio import (
+    MAX_CONFIG_BYTES,
+    YamlReadError,
+    decode_text,
+    key_positions,
+    locate,
+    parse,
+)
+from crmcli.errors import CrmError, Problem, Severity
+from crmcli.git.run import git, git_bytes
+from crmcli.git.sources import FileChange, GitFiles, GitSource, resolve_commit
+from crmcli.i18n import _
+from crmcli.review.diff import Side
+from crmcli.review.history import COMMIT_FORMAT, NO_OBJECT, Commit, parse_commits
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEdit:
+    path: str  # relative to the workspace
+    key: str
+    old: Any
+    new: Any
+    object_id: str  # the blob that holds the new value, to locate its line
+
+
+def check_since(root: Path, since: str) -> list[Problem]:
+    """A problem for every field a commit since `since` changed against its author's role,
+    and for every commit whose author is not a member."""
+    base = resolve_commit(root, since)
+    head = resolve_commit(root, "HEAD")
+    if not git(root, "merge-base", base, head, check=False).strip():
+        shallow = git(root, "rev-parse", "--is-shallow-repository", check=False).strip()
+        hint = (
+            _(" (this is a shallow clone: fetch more history, e.g. git fetch --unshallow)")
+            if shallow == "true"
+            else ""
+        )
+        raise CrmError(
+            _(
+                "{since} and HEAD share no history here, so the commits since it are unknown{hint}"
+            ).format(since=since, hint=hint)
+        )
+    return _Checker(root, base).run(head)
+
+
+class _Checker:
+    def __init__(self, root: Path, base: str) -> None:
+        self.root = root
+        self.base = base
+        self.files = GitFiles(root)
+        self.trusted = Side(root, GitSource(root, base))  # members, roles, schemas at REV
+        self.problems: list[Problem] = []
+
+    def run(self, head: str) -> list[Problem]:
+        output = git_bytes(
+            self.files.repository,
+            "log",
+            "--reverse",
+            "--topo-order",
+            "-z",
+            f"--format={COMMIT_FORMAT}",
+            f"{self.base}..{head}",
+        )
+        for commit, _changes in parse_commits(output):
+            self._check_commit(commit)
+        return self.problems
+
+    def _check_commit(self, commit: Commit) -> None:
+        member = self._member(commit.email)
+        edits = list(self._edits(commit))
+        if not edits:
+            return
+        if member is None:
+            self._unknown_author(commit)
+            return
+        role = self.trusted.workspace.config.roles.get(member.role or "")
+        if role is None:
+            return
+        for edit in edits:
+            if edit.path == WORKSPACE_FILE:
+                if role.read_only or role.hidden:
+                    self._report(commit, member, role, edit, self._config_message(edit))
+                continue
+            project_key = edit.path.partition("/")[0]
+            if f"{project_key}.{edit.key}" in role.read_only:
+                self._report(commit, member, role, edit, self._field_message(edit, role))
+
+    def _member(self, email: str) -> Member | None:
+        for member in self.trusted.workspace.config.members.values():
+            if member.email and member.email.casefold() == email.casefold():
+                return member
+        return None
+
+    # what a commit changed
+
+    def _edits(self, commit: Commit) -> Iterator[FieldEdit]:
+        """The fields the commit changed: against its parent, or for a merge, the values
+        that differ from every parent."""
+        parents = commit.parents or (EMPTY_TREE,)
+        per_parent = [self._edits_against(parent, commit.id) for parent in parents]
+        first, others = per_parent[0], per_parent[1:]
+        for key, edit in first.items():
+            if all(key in other for other in others):
+                yield edit
+
+    def _edits_against(self, parent: str, commit: str) -> dict[tuple[str, str], FieldEdit]:
+        edits = {}
+        for change in self.files.diff(parent, commit):
+            relative = change.path[len(self.files.prefix) :]
+            if not self._is_watched(relative):
+                continue
+            for edit in self._file_edits(change, relative):
+                edits[(edit.path, edit.key)] = edit
+        return edits
+
+    def _is_watched(self, relative: str) -> bool:
+        return relative == WORKSPACE_FILE or self.trusted.locate(relative) is not None
+
+    def _file_edits(self, change: FileChange, relative: str) -> list[FieldEdit]:
+        if change.new_object == NO_OBJECT:
+            return []  # removing a record is not editing its fields (as with `crm rm`)
+        old = self._data(change.old_object) if change.status != "A" else {}
+        new = self._data(change.new_object)
+        if old is None or new is None:
+            return []  # unreadable YAML is `crm check`'s to report
+        keys = ("roles", "members") if relative == WORKSPACE_FILE else (*old, *new)
+        return [
+            FieldEdit(relative, str(key), old.get(key), new.get(key), change.new_object)
+            for key in dict.fromkeys(keys)
+            if old.get(key, _MISSING) != new.get(key, _MISSING)
+        ]
+
+    def _data(self, object_id: str) -> dict[str, Any] | None:
+        if object_id == NO_OBJECT:
+            return {}
+        try:
+            data = parse(decode_text(self.files.read_object(object_id, MAX_CONFIG_BYTES))).data
+        except YamlReadError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    # reporting
+
+    def _field_message(self, edit: FieldEdit, role: Role) -> str:
+        located = self.trusted.locate(edit.path)
+        assert located is not None
+        project, record_id = located
+        name = self._record_name(edit, project, record_id)
+        definition = project.fields.get(edit.key)
+        label = definition.label if definition else edit.key
+        return _(
+            "changed {field} of {record} ({before} → {after}), which the {role} role may not edit"
+        ).format(
+            field=label,
+            record=name,
+            before=self.trusted.show(project, edit.key, edit.old) or "—",
+            after=self.trusted.show(project, edit.key, edit.new) or "—",
+            role=role.name,
+        )
+
+    def _record_name(self, edit: FieldEdit, project: Project, record_id: str) -> str:
+        data = self._data(edit.object_id) or {}
+        name = data.get("name") if isinstance(data.get("name"), str) else record_id
+        return f"{project.record_name} “{name}” ({project.key}/{record_id})"
+
+    def _config_message(self, edit: FieldEdit) -> str:
+        return _("changed {section} in {file}, which only an unrestricted role may do").format(
+            section=edit.key, file=WORKSPACE_FILE
+        )
+
+    def _report(
+        self, commit: Commit, member: Member, role: Role, edit: FieldEdit, message: str
+    ) -> None:
+        line, column = self._position(edit)
+        self.problems.append(
+            Problem(
+                edit.path,
+                line,
+                column,
+                Severity.ERROR,
+                "read-only-field",
+                _("commit {commit} by {author} <{email}> ({role}): {message}").format(
+                    commit=commit.short,
+                    author=member.name,
+                    email=commit.email,
+                    role=role.name,
+                    message=message,
+                ),
+            )
+        )
+
+    def _position(self, edit: FieldEdit) -> tuple[int, int]:
+        try:
+            text = decode_text(self.files.read_object(edit.object_id, MAX_CONFIG_BYTES))
+        except YamlReadError:
+            return (1, 1)
+        return locate(key_positions(text), (edit.key,))
+
+    def _unknown_author(self, commit: Commit) -> None:
+        line, column = self.trusted.loader.log.position(WORKSPACE_FILE, ("members",))
+        self.problems.append(
+            Problem(
+                WORKSPACE_FILE,
+                line,
+                column,
+                Severity.ERROR,
+                "unknown-author",
+                _(
+                    "commit {commit} by {author} <{email}> changed records, but no member of "
+                    "the workspace has this e-mail, so their rights are unknown "
+                    "(add them to members with a role)"
+                ).format(commit=commit.short, author=commit.author, email=commit.email),
+            )
+        )

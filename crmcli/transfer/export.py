@@ -1,0 +1,250 @@
+"""`crm export`: records with their computed fields, for any other tool.
+
+CSV and JSON hold one project; Excel a sheet and SQLite a table per project. Values are
+written as machines read them (12000.5, 2026-12-31, ids for references), so that a CSV export
+imports back into the same records; text a spreadsheet would run as a formula is neutralised.
+Fields hidden from a role are left out, with every computed field derived from them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from crmcli.check.workspace import jsonable
+from crmcli.core.model import FieldDef, Project, Record, Role
+from crmcli.engine.workspace import OpenWorkspace
+from crmcli.errors import UsageError
+from crmcli.formulas.compiler import BOOL, NUMBER
+from crmcli.i18n import _
+from crmcli.transfer.cells import neutralise_formula
+
+ID = "id"
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One project's records and the fields the reader may see, in schema order."""
+
+    project: Project
+    fields: list[FieldDef]
+    records: list[Record]
+
+    @property
+    def headers(self) -> list[str]:
+        return [ID, *(f.key for f in self.fields)]
+
+    def values(self, record: Record) -> list[Any]:
+        return [record.id, *(record.value(f.key) for f in self.fields)]
+
+
+def sheets(opened: OpenWorkspace, project_keys: Sequence[str], role: Role | None) -> list[Sheet]:
+    """The projects to export, without the fields hidden from `role` (and those derived)."""
+    hidden = opened.engine.hidden_closure(role.hidden) if role else frozenset()
+    found = []
+    for key in project_keys:
+        project = opened.project(key)
+        fields = [f for f in project.fields.values() if f"{project.key}.{f.key}" not in hidden]
+        found.append(Sheet(project, fields, list(project.records.values())))
+    return found
+
+
+def cell_text(value: Any) -> str:
+    """A value as a CSV cell that `crm import` reads back to the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")  # never 1e+20, which is no number to people
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
+        return ", ".join(cell_text(v) for v in value)
+    if isinstance(value, list | dict):
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    return str(value)
+
+
+# text formats
+
+
+def write_csv(sheet: Sheet, out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(sheet.headers)
+    for record in sheet.records:
+        writer.writerow([neutralise_formula(cell_text(v)) for v in sheet.values(record)])
+
+
+def write_json(exported: Sequence[Sheet], out: TextIO, one_project: bool) -> None:
+    def objects(sheet: Sheet) -> list[dict[str, Any]]:
+        return [
+            dict(zip(sheet.headers, jsonable(sheet.values(record)), strict=True))
+            for record in sheet.records
+        ]
+
+    data: Any = (
+        objects(exported[0])
+        if one_project
+        else {sheet.project.key: objects(sheet) for sheet in exported}
+    )
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+# Excel
+
+
+def write_xlsx(exported: Sequence[Sheet], path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for sheet in exported:
+        worksheet = workbook.create_sheet(_sheet_title(sheet.project))
+        worksheet.append(sheet.headers)
+        for record in sheet.records:
+            worksheet.append([_xlsx_cell(value) for value in sheet.values(record)])
+    with _replacing(path) as temporary:
+        workbook.save(temporary)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    from datetime import datetime
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, date) and not isinstance(value, datetime)
+    ):
+        return value  # numbers and dates as Excel's own; moments keep their offset as text
+    text = ILLEGAL_CHARACTERS_RE.sub("", cell_text(value))
+    return neutralise_formula(text) or None
+
+
+def _sheet_title(project: Project) -> str:
+    title = "".join("_" if c in "[]:*?/\\" else c for c in project.name).strip("'")
+    return title[:31] or project.key[:31]
+
+
+# SQLite
+
+
+def write_sqlite(exported: Sequence[Sheet], path: Path, type_of: Callable[[str, str], str]) -> None:
+    """A table per project (id primary key), a single reference as a foreign key to the
+    table it names, several references as a link table `project__field`; lists and history
+    as JSON text."""
+    import sqlite3
+
+    tables = {sheet.project.key for sheet in exported}
+    with _replacing(path) as temporary:
+        connection = sqlite3.connect(temporary)
+        try:
+            for sheet in exported:
+                _sqlite_table(connection, sheet, tables, type_of)
+            connection.commit()
+        finally:
+            connection.close()
+
+
+def _sqlite_table(
+    connection: Any, sheet: Sheet, tables: set[str], type_of: Callable[[str, str], str]
+) -> None:
+    project = sheet.project
+    links = [f for f in sheet.fields if f.type == "reference" and f.multiple]
+    columns = [f for f in sheet.fields if f not in links]
+    definitions = [f"{_quoted(ID)} TEXT PRIMARY KEY"]
+    for definition in columns:
+        target = _target(definition, tables)
+        if target:
+            definitions.append(
+                f"{_quoted(definition.key)} TEXT REFERENCES {_quoted(target)}({_quoted(ID)})"
+            )
+        else:
+            sql_type = {NUMBER: "NUMERIC", BOOL: "INTEGER"}.get(
+                type_of(project.key, definition.key), "TEXT"
+            )
+            definitions.append(f"{_quoted(definition.key)} {sql_type}")
+    connection.execute(f"CREATE TABLE {_quoted(project.key)} ({', '.join(definitions)})")
+    placeholders = ", ".join("?" * (len(columns) + 1))
+    connection.executemany(
+        f"INSERT INTO {_quoted(project.key)} VALUES ({placeholders})",
+        (
+            [record.id, *(_sqlite_value(record.value(f.key)) for f in columns)]
+            for record in sheet.records
+        ),
+    )
+    for definition in links:
+        _sqlite_links(connection, sheet, definition, tables)
+
+
+def _sqlite_links(connection: Any, sheet: Sheet, definition: FieldDef, tables: set[str]) -> None:
+    table = f"{sheet.project.key}__{definition.key}"
+    target = _target(definition, tables)
+    reference = f" REFERENCES {_quoted(target)}({_quoted(ID)})" if target else ""
+    connection.execute(
+        f"CREATE TABLE {_quoted(table)} ("
+        f"{_quoted(ID)} TEXT NOT NULL REFERENCES {_quoted(sheet.project.key)}({_quoted(ID)}), "
+        f"{_quoted(definition.key)} TEXT NOT NULL{reference}, "
+        f"PRIMARY KEY ({_quoted(ID)}, {_quoted(definition.key)}))"
+    )
+    connection.executemany(
+        f"INSERT OR IGNORE INTO {_quoted(table)} VALUES (?, ?)",
+        (
+            (record.id, target_id)
+            for record in sheet.records
+            for target_id in record.value(definition.key) or []
+            if isinstance(target_id, str)
+        ),
+    )
+
+
+def _target(definition: FieldDef, tables: set[str]) -> str | None:
+    target = definition.spec.get("project") if definition.type == "reference" else None
+    return target if isinstance(target, str) and target in tables else None
+
+
+def _sqlite_value(value: Any) -> Any:
+    if value is None or isinstance(value, int | float | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return json.dumps(jsonable(value), ensure_ascii=False)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# files
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temp file beside `path` that replaces it only if writing it succeeded."""
+    if path.is_dir():
+        raise UsageError(_("{path} is a folder; give a file name").format(path=path))
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(descriptor)
+    temporary = Path(name)
+    try:
+        temporary.unlink()  # sqlite and openpyxl create the file themselves
+        yield temporary
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def output_file(path: Path) -> Iterator[TextIO]:
+    """A text file written whole or not at all."""
+    with _replacing(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as out:
+        yield out
