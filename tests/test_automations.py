@@ -770,7 +770,7 @@ def test_time_in_list_comes_from_history_else_git_else_the_file_date(make_ws, tm
     from zoneinfo import ZoneInfo
 
     from crmcli.core.loader import Loader
-    from crmcli.git.record_times import RecordTimes
+    from crmcli.git.timeline import Timeline
 
     paris = ZoneInfo("Europe/Paris")
     root = repository(make_ws, EVENTS)
@@ -788,7 +788,7 @@ def test_time_in_list_comes_from_history_else_git_else_the_file_date(make_ws, tm
     os.utime(loose, (datetime(2026, 11, 5, tzinfo=paris).timestamp(),) * 2)
 
     records = Loader(root).load().projects["opportunities"].records
-    times = RecordTimes(root, paris)
+    times = Timeline(root, paris)
     assert times.entered_list(records["acme-site"]) == datetime(2026, 10, 20, 16, 40, tzinfo=paris)
     assert times.entered_list(records["bolt-app"]) == datetime(2026, 11, 10, 10, tzinfo=paris)
     assert times.last_update(records["bolt-app"]) == datetime(2026, 11, 12, 10, tzinfo=paris)

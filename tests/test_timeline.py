@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from crmcli.core.model import Record
 from crmcli.core.yamlio import parse
-from crmcli.git.record_times import RecordTimes
+from crmcli.git.timeline import Timeline
 
 PARIS = ZoneInfo("Europe/Paris")
 RECORD = "name: Acme — Site\nlist: Lead\namount: 12000\nupdated: 2026-01-05T10:00:00+01:00\n"
@@ -27,7 +27,7 @@ def last_update(root: Path) -> datetime:
     record = Record(
         "opportunities", "acme-site", "opportunities/acme-site.yaml", parse(path.read_text()).data
     )
-    return RecordTimes(root, PARIS).last_update(record)
+    return Timeline(root, PARIS).last_update(record)
 
 
 def test_layout_commits_do_not_count_and_data_commits_do(tmp_path):

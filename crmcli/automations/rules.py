@@ -32,7 +32,7 @@ from crmcli.formulas.compiler import (
     compile_expression,
     infer_type,
 )
-from crmcli.git.record_times import RecordTimes
+from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 
 TRIGGERS = ("created", "moved", "changed", "schedule")
@@ -654,7 +654,7 @@ class RuleScope:
         project: Project,
         record: Record,
         moment: datetime,
-        times: RecordTimes,
+        times: Timeline,
         lazy: bool = False,
     ) -> None:
         self.engine = engine
@@ -684,10 +684,10 @@ class RuleScope:
         return OnDemand(self.engine).follow(self.project, self.record, names)
 
     def days_in_list(self) -> int:
-        return (self.moment - self.times.entered_list(self.record)).days
+        return self.times.days_in_list(self.record, self.moment)
 
     def days_since_update(self) -> int:
-        return (self.moment - self.times.last_update(self.record)).days
+        return self.times.days_since_update(self.record, self.moment)
 
     def _compute(self, project: Project, record: Record, name: str) -> None:
         definition = project.fields.get(name)

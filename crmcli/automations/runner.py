@@ -49,7 +49,7 @@ from crmcli.engine.compute import Engine
 from crmcli.errors import CrmError, Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.formulas.compiler import FormulaError
-from crmcli.git.record_times import RecordTimes
+from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 
 SENT, FAILED, SKIPPED, PLANNED, DONE = "sent", "failed", "skipped", "planned", "done"
@@ -152,7 +152,7 @@ class Runner:
         self.engine = Engine(workspace, self.log, now.date())
         self.rules = rules_or_refuse(workspace, self.engine, self.log)
         self.zone = ZoneInfo(workspace.config.timezone)
-        self.times = RecordTimes(root, self.zone)
+        self.times = Timeline(root, self.zone)
         self.formatter = Formatter.for_workspace(workspace.config)
         self.link = workspace.config.raw.get("record_link")
         self.report = Report()
@@ -547,18 +547,15 @@ def weighted_turns(weights: dict[str, int] | Any) -> list[str]:
 
 def triggers_since(root: Path, since: str, zone: ZoneInfo) -> list[Trigger]:
     """created / moved / changed events of the commits after `since`, oldest first."""
-    from crmcli.git.run import git
+    from crmcli.git.log import read_log
     from crmcli.git.sources import GitSource
 
     GitSource(root, since)  # refuses an unknown revision clearly
-    lines = git(
-        root, "log", "--reverse", "--no-merges", "--format=%H %P %ct", f"{since}..HEAD", "--", "."
-    ).splitlines()
     triggers: list[Trigger] = []
-    for line in lines:
-        commit, *parents, stamp = line.split()
-        moment = datetime.fromtimestamp(int(stamp), zone)
-        triggers.extend(_commit_triggers(root, commit, parents[0] if parents else None, moment))
+    for commit in read_log(root, "--reverse", "--no-merges", f"{since}..HEAD", paths=["."]):
+        parent = commit.parents[0] if commit.parents else None
+        moment = commit.committed.astimezone(zone)
+        triggers.extend(_commit_triggers(root, commit.id, parent, moment))
     return triggers
 
 

@@ -341,11 +341,20 @@ def _normal(relative: str) -> str:
     return "" if relative in (".", "") else relative.strip("/")
 
 
+def find_commit(root: Path, revision: str = "HEAD") -> str | None:
+    """The commit a revision names; None outside a repository, without git, or if none."""
+    try:
+        commit = git(
+            root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False
+        )
+    except CrmError:  # git is not installed
+        return None
+    return commit.strip() or None
+
+
 def resolve_commit(root: Path, revision: str) -> str:
     """The commit a revision names; CrmError (with a hint in a shallow clone) if none."""
-    commit = git(
-        root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False
-    ).strip()
+    commit = find_commit(root, revision)
     if not commit:
         shallow = git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
         hint = (

@@ -1,16 +1,26 @@
-"""When things happened to records: moves between lists, creation, last update, won, closed.
+"""When things happened to records — created, last update, entered its list, won, closed, days
+in a list — one answer for automations (`days_in_list`, `days_since_update`), reminders and
+dashboards alike.
 
-The record's own words come first (its `created`/`updated` fields and `history`); git dates
-what the file does not say: the commit that added the file is when it was created, and the
-latest commit whose change wrote `list: <a won list>` is when a deal without history was won.
-Git is asked once per project and question, and only for records that need it.
+The record's own words come first (its `created`/`updated` fields and `history`, appended by
+`crm move`); git dates what the file does not say (hand edits leave no history entry); the
+file's modification time dates what git has not seen yet:
+- created: the record's `created`, else the commit that added its file, else its first move;
+- last update: the latest of its own dates and of the commits that changed its data — one
+  that only re-laid the file out (`crm fmt`, a comment) is no update; the commit that added
+  the file counts when nothing else is known; an uncommitted change counts at the file's time;
+- entered a list (its current one, a won one, a closed one): the start of the latest run of
+  history entries in such lists, else of the latest run of commits in which the file had one.
+
+Git is asked once for the whole workspace (one `git log --raw`), and only when some record
+needs it; old versions of files are read by blob id through one `git cat-file` process and
+parsed once per blob.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,10 +28,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcli.core.model import Project, Record
-from crmcli.errors import CrmError
-from crmcli.git.run import git
+from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError, decode_text, parse
+from crmcli.git.log import NO_OBJECT, read_log
+from crmcli.git.sources import FileChange, GitFiles, find_commit, working_tree_changes
 
-_LIST_LINE = re.compile(r"^\+list:\s*(?P<name>.+?)\s*(?:#.*)?$")
+_MAX_COMMITS_COMPARED = 10  # layout-only commits looked through before trusting older dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,90 +43,46 @@ class Move:
     at: datetime | None
 
 
-class GitDates:
-    """Commit times from the repository that holds the workspace, as of `revision`."""
+@dataclass(frozen=True, slots=True)
+class _Version:
+    """A commit that changed a record's file: when, and the file's blobs before and after."""
 
-    def __init__(self, root: Path, revision: str) -> None:
-        self.root = root
-        self.revision = revision
-
-    @classmethod
-    def find(cls, root: Path, revision: str = "HEAD") -> GitDates | None:
-        """None when the workspace is not in a git repository or `revision` has no commit."""
-        try:
-            found = git(
-                root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", check=False
-            )
-        except CrmError:
-            return None
-        return cls(root, found.strip()) if found.strip() else None
-
-    def _log(self, *args: str) -> str:
-        return git(self.root, "-c", "core.quotepath=off", "log", self.revision, "--relative", *args)
-
-    def _file_times(self, folder: str, *args: str) -> dict[str, list[datetime]]:
-        """path → commit times (newest first) of the commits that touched it."""
-        times: dict[str, list[datetime]] = {}
-        moment = None
-        for line in self._log("--format=%x01%cI", "--name-only", *args, "--", folder).splitlines():
-            if line.startswith("\x01"):
-                moment = datetime.fromisoformat(line[1:])
-            elif line and moment is not None:
-                times.setdefault(line, []).append(moment)
-        return times
-
-    def added(self, folder: str) -> dict[str, datetime]:
-        """path → when the file was first added (the oldest commit that added it)."""
-        return {path: t[-1] for path, t in self._file_times(folder, "--diff-filter=A").items()}
-
-    def last_changed(self, folder: str) -> dict[str, datetime]:
-        return {path: t[0] for path, t in self._file_times(folder).items()}
-
-    def entered(self, paths: Iterable[str], lists: set[str]) -> dict[str, datetime]:
-        """path → the latest commit whose change set the file's `list:` to one of `lists`."""
-        paths = sorted(paths)
-        if not paths:
-            return {}
-        found: dict[str, datetime] = {}
-        moment, current = None, None
-        for line in self._log(
-            "--format=%x01%cI", "-p", "-U0", "--no-renames", "--", *paths
-        ).splitlines():
-            if line.startswith("\x01"):
-                moment = datetime.fromisoformat(line[1:])
-            elif line.startswith("+++ "):
-                current = line[6:] if line.startswith("+++ b/") else None
-            elif current and current not in found and moment is not None:
-                match = _LIST_LINE.match(line)
-                if match and _unquote(match["name"]) in lists:
-                    found[current] = moment
-        return found
-
-
-def _unquote(text: str) -> str:
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+    at: datetime
+    change: FileChange
 
 
 class Timeline:
-    """Dates of records; computed once per record and kept."""
+    """Moments of one workspace's records, in its time zone, as of `revision` (a commit), or
+    of the working tree on top of HEAD when `revision` is None. Each answer is kept."""
 
-    def __init__(self, zone: ZoneInfo, git_dates: GitDates | None) -> None:
+    def __init__(self, root: Path, zone: ZoneInfo, revision: str | None = None) -> None:
+        self.root = root
         self.zone = zone
-        self.git = git_dates
+        self.revision = revision
+        self._versions: dict[str, list[_Version]] | None = None
+        self._uncommitted: set[str] = set()
+        self._files: GitFiles | None = None
+        self._blobs: dict[str, Any] = {}  # blob id → parsed content
         self._moves: dict[str, list[Move]] = {}
         self._dates: dict[tuple[str, str], datetime | None] = {}
-        self._from_git: dict[tuple[str, str], dict[str, datetime]] = {}
+
+    def close(self) -> None:
+        if self._files is not None:
+            self._files.close()
+
+    # reading moments
 
     def moment(self, value: Any) -> datetime | None:
-        """A YAML date, date-time or ISO text as an aware date-time (a time without offset
-        is in the workspace zone). Its own offset is kept: converting is left to `day`."""
+        """A YAML date, date-time or ISO text as an aware date-time in the workspace zone (a
+        time without offset is in that zone)."""
         if isinstance(value, str):
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
                 return None
         if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=self.zone)
+            aware = value if value.tzinfo else value.replace(tzinfo=self.zone)
+            return aware.astimezone(self.zone)
         if isinstance(value, date):
             return datetime.combine(value, time(), self.zone)
         return None
@@ -125,7 +92,9 @@ class Timeline:
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
         moment = self.moment(value)
-        return moment.astimezone(self.zone).date() if moment else None
+        return moment.date() if moment else None
+
+    # the record's history
 
     def moves(self, record: Record) -> list[Move]:
         """The record's history entries in time order (entries without a time keep their place)."""
@@ -142,12 +111,22 @@ class Timeline:
             self._moves[record.path] = moves
         return moves
 
-    def stages(self, project: Project, record: Record) -> list[Move]:
+    def stages(self, record: Record) -> list[Move]:
         """The lists a record went through: its history, or else just the list it is in."""
         moves = self.moves(record)
         if moves or record.list_name is None:
             return moves
-        return [Move(record.list_name, self.created(project, record))]
+        return [Move(record.list_name, self.created(record))]
+
+    def stays(self, record: Record) -> list[tuple[str, float]]:
+        """(list, days) for each list the record entered and later left, from its history."""
+        return [
+            (move.list_name, (following.at.timestamp() - move.at.timestamp()) / 86400)
+            for move, following in itertools.pairwise(self.moves(record))
+            if move.at and following.at
+        ]
+
+    # the dates
 
     def date(self, name: str, project: Project, record: Record) -> datetime | None:
         """created, updated, won_at or closed_at of a record."""
@@ -156,103 +135,148 @@ class Timeline:
             self._dates[key] = _RECORD_DATES[name](self, project, record)
         return self._dates[key]
 
-    def created(self, project: Project, record: Record) -> datetime | None:
+    def created(self, record: Record) -> datetime | None:
         own = self.moment(record.data.get("created"))
         if own:
             return own
-        added = self._git(project, "added", lambda r: not r.data.get("created"))
-        if record.path in added:
-            return added[record.path]
+        added = [v.at for v in self._versions_of(record) if v.change.status == "A"]
+        if added:
+            return added[-1]
         moves = self.moves(record)
         return moves[0].at if moves else None
 
-    def updated(self, project: Project, record: Record) -> datetime | None:
-        """The latest of the record's `updated` and its last move; else git's last commit."""
-        times = [self.moment(record.data.get("updated"))]
-        times += [move.at for move in self.moves(record)]
-        known = [moment for moment in times if moment]
-        if known:
-            return max(known)
-        changed = self._git(
-            project, "changed", lambda r: not r.data.get("updated") and not self.moves(r)
-        )
-        if record.path in changed:
-            return changed[record.path]
-        return self.created(project, record)
+    def last_update(self, record: Record) -> datetime:
+        """The latest moment the record's data is known to have changed."""
+        own = [m for m in self._own_moments(record) if m is not None]
+        versions = self._versions_of(record)
+        changed = self._last_data_change(versions, max(own, default=None))
+        known = own + ([changed] if changed else [])
+        added = [v.at for v in versions if v.change.status == "A"]
+        if not known and added:
+            known.append(added[0])
+        if not known or self._changed_since_commit(record, versions):
+            known.append(self._modified(record))
+        return max(known)
+
+    def entered_list(self, record: Record) -> datetime:
+        """When the record entered the list it is in now."""
+        current = record.list_name
+        entered = self._entered(record, lambda name: name == current)
+        return entered or self._modified(record)
 
     def won_at(self, project: Project, record: Record) -> datetime | None:
-        return self._entered(project, record, "won", lambda outcome: outcome == "won")
+        return self._entered(record, lambda name: _outcome(project, name) == "won")
 
     def closed_at(self, project: Project, record: Record) -> datetime | None:
-        return self._entered(project, record, "closed", lambda outcome: outcome != "open")
+        return self._entered(record, lambda name: _outcome(project, name) not in (None, "open"))
 
-    def _entered(
-        self, project: Project, record: Record, question: str, wanted: Callable[[str], bool]
+    def days_in_list(self, record: Record, now: datetime) -> int:
+        """Whole days (of 24 hours) from entering its list to `now`."""
+        return (now - self.entered_list(record)).days
+
+    def days_since_update(self, record: Record, now: datetime) -> int:
+        """Whole days (of 24 hours) from its last update to `now`."""
+        return (now - self.last_update(record)).days
+
+    # how they are found
+
+    def _own_moments(self, record: Record) -> list[datetime | None]:
+        own = [self.moment(record.data.get(key)) for key in ("updated", "created")]
+        return own + [move.at for move in self.moves(record)]
+
+    def _last_data_change(
+        self, versions: list[_Version], after: datetime | None
     ) -> datetime | None:
-        """When the record entered the run of `wanted` lists it is still in; None if not in one."""
-        if not _in(project, record.list_name, wanted):
+        """The latest commit after `after` that changed the record's data."""
+        for version in versions[:_MAX_COMMITS_COMPARED]:
+            if after is not None and version.at <= after:
+                break
+            change = version.change
+            if change.status == "M" and self._blob(change.new_object) != self._blob(
+                change.old_object
+            ):
+                return version.at
+        return None
+
+    def _entered(self, record: Record, wanted: Callable[[Any], bool]) -> datetime | None:
+        """When the record entered the run of `wanted` lists it is still in; None if it is
+        not in one, or nothing says when."""
+        if not wanted(record.list_name):
             return None
         since = None
-        found = False
-        for move in self.moves(record):
-            if _in(project, move.list_name, wanted):
-                since = since or move.at
-                found = True
-            else:
-                since, found = None, False
-        if found:
+        for move in reversed(self.moves(record)):
+            if not wanted(move.list_name):
+                break
+            since = move.at or since
+        if since is not None:
             return since
-        entered = self._git(
-            project,
-            question,
-            lambda r: (
-                _in(project, r.list_name, wanted)
-                and not any(_in(project, m.list_name, wanted) for m in self.moves(r))
-            ),
-            {name for name, stage in project.lists.items() if wanted(stage.outcome)},
-        )
-        return entered.get(record.path)
+        for version in self._versions_of(record):
+            content = self._blob(version.change.new_object)
+            if not wanted(content.get("list") if isinstance(content, dict) else None):
+                break
+            since = version.at
+        return since
 
-    def _git(
-        self,
-        project: Project,
-        question: str,
-        needs: Callable[[Record], bool],
-        lists: set[str] | None = None,
-    ) -> dict[str, datetime]:
-        """Ask git once per project and question, about the records that need it."""
-        key = (project.key, question)
-        if key not in self._from_git:
-            answers: dict[str, datetime] = {}
-            if self.git is not None:
-                paths = [r.path for r in project.records.values() if needs(r)]
-                if paths and question == "added":
-                    answers = self.git.added(project.key)
-                elif paths and question == "changed":
-                    answers = self.git.last_changed(project.key)
-                elif paths:
-                    answers = self.git.entered(paths, lists or set())
-            self._from_git[key] = answers
-        return self._from_git[key]
+    def _changed_since_commit(self, record: Record, versions: list[_Version]) -> bool:
+        """Whether the working tree holds data of the record that no commit has."""
+        if record.path not in self._uncommitted:
+            return False
+        committed = versions[0].change.new_object if versions else NO_OBJECT
+        return self._blob(committed) != record.data
 
-    def stays(self, record: Record) -> list[tuple[str, float]]:
-        """(list, days) for each list the record entered and later left, from its history."""
-        moves = self.moves(record)
-        return [
-            (move.list_name, (following.at.timestamp() - move.at.timestamp()) / 86400)
-            for move, following in itertools.pairwise(moves)
-            if move.at and following.at
-        ]
+    def _modified(self, record: Record) -> datetime:
+        try:
+            stamp = (self.root / record.path).stat().st_mtime
+        except OSError:
+            return datetime.now(self.zone)
+        return datetime.fromtimestamp(stamp, self.zone)
+
+    # git
+
+    def _versions_of(self, record: Record) -> list[_Version]:
+        """The commits that changed the record's file, newest first."""
+        if self._versions is None:
+            self._versions = self._read_versions()
+        return self._versions.get(record.path, [])
+
+    def _read_versions(self) -> dict[str, list[_Version]]:
+        commit = find_commit(self.root, self.revision or "HEAD")
+        if commit is None:
+            return {}  # not in git (or no commit yet): file dates it is
+        self._files = files = GitFiles(self.root)
+        versions: dict[str, list[_Version]] = {}
+        for found in read_log(self.root, commit, "--no-renames", paths=["."], changes=True):
+            moment = found.committed.astimezone(self.zone)
+            for change in found.changes:
+                path = change.path.removeprefix(files.prefix)
+                versions.setdefault(path, []).append(_Version(moment, change))
+        if self.revision is None:
+            self._uncommitted = {path for _s, path, _o in working_tree_changes(self.root, commit)}
+        return versions
+
+    def _blob(self, object_id: str) -> Any:
+        """The parsed content of a blob (None for no blob, or one too large or broken)."""
+        if object_id not in self._blobs:
+            self._blobs[object_id] = self._parse_blob(object_id)
+        return self._blobs[object_id]
+
+    def _parse_blob(self, object_id: str) -> Any:
+        if object_id == NO_OBJECT or self._files is None:
+            return None
+        try:
+            return parse(decode_text(self._files.read_object(object_id, MAX_RECORD_BYTES))).data
+        except YamlReadError:
+            return None
 
 
-def _in(project: Project, list_name: str | None, wanted: Callable[[str], bool]) -> bool:
+def _outcome(project: Project, list_name: str | None) -> str | None:
     stage = project.lists.get(list_name) if list_name else None
-    return stage is not None and wanted(stage.outcome)
+    return stage.outcome if stage else None
 
 
 _RECORD_DATES: dict[str, Callable[[Timeline, Project, Record], datetime | None]] = {
-    "created": Timeline.created,
-    "updated": Timeline.updated,
+    "created": lambda timeline, _project, record: timeline.created(record),
+    "updated": lambda timeline, _project, record: timeline.last_update(record),
     "won_at": Timeline.won_at,
     "closed_at": Timeline.closed_at,
 }

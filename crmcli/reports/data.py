@@ -400,8 +400,8 @@ class _Calculator:
         """Of the records that entered list A, the share that entered list B afterwards."""
         first, second = measure.stages
         reached = converted = 0
-        for project, record in items:
-            stages = [move.list_name for move in self.timeline.stages(project, record)]
+        for _project, record in items:
+            stages = [move.list_name for move in self.timeline.stages(record)]
             if first in stages:
                 reached += 1
                 if second in stages[stages.index(first) :]:
@@ -430,9 +430,7 @@ class _Calculator:
         if measure.kind == "conversion":
             first = measure.stages[0]
             return [
-                (p, r)
-                for p, r in items
-                if first in [m.list_name for m in self.timeline.stages(p, r)]
+                (p, r) for p, r in items if first in [m.list_name for m in self.timeline.stages(r)]
             ]
         return items
 

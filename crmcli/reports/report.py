@@ -26,9 +26,9 @@ from crmcli.core.sources import DiskSource, FileSource
 from crmcli.engine.compute import Engine, compute
 from crmcli.engine.reader import workspace_now
 from crmcli.errors import CrmError, Problem, UsageError
-from crmcli.git.run import git
-from crmcli.git.sources import GitSource
-from crmcli.git.timeline import GitDates, Timeline
+from crmcli.git.log import read_log
+from crmcli.git.sources import GitSource, find_commit
+from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 from crmcli.reports.data import Options, compute_dashboard
 from crmcli.reports.figures import DashboardData
@@ -61,8 +61,7 @@ class _Snapshot:
 
     source: FileSource
     today: date | None
-    revision: str | None
-    git: GitDates | None
+    commit: str | None  # the commit read; None for the working tree
 
 
 def build_report(root: Path, request: ReportRequest) -> Report:
@@ -103,9 +102,9 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
         period=period,
         tags=request.tags,
         role=_role(workspace, request.role),
-        revision=snapshot.revision,
+        revision=snapshot.commit[:12] if snapshot.commit else None,
     )
-    timeline = Timeline(_zone(workspace), snapshot.git)
+    timeline = Timeline(root, _zone(workspace), snapshot.commit)
     return compute_dashboard(workspace, engine, dashboard, timeline, options)
 
 
@@ -114,23 +113,18 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
 
 def _snapshot(root: Path, as_of: str | None) -> _Snapshot:
     if not as_of:
-        return _Snapshot(DiskSource(root), None, None, GitDates.find(root))
+        return _Snapshot(DiskSource(root), None, None)
     day = _day(as_of)
     if day is not None:
         return _snapshot_on(root, day)
     source = GitSource(root, as_of)
-    committed = datetime.fromisoformat(
-        git(root, "log", "-1", "--format=%cI", source.commit).strip()
-    )
+    committed = read_log(root, "-1", source.commit)[0].committed
     zone = _zone(Loader(root, source).load(only_projects=set()))
-    short = source.commit[:12]
-    return _Snapshot(
-        source, committed.astimezone(zone).date(), short, GitDates(root, source.commit)
-    )
+    return _Snapshot(source, committed.astimezone(zone).date(), source.commit)
 
 
 def _snapshot_on(root: Path, day: date) -> _Snapshot:
-    if GitDates.find(root) is None:
+    if find_commit(root) is None:
         raise CrmError(
             _("--as-of {day}: the workspace is not in a git repository with commits").format(
                 day=day.isoformat()
@@ -138,12 +132,12 @@ def _snapshot_on(root: Path, day: date) -> _Snapshot:
         )
     zone = _zone(Loader(root).load(only_projects=set()))
     end = datetime.combine(day + timedelta(days=1), time(), zone)
-    commit = git(root, "rev-list", "-1", f"--before={end.isoformat()}", "HEAD").strip()
-    if not commit:
+    found = read_log(root, "-1", f"--before={end.isoformat()}", "HEAD")
+    if not found:
         raise CrmError(
             _("--as-of {day}: there is no commit on or before that day").format(day=day.isoformat())
         )
-    return _Snapshot(GitSource(root, commit), day, commit[:12], GitDates(root, commit))
+    return _Snapshot(GitSource(root, found[0].id), day, found[0].id)
 
 
 def _day(text: str) -> date | None:

@@ -19,7 +19,7 @@ from crmcli.engine.compute import Engine, ExpressionError
 from crmcli.errors import UsageError
 from crmcli.i18n import _
 
-# Dates every record has for reports, besides its date fields (see reports/timeline.py).
+# Dates every record has for reports, besides its date fields (see git/timeline.py).
 RECORD_DATES = ("created", "updated", "won_at", "closed_at")
 UNITS = ("day", "week", "month", "quarter", "year")
 FIELD_MEASURES = ("sum", "avg", "min", "max", "weighted")

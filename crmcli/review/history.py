@@ -18,8 +18,8 @@ from crmcli.core.problems import did_you_mean
 from crmcli.core.sources import DiskSource
 from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError, decode_text, parse
 from crmcli.errors import UsageError
-from crmcli.git.run import git_bytes
-from crmcli.git.sources import FileChange, GitFiles, parse_raw_diff
+from crmcli.git.log import NO_OBJECT, Commit, read_log
+from crmcli.git.sources import GitFiles
 from crmcli.i18n import _
 from crmcli.review.diff import (
     Found,
@@ -31,42 +31,6 @@ from crmcli.review.diff import (
     require_repository,
     text_details,
 )
-
-NO_OBJECT = "0" * 40
-COMMIT_FORMAT = "%x01%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s"
-
-
-@dataclass(frozen=True, slots=True)
-class Commit:
-    id: str
-    parents: tuple[str, ...]
-    author: str
-    email: str
-    date: datetime
-    subject: str
-
-    @property
-    def short(self) -> str:
-        return self.id[:10]
-
-
-def parse_commits(output: bytes) -> list[tuple[Commit, list[FileChange]]]:
-    """`git log --format=COMMIT_FORMAT [--raw -z]` → commits with the files each changed."""
-    found = []
-    for chunk in output.split(b"\x01")[1:]:
-        header, _nul, raw = chunk.partition(b"\0") if b"\0" in chunk else chunk.partition(b"\n")
-        parts = header.decode("utf-8", "replace").rstrip("\n").split("\x1f")
-        commit_id, parents, author, email, moment, subject = (parts + [""] * 6)[:6]
-        commit = Commit(
-            commit_id,
-            tuple(parents.split()),
-            author,
-            email,
-            datetime.fromisoformat(moment),
-            subject,
-        )
-        found.append((commit, parse_raw_diff(raw)))
-    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,19 +88,7 @@ class History:
                 )
             )
         path = f"{self.files.prefix}{project_key}/{record_id}.yaml"
-        output = git_bytes(
-            self.files.repository,
-            "log",
-            "--follow",
-            "-M",
-            f"--format={COMMIT_FORMAT}",
-            "--raw",
-            "--no-abbrev",
-            "-z",
-            "--",
-            path,
-        )
-        commits = parse_commits(output)
+        commits = read_log(self.files.repository, "--follow", "-M", paths=[path], changes=True)
         if not commits:
             raise UsageError(
                 _("git has no history for {ref} ({path} was never committed){hint}").format(
@@ -145,8 +97,8 @@ class History:
             )
         current = project.records.get(record_id)
         history = RecordHistory(reference, project.record_label(current) if current else reference)
-        for commit, changes in commits:
-            for change in changes:
+        for commit in commits:
+            for change in commit.changes:
                 before = self.read(change.old_path or change.path, change.old_object)
                 after = self.read(change.path, change.new_object)
                 if before is None and after is None:

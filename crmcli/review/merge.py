@@ -14,7 +14,6 @@ so comments and layout survive. When a version is not a readable record, git's o
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from crmcli.core.sources import DiskSource
 from crmcli.core.yamlio import YamlReadError, decode_text, parse
 from crmcli.editing.editor import _order
 from crmcli.editing.writer import RecordFile, write_atomically
-from crmcli.git.run import git
+from crmcli.git.run import git, merge_file
 from crmcli.i18n import _
 from crmcli.review.diff import Side
 
@@ -176,27 +175,8 @@ def _workspace_path(root: Path, path: str) -> str:
 
 def line_merge(base: Path, ours: Path, theirs: Path, marker_size: int) -> DriverResult:
     """git's own line merge into `ours`, for files that cannot be merged field by field."""
-    completed = subprocess.run(
-        [
-            "git",
-            "merge-file",
-            f"--marker-size={marker_size}",
-            "-L",
-            _("ours"),
-            "-L",
-            _("base"),
-            "-L",
-            _("theirs"),
-            str(ours),
-            str(base),
-            str(theirs),
-        ],
-        capture_output=True,
-        check=False,
-    )
-    conflicts = [_("the file is not a readable record: its lines were merged")] * (
-        completed.returncode > 0
-    )
+    conflicted = merge_file(ours, base, theirs, (_("ours"), _("base"), _("theirs")), marker_size)
+    conflicts = [_("the file is not a readable record: its lines were merged")] * (conflicted > 0)
     return DriverResult(conflicts)
 
 

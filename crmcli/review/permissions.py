@@ -25,11 +25,11 @@ from crmcli.core.yamlio import (
     parse,
 )
 from crmcli.errors import CrmError, Problem, Severity
-from crmcli.git.run import git, git_bytes
+from crmcli.git.log import NO_OBJECT, Commit, read_log
+from crmcli.git.run import git
 from crmcli.git.sources import FileChange, GitFiles, GitSource, resolve_commit
 from crmcli.i18n import _
 from crmcli.review.diff import Side
-from crmcli.review.history import COMMIT_FORMAT, NO_OBJECT, Commit, parse_commits
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _MISSING = object()
@@ -73,16 +73,9 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def run(self, head: str) -> list[Problem]:
-        output = git_bytes(
-            self.files.repository,
-            "log",
-            "--reverse",
-            "--topo-order",
-            "-z",
-            f"--format={COMMIT_FORMAT}",
-            f"{self.base}..{head}",
-        )
-        for commit, _changes in parse_commits(output):
+        for commit in read_log(
+            self.files.repository, "--reverse", "--topo-order", f"{self.base}..{head}"
+        ):
             self._check_commit(commit)
         return self.problems
 
