@@ -49,6 +49,7 @@ from crmcli.engine.compute import Engine
 from crmcli.errors import CrmError, Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.formulas.compiler import FormulaError
+from crmcli.git.log import EMPTY_TREE
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 
@@ -567,7 +568,7 @@ def _commit_triggers(
     new_source = GitSource(root, commit)
     new = Loader(root, new_source).load(lazy=True)
     old = Loader(root, GitSource(root, parent)).load(lazy=True) if parent else None
-    changes = new_source.changed_files(parent or _EMPTY_TREE)
+    changes = new_source.changed_files(parent or EMPTY_TREE)
     for status, path, _old_path in changes:
         project_key, slash, name = path.partition("/")
         project = new.projects.get(project_key)
@@ -587,9 +588,6 @@ def _commit_triggers(
                 grew = len(_history(record)) > len(_history(before))
                 moved_at = history_moment(record, event.to_list) if grew else None
             yield Trigger(event, moment, event_id(event, record, moved_at, commit), new)
-
-
-_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 def _old_record(old: Workspace | None, project_key: str, record_id: str) -> Record | None:

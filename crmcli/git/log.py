@@ -16,6 +16,7 @@ from crmcli.git.run import git_bytes
 from crmcli.git.sources import FileChange, parse_raw_diff
 
 NO_OBJECT = "0" * 40  # the blob id of a side that has no file
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # the parent of a first commit
 _FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%s")
 _FORMAT = "%x01" + "%x1f".join(_FIELDS)
 

@@ -356,13 +356,21 @@ def resolve_commit(root: Path, revision: str) -> str:
     """The commit a revision names; CrmError (with a hint in a shallow clone) if none."""
     commit = find_commit(root, revision)
     if not commit:
-        shallow = git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
-        hint = (
-            _(" (this is a shallow clone: fetch more history, e.g. git fetch --unshallow)")
-            if shallow
-            else ""
-        )
         raise CrmError(
-            _("unknown revision “{revision}”{hint}").format(revision=revision, hint=hint)
+            _("unknown revision “{revision}”{hint}").format(
+                revision=revision, hint=shallow_hint(root)
+            )
         )
     return commit
+
+
+def shallow_hint(root: Path) -> str:
+    """What to add to a message about missing history when the clone is shallow."""
+    if git(root, "rev-parse", "--is-shallow-repository", check=False).strip() != "true":
+        return ""
+    return _(" (this is a shallow clone: fetch more history, e.g. git fetch --unshallow)")
+
+
+def merge_base(root: Path, left: str, right: str) -> str | None:
+    """The commit two commits share as their latest ancestor; None when they share none."""
+    return git(root, "merge-base", left, right, check=False).strip() or None

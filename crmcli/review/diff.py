@@ -35,6 +35,7 @@ from crmcli.git.run import git
 from crmcli.git.sources import (
     GitSource,
     IndexSource,
+    merge_base,
     resolve_commit,
     working_tree_changes,
 )
@@ -494,17 +495,15 @@ def parse_range(root: Path, text: str | None, staged: bool = False) -> Range:
     if "..." in text:
         left, _dots, right = text.partition("...")
         left, right = left or "HEAD", right or "HEAD"
-        base = git(
-            root, "merge-base", resolve_commit(root, left), resolve_commit(root, right), check=False
-        )
-        if not base.strip():
+        base = merge_base(root, resolve_commit(root, left), resolve_commit(root, right))
+        if base is None:
             raise CrmError(
                 _("{left} and {right} have no common history here").format(left=left, right=right)
             )
         target = right
         _refuse_staged(staged, text)
         label = _("the merge base of {left} and {right}").format(left=left, right=right)
-        return Range(base.strip(), target, base_label=label)
+        return Range(base, target, base_label=label)
     if ".." in text:
         left, _dots, right = text.partition("..")
         _refuse_staged(staged, text)

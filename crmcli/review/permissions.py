@@ -25,13 +25,18 @@ from crmcli.core.yamlio import (
     parse,
 )
 from crmcli.errors import CrmError, Problem, Severity
-from crmcli.git.log import NO_OBJECT, Commit, read_log
-from crmcli.git.run import git
-from crmcli.git.sources import FileChange, GitFiles, GitSource, resolve_commit
+from crmcli.git.log import EMPTY_TREE, NO_OBJECT, Commit, read_log
+from crmcli.git.sources import (
+    FileChange,
+    GitFiles,
+    GitSource,
+    merge_base,
+    resolve_commit,
+    shallow_hint,
+)
 from crmcli.i18n import _
 from crmcli.review.diff import Side
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _MISSING = object()
 
 
@@ -49,17 +54,11 @@ def check_since(root: Path, since: str) -> list[Problem]:
     and for every commit whose author is not a member."""
     base = resolve_commit(root, since)
     head = resolve_commit(root, "HEAD")
-    if not git(root, "merge-base", base, head, check=False).strip():
-        shallow = git(root, "rev-parse", "--is-shallow-repository", check=False).strip()
-        hint = (
-            _(" (this is a shallow clone: fetch more history, e.g. git fetch --unshallow)")
-            if shallow == "true"
-            else ""
-        )
+    if merge_base(root, base, head) is None:
         raise CrmError(
             _(
                 "{since} and HEAD share no history here, so the commits since it are unknown{hint}"
-            ).format(since=since, hint=hint)
+            ).format(since=since, hint=shallow_hint(root))
         )
     return _Checker(root, base).run(head)
 
