@@ -575,7 +575,7 @@ def check_notification_settings(workspace: Workspace, log: ProblemLog) -> None:
             problem = url_problem(url)
             if problem:
                 log.add(WORKSPACE_FILE, key_path, "bad-notify-url", problem)
-    state_file = config.raw.get("state_file")
+    state_file = config.state_file
     if isinstance(state_file, str) and not _inside(workspace, state_file):
         log.add(
             WORKSPACE_FILE,

@@ -186,7 +186,6 @@ def check_workspace_config(context: CheckContext) -> None:
         for kind in ("hidden", "read_only"):
             for index, target in enumerate(sorted(getattr(role, kind))):
                 _check_field_path(context, ("roles", role.name, kind, index), target)
-    _check_locale(context)
 
 
 def _check_field_path(context: CheckContext, key_path: tuple[Any, ...], target: str) -> None:
@@ -210,47 +209,6 @@ def _check_field_path(context: CheckContext, key_path: tuple[Any, ...], target: 
     else:
         return
     context.log.add(WORKSPACE_FILE, key_path, "unknown-field", message)
-
-
-def _check_locale(context: CheckContext) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from babel import Locale, UnknownLocaleError
-    from babel.numbers import get_currency_name
-
-    config = context.workspace.config
-    raw = config.raw
-    if "locale" in raw:
-        try:
-            Locale.parse(config.locale.replace("-", "_"))
-        except (UnknownLocaleError, ValueError, TypeError):
-            context.log.add(
-                WORKSPACE_FILE,
-                ("locale",),
-                "unknown-locale",
-                _("unknown locale “{locale}” (e.g. fr_FR, ru_RU, en_US)").format(
-                    locale=config.locale
-                ),
-            )
-    if "currency" in raw and get_currency_name(config.currency, locale="en") == config.currency:
-        context.log.add(
-            WORKSPACE_FILE,
-            ("currency",),
-            "unknown-currency",
-            _("unknown currency “{currency}” (an ISO code such as EUR, RUB, USD)").format(
-                currency=config.currency
-            ),
-        )
-    if "timezone" in raw:
-        try:
-            ZoneInfo(config.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            context.log.add(
-                WORKSPACE_FILE,
-                ("timezone",),
-                "unknown-timezone",
-                _("unknown time zone “{zone}” (e.g. Europe/Paris)").format(zone=config.timezone),
-            )
 
 
 # project schemas
@@ -277,7 +235,7 @@ def check_project_schemas(context: CheckContext) -> None:
 def _check_field_definition(context: CheckContext, project: Project, definition: FieldDef) -> None:
     log = context.log
     if definition.type == "reference":
-        target = definition.spec.get("project")
+        target = definition.target_project
         if (
             target not in context.workspace.projects
             and target not in context.workspace.unreadable_projects

@@ -138,7 +138,7 @@ def _backlinks(opened: Any, project_key: str, record_id: str) -> list[tuple[str,
         references = [
             f.key
             for f in other.fields.values()
-            if f.type == "reference" and f.spec.get("project") == project_key
+            if f.type == "reference" and f.target_project == project_key
         ]
         if not references:
             continue

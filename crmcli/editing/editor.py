@@ -397,7 +397,7 @@ class Editor:
             keys = [
                 f.key
                 for f in other.fields.values()
-                if f.type == "reference" and f.spec.get("project") == project.key
+                if f.type == "reference" and f.target_project == project.key
             ]
             if other is project and "depends_on" in other.fields:
                 keys.append("depends_on")

@@ -35,7 +35,7 @@ class ParseContext:
 
     @property
     def locale(self) -> str:
-        return self.workspace.config.locale.replace("-", "_")
+        return self.workspace.config.locale
 
 
 def _fail(field: FieldDef, text: str, expected: str) -> UsageError:
@@ -121,7 +121,7 @@ def _checkbox(field: FieldDef, text: str, context: ParseContext) -> Any:
 
 
 def _rating(field: FieldDef, text: str, context: ParseContext) -> Any:
-    top = field.spec.get("max", 5)
+    top = field.rating_max
     if text.strip().isdigit() and 1 <= int(text) <= top:
         return int(text)
     raise _fail(field, text, _("a rating from 1 to {top}").format(top=top))
@@ -188,7 +188,7 @@ def resolve_member(workspace: Workspace, text: str, label: str) -> str:
 
 
 def _reference(field: FieldDef, text: str, context: ParseContext) -> Any:
-    target = context.workspace.projects.get(str(field.spec.get("project")))
+    target = context.workspace.projects.get(field.target_project or "")
     if target is None:
         raise UsageError(
             _("{label}: the schema's target project does not exist").format(label=field.label)

@@ -85,11 +85,11 @@ def _wrong(field: FieldDef, value: Any, expected: str, hint: str = "") -> list[I
 
 
 def _text(field: FieldDef, context: ValidationContext) -> Validator:
-    max_length = field.spec.get("max_length")
+    max_length = field.max_length
 
     def validate(value: Any) -> list[Issue]:
         if isinstance(value, str):
-            if isinstance(max_length, int) and len(value) > max_length:
+            if max_length is not None and len(value) > max_length:
                 return [
                     Issue(
                         "too-long",
@@ -114,7 +114,7 @@ def _text(field: FieldDef, context: ValidationContext) -> Validator:
 
 
 def _number(field: FieldDef, context: ValidationContext) -> Validator:
-    low, high = field.spec.get("min"), field.spec.get("max")
+    low, high = field.minimum, field.maximum
     expected = {"currency": _("an amount of money"), "percent": _("a percentage")}.get(
         field.type, _("a number")
     )
@@ -129,7 +129,7 @@ def _number(field: FieldDef, context: ValidationContext) -> Validator:
                 else ""
             )
             return _wrong(field, value, expected, hint)
-        if (_is_number(low) and value < low) or (_is_number(high) and value > high):
+        if (low is not None and value < low) or (high is not None and value > high):
             return [
                 Issue(
                     "out-of-range",
@@ -191,7 +191,7 @@ def phone_problem(value: str, region: str | None) -> str | None:
 
 
 def _phone(field: FieldDef, context: ValidationContext) -> Validator:
-    region = field.spec.get("region") or context.phone_region
+    region = field.phone_region or context.phone_region
 
     def validate(value: Any) -> list[Issue]:
         if not isinstance(value, str):
@@ -287,8 +287,7 @@ def _checkbox(field: FieldDef, context: ValidationContext) -> Validator:
 
 
 def _rating(field: FieldDef, context: ValidationContext) -> Validator:
-    top = field.spec.get("max", 5)
-    top = top if isinstance(top, int) and top > 0 else 5
+    top = field.rating_max
 
     def validate(value: Any) -> list[Issue]:
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
@@ -402,8 +401,7 @@ def reference_ids(value: Any) -> list[str]:
 
 
 def _reference(field: FieldDef, context: ValidationContext) -> Validator:
-    target_key = field.spec.get("project")
-    target = context.projects.get(target_key) if isinstance(target_key, str) else None
+    target = context.projects.get(field.target_project or "")
     multiple = field.multiple
 
     def validate(value: Any) -> list[Issue]:

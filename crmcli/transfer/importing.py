@@ -200,7 +200,7 @@ class _Importer:
                         hint=did_you_mean(field_key, references),
                     )
                 )
-            target = self.editor.workspace.projects.get(str(definition.spec.get("project")))
+            target = self.editor.workspace.projects.get(definition.target_project or "")
             if target is not None and target_key not in (ID, *target.fields):
                 raise UsageError(
                     _("--ref {field}={key}: {project} has no field “{key}”{hint}").format(
@@ -271,7 +271,7 @@ class _Importer:
             definition = column.field
             if definition is None or definition.type != "reference":
                 continue
-            target = self.editor.workspace.projects.get(str(definition.spec.get("project")))
+            target = self.editor.workspace.projects.get(definition.target_project or "")
             if target is not None:
                 key = self.options.references.get(definition.key, "name")
                 indexes[definition.key] = ReferenceIndex(target, key)
