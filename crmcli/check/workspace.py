@@ -25,13 +25,10 @@ from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.yamlio import locate
 from crmcli.engine.compute import Engine
 from crmcli.errors import Problem, Severity
-from crmcli.fields.validation import (
-    ValidationContext,
-    Validator,
-    email_problem,
-    is_empty,
-    make_validator,
-)
+from crmcli.fields.base import FieldType, is_empty
+from crmcli.fields.contact import email_problem
+from crmcli.fields.context import FieldContext
+from crmcli.fields.registry import field_type
 from crmcli.i18n import _
 from crmcli.reports.spec import check_dashboard
 
@@ -288,23 +285,13 @@ def _check_duplicate_lists(context: CheckContext, project: Project, raw: dict[st
 
 def check_records(context: CheckContext) -> None:
     workspace = context.workspace
-    validation = validation_context(workspace)
     for project in workspace.projects.values():
-        checker = RecordChecker(project, validation)
+        checker = RecordChecker(FieldContext(workspace, project))
         for record in project.records.values():
             for issue in checker.issues(record):
                 context.log.add(
                     record.path, issue.key_path, issue.code, issue.message, issue.severity
                 )
-
-
-def validation_context(workspace: Workspace) -> ValidationContext:
-    return ValidationContext(
-        root=workspace.root,
-        phone_region=workspace.config.phone_region,
-        members=workspace.config.members,
-        projects=workspace.projects,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,12 +309,12 @@ class RecordIssue:
 class RecordChecker:
     """Every rule one record must follow; built once per project, applied to each record."""
 
-    def __init__(self, project: Project, validation: ValidationContext) -> None:
+    def __init__(self, context: FieldContext) -> None:
+        project = context.project
         self.project = project
-        self.validators: dict[str, Validator | None] = {
-            key: make_validator(f, validation, project)
-            for key, f in project.fields.items()
-            if not f.computed
+        self.context = context
+        self.types: dict[str, FieldType] = {
+            key: field_type(f) for key, f in project.fields.items() if not f.computed
         }
         self.required = [f for f in project.fields.values() if f.required and not f.computed]
         self.required_in = [f for f in project.fields.values() if f.required_in and not f.computed]
@@ -341,12 +328,11 @@ class RecordChecker:
             found.append(RecordIssue(key_path, code, f"{label}: {message}"))
 
         data = record.data
-        validators = self.validators
+        types, context = self.types, self.context
         for key, value in data.items():
-            if key in validators:
-                validate = validators[key]
-                if validate is not None and value is not None and value != "":
-                    for issue in validate(value):
+            if key in types:
+                if value is not None and value != "":
+                    for issue in types[key].validate(value, context):
                         error((key, *issue.key_path), issue.code, issue.message)
             else:
                 error(*self._unexpected_key(key))
@@ -407,7 +393,7 @@ class RecordChecker:
             (str(key),),
             "unknown-field",
             _("unknown field “{field}”{hint}").format(
-                field=key, hint=did_you_mean(str(key), self.validators)
+                field=key, hint=did_you_mean(str(key), self.types)
             ),
         )
 
