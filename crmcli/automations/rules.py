@@ -21,9 +21,10 @@ from crmcli.core.model import DERIVED_NAMES, Project, Record, RecordEvent, Works
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.engine.compute import AGGREGATORS, Engine, ExpressionError, RecordScope
 from crmcli.errors import UsageError
+from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
-from crmcli.fields.parsing import ParseContext, parse_value
-from crmcli.fields.validation import reference_ids
+from crmcli.fields.references import reference_ids
+from crmcli.fields.registry import field_type
 from crmcli.formulas.compiler import (
     FUNCTIONS,
     NUMBER,
@@ -501,7 +502,7 @@ class _RuleReader:
         self, at: KeyPath, name: str, project: Project, item: dict[str, Any], trigger: Any
     ) -> SetFields | None:
         values = {}
-        context = ParseContext(self.workspace, project, self.today)
+        context = FieldContext(self.workspace, project, self.today)
         for key, value in (item.get("set") or {}).items():
             key = str(key)
             if not self._known_field((*at, key), name, project, key):
@@ -517,7 +518,7 @@ class _RuleReader:
                 )
                 continue
             try:
-                parse_value(project.fields[key], text, context)
+                field_type(project.fields[key]).parse(text, context)
             except UsageError as error:
                 self.problem(
                     (*at, key),
@@ -575,7 +576,7 @@ def check_notification_settings(workspace: Workspace, log: ProblemLog) -> None:
             problem = url_problem(url)
             if problem:
                 log.add(WORKSPACE_FILE, key_path, "bad-notify-url", problem)
-    state_file = config.raw.get("state_file")
+    state_file = config.state_file
     if isinstance(state_file, str) and not _inside(workspace, state_file):
         log.add(
             WORKSPACE_FILE,

@@ -100,7 +100,7 @@ class Report:
 
 def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Path, str]:
     """--state-file, else `state_file` of crm.yaml, else .crm/; (path, path as shown)."""
-    chosen = option or workspace.config.raw.get("state_file") or DEFAULT_STATE_FILE
+    chosen = option or workspace.config.state_file or DEFAULT_STATE_FILE
     path = Path(chosen)
     if not path.is_absolute():
         path = root / path
@@ -155,7 +155,7 @@ class Runner:
         self.zone = ZoneInfo(workspace.config.timezone)
         self.times = Timeline(root, self.zone)
         self.formatter = Formatter.for_workspace(workspace.config)
-        self.link = workspace.config.raw.get("record_link")
+        self.link = workspace.config.record_link
         self.report = Report()
         self._fired: set[tuple[int, str, str]] = set()
         self._chains = itertools.count(1)

@@ -102,7 +102,7 @@ def record_schema(workspace: Workspace, project: Project) -> dict[str, Any]:
             continue
         schema = _scalar_schema(field, workspace, project)
         schema["title"] = field.label
-        description = field.spec.get("description")
+        description = field.description
         if isinstance(description, str):
             schema["description"] = description
         properties[field.key] = schema

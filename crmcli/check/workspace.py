@@ -25,13 +25,10 @@ from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.yamlio import locate
 from crmcli.engine.compute import Engine
 from crmcli.errors import Problem, Severity
-from crmcli.fields.validation import (
-    ValidationContext,
-    Validator,
-    email_problem,
-    is_empty,
-    make_validator,
-)
+from crmcli.fields.base import FieldType, is_empty
+from crmcli.fields.contact import email_problem
+from crmcli.fields.context import FieldContext
+from crmcli.fields.registry import field_type
 from crmcli.i18n import _
 from crmcli.reports.spec import check_dashboard
 
@@ -186,7 +183,6 @@ def check_workspace_config(context: CheckContext) -> None:
         for kind in ("hidden", "read_only"):
             for index, target in enumerate(sorted(getattr(role, kind))):
                 _check_field_path(context, ("roles", role.name, kind, index), target)
-    _check_locale(context)
 
 
 def _check_field_path(context: CheckContext, key_path: tuple[Any, ...], target: str) -> None:
@@ -210,47 +206,6 @@ def _check_field_path(context: CheckContext, key_path: tuple[Any, ...], target: 
     else:
         return
     context.log.add(WORKSPACE_FILE, key_path, "unknown-field", message)
-
-
-def _check_locale(context: CheckContext) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from babel import Locale, UnknownLocaleError
-    from babel.numbers import get_currency_name
-
-    config = context.workspace.config
-    raw = config.raw
-    if "locale" in raw:
-        try:
-            Locale.parse(config.locale.replace("-", "_"))
-        except (UnknownLocaleError, ValueError, TypeError):
-            context.log.add(
-                WORKSPACE_FILE,
-                ("locale",),
-                "unknown-locale",
-                _("unknown locale “{locale}” (e.g. fr_FR, ru_RU, en_US)").format(
-                    locale=config.locale
-                ),
-            )
-    if "currency" in raw and get_currency_name(config.currency, locale="en") == config.currency:
-        context.log.add(
-            WORKSPACE_FILE,
-            ("currency",),
-            "unknown-currency",
-            _("unknown currency “{currency}” (an ISO code such as EUR, RUB, USD)").format(
-                currency=config.currency
-            ),
-        )
-    if "timezone" in raw:
-        try:
-            ZoneInfo(config.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            context.log.add(
-                WORKSPACE_FILE,
-                ("timezone",),
-                "unknown-timezone",
-                _("unknown time zone “{zone}” (e.g. Europe/Paris)").format(zone=config.timezone),
-            )
 
 
 # project schemas
@@ -277,7 +232,7 @@ def check_project_schemas(context: CheckContext) -> None:
 def _check_field_definition(context: CheckContext, project: Project, definition: FieldDef) -> None:
     log = context.log
     if definition.type == "reference":
-        target = definition.spec.get("project")
+        target = definition.target_project
         if (
             target not in context.workspace.projects
             and target not in context.workspace.unreadable_projects
@@ -330,23 +285,13 @@ def _check_duplicate_lists(context: CheckContext, project: Project, raw: dict[st
 
 def check_records(context: CheckContext) -> None:
     workspace = context.workspace
-    validation = validation_context(workspace)
     for project in workspace.projects.values():
-        checker = RecordChecker(project, validation)
+        checker = RecordChecker(FieldContext(workspace, project))
         for record in project.records.values():
             for issue in checker.issues(record):
                 context.log.add(
                     record.path, issue.key_path, issue.code, issue.message, issue.severity
                 )
-
-
-def validation_context(workspace: Workspace) -> ValidationContext:
-    return ValidationContext(
-        root=workspace.root,
-        phone_region=workspace.config.phone_region,
-        members=workspace.config.members,
-        projects=workspace.projects,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,12 +309,12 @@ class RecordIssue:
 class RecordChecker:
     """Every rule one record must follow; built once per project, applied to each record."""
 
-    def __init__(self, project: Project, validation: ValidationContext) -> None:
+    def __init__(self, context: FieldContext) -> None:
+        project = context.project
         self.project = project
-        self.validators: dict[str, Validator | None] = {
-            key: make_validator(f, validation, project)
-            for key, f in project.fields.items()
-            if not f.computed
+        self.context = context
+        self.types: dict[str, FieldType] = {
+            key: field_type(f) for key, f in project.fields.items() if not f.computed
         }
         self.required = [f for f in project.fields.values() if f.required and not f.computed]
         self.required_in = [f for f in project.fields.values() if f.required_in and not f.computed]
@@ -383,12 +328,11 @@ class RecordChecker:
             found.append(RecordIssue(key_path, code, f"{label}: {message}"))
 
         data = record.data
-        validators = self.validators
+        types, context = self.types, self.context
         for key, value in data.items():
-            if key in validators:
-                validate = validators[key]
-                if validate is not None and value is not None and value != "":
-                    for issue in validate(value):
+            if key in types:
+                if value is not None and value != "":
+                    for issue in types[key].validate(value, context):
                         error((key, *issue.key_path), issue.code, issue.message)
             else:
                 error(*self._unexpected_key(key))
@@ -449,7 +393,7 @@ class RecordChecker:
             (str(key),),
             "unknown-field",
             _("unknown field “{field}”{hint}").format(
-                field=key, hint=did_you_mean(str(key), self.validators)
+                field=key, hint=did_you_mean(str(key), self.types)
             ),
         )
 

@@ -131,14 +131,14 @@ def _write_history(record: Any, formatter: Any) -> None:
 
 def _backlinks(opened: Any, project_key: str, record_id: str) -> list[tuple[str, str, str]]:
     """(project, id, field) of every record whose reference field names this record."""
-    from crmcli.fields.validation import reference_ids
+    from crmcli.fields.references import reference_ids
 
     found = []
     for other in opened.workspace.projects.values():
         references = [
             f.key
             for f in other.fields.values()
-            if f.type == "reference" and f.spec.get("project") == project_key
+            if f.type == "reference" and f.target_project == project_key
         ]
         if not references:
             continue

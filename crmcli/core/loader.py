@@ -2,8 +2,8 @@
 
 The loader is lenient: it builds as much of the model as it can and records every problem it
 meets (unreadable YAML, a record that is not a mapping, a folder without a schema) so that one
-run reports them all. Structural rules for configuration files live in `schema/`, checked by
-`checks.py`; the loader only needs enough shape to build the model.
+run reports them all. Configuration values are checked as they are read (core/config.py);
+the JSON Schemas in `schema/`, checked by `crm check`, describe the files' whole structure.
 """
 
 from __future__ import annotations
@@ -16,19 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.model import (
-    BUILTIN_FIELDS,
-    OUTCOMES,
-    REMOVABLE_BUILTINS,
-    FieldDef,
-    ListDef,
-    Member,
-    Project,
-    Record,
-    Role,
-    Workspace,
-    WorkspaceConfig,
-)
+from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
+from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
 from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.yamlio import (
@@ -38,13 +27,11 @@ from crmcli.core.yamlio import (
     YamlReadError,
     decode_text,
     key_positions,
-    locate,
     parse,
 )
 from crmcli.errors import Severity, WorkspaceNotFoundError
 from crmcli.i18n import _
 
-WORKSPACE_FILE = "crm.yaml"
 PROJECT_FILE = "_project.yaml"
 AUTOMATIONS_FILE = "automations.yaml"
 DASHBOARDS_DIR = "dashboards"
@@ -133,18 +120,7 @@ class Loader:
         data = file.data if file and isinstance(file.data, dict) else {}
         if file and not isinstance(file.data, dict):
             self._not_a_mapping(WORKSPACE_FILE, file.data)
-        return WorkspaceConfig(
-            name=str(data.get("name") or ""),
-            locale=str(data.get("locale") or "en_US"),
-            currency=str(data.get("currency") or "EUR"),
-            timezone=str(data.get("timezone") or "UTC"),
-            members=_members(data.get("members")),
-            roles=_roles(data.get("roles")),
-            channels={
-                str(k): str(v) for k, v in _mapping(data.get("channels")).items() if v is not None
-            },
-            raw=data,
-        )
+        return workspace_config(data, self.log)
 
     def _load_extra_configs(self) -> None:
         if self.source.is_file(AUTOMATIONS_FILE):
@@ -202,7 +178,7 @@ class Loader:
         if not isinstance(file.data, dict):
             self._not_a_mapping(schema_path, file.data)
             return None
-        project = _build_project(key, schema_path, file.data, file.positions)
+        project = build_project(key, schema_path, file.data, file.positions, self.log)
         if self.lazy:
             project.records = LazyRecords(self, project)  # type: ignore[assignment]
         else:
@@ -365,18 +341,6 @@ class LazyRecords(MutableMapping[str, Record]):
 # building the model from lenient data
 
 
-def _mapping(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(str(item) for item in value if isinstance(item, str | int | float))
-    return ()
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return _("list")
@@ -387,79 +351,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, int | float):
         return _("number")
     return _("text")
-
-
-def _members(raw: Any) -> dict[str, Member]:
-    members = {}
-    for member_id, spec in _mapping(raw).items():
-        data = _mapping(spec)
-        members[str(member_id)] = Member(
-            id=str(member_id),
-            name=str(data.get("name") or member_id),
-            email=data.get("email") if isinstance(data.get("email"), str) else None,
-            role=data.get("role") if isinstance(data.get("role"), str) else None,
-            region=data.get("region") if isinstance(data.get("region"), str) else None,
-            away=data.get("away") is True,
-            notify=_strings(data.get("notify")),
-            extra=data,
-        )
-    return members
-
-
-def _roles(raw: Any) -> dict[str, Role]:
-    return {
-        str(name): Role(
-            name=str(name),
-            hidden=frozenset(_strings(_mapping(spec).get("hidden"))),
-            read_only=frozenset(_strings(_mapping(spec).get("read_only"))),
-        )
-        for name, spec in _mapping(raw).items()
-    }
-
-
-def _build_project(key: str, schema_path: str, data: dict, positions: dict) -> Project:
-    removed = frozenset(_strings(_mapping(data.get("defaults")).get("remove"))) & REMOVABLE_BUILTINS
-    project = Project(
-        key=key,
-        name=str(data.get("name") or key),
-        record_name=str(data.get("record_name") or _("Record")),
-        schema_path=schema_path,
-        lists=_lists(data.get("lists"), positions),
-        tags=_strings(data.get("tags")),
-        removed=removed,
-    )
-    fields = {k: f for k, f in BUILTIN_FIELDS.items() if k not in removed}
-    for field_key, spec in _mapping(data.get("fields")).items():
-        field_key = str(field_key)
-        if field_key in BUILTIN_FIELDS:
-            continue  # reported by checks: a custom field may not redefine a built-in one
-        line, column = locate(positions, ("fields", field_key))
-        fields[field_key] = _field(field_key, _mapping(spec), line, column)
-    project.fields = fields
-    return project
-
-
-def _lists(raw: Any, positions: dict) -> dict[str, ListDef]:
-    lists: dict[str, ListDef] = {}
-    for index, item in enumerate(raw if isinstance(raw, list) else []):
-        spec = item if isinstance(item, dict) else {"name": item}
-        name = spec.get("name")
-        if not isinstance(name, str) or name in lists:
-            continue
-        outcome = spec.get("outcome", "open")
-        probability = spec.get("probability")
-        max_days = spec.get("max_days")
-        lists[name] = ListDef(
-            name=name,
-            index=index,
-            outcome=outcome if outcome in OUTCOMES else "open",
-            probability=float(probability) if _is_number(probability) else None,
-            max_days=max_days
-            if isinstance(max_days, int) and not isinstance(max_days, bool)
-            else None,
-            line=locate(positions, ("lists", index))[0],
-        )
-    return lists
 
 
 def _date_fields(project: Project) -> list[tuple[str, Any]]:
@@ -476,22 +367,3 @@ def _read_dates(data: dict[Any, Any], fields: list[tuple[str, Any]]) -> None:
         if isinstance(value, str):
             with contextlib.suppress(ValueError):
                 data[key] = parse_date(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _field(key: str, spec: dict, line: int, column: int) -> FieldDef:
-    label = spec.get("label")
-    return FieldDef(
-        key=key,
-        type=str(spec.get("type", "text")),
-        label=label if isinstance(label, str) and label else key.replace("_", " "),
-        line=line,
-        column=column,
-        required=spec.get("required") is True,
-        required_in=_strings(spec.get("required_in")),
-        options=_strings(spec.get("options")),
-        spec=spec,
-    )

@@ -35,9 +35,14 @@ OUTCOMES = ("open", "won", "lost", "closed")
 DERIVED_NAMES = ("id", "project", "outcome", "probability", "max_days")
 
 
+DEFAULT_RATING_MAX = 5
+
+
 @dataclass(frozen=True, slots=True)
 class FieldDef:
-    """One field of a project's schema; `spec` keeps the type-specific settings."""
+    """One field of a project's schema, its settings checked when loaded (core/config.py).
+
+    `spec` is the field's mapping as written, for settings read only by the engine."""
 
     key: str
     type: str
@@ -48,6 +53,16 @@ class FieldDef:
     required_in: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     builtin: bool = False
+    multiple: bool = False
+    target_project: str | None = None  # reference: the project it points into
+    display_format: str | None = None  # formula, lookup, rollup: how the value reads
+    currency: str | None = None  # currency: the field's own currency code
+    rating_max: int = DEFAULT_RATING_MAX
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    phone_region: str | None = None
+    description: str | None = None
     spec: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -55,8 +70,9 @@ class FieldDef:
         return self.type in COMPUTED_TYPES
 
     @property
-    def multiple(self) -> bool:
-        return bool(self.spec.get("multiple"))
+    def shown_as(self) -> str:
+        """The type whose display a value takes: a formula with `format: currency` reads as money."""
+        return (self.display_format or "") if self.computed else self.type
 
 
 def _builtin(key: str, type_: str, label: str, required: bool = False) -> FieldDef:
@@ -140,6 +156,7 @@ class Project:
     fields: dict[str, FieldDef] = field(default_factory=dict)
     removed: frozenset[str] = frozenset()
     records: dict[str, Record] = field(default_factory=dict)
+    value_field: str | None = None  # the money a record stands for in pipeline figures
 
     @property
     def custom_fields(self) -> list[FieldDef]:
@@ -190,22 +207,22 @@ class Role:
     read_only: frozenset[str] = frozenset()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class WorkspaceConfig:
+    """crm.yaml, checked when loaded: every value here is usable (a broken one was replaced
+    by its default and reported), so `ZoneInfo(config.timezone)` and Babel never fail."""
+
     name: str = ""
-    locale: str = "en_US"
+    locale: str = "en_US"  # Babel's spelling: fr_FR
+    language: str = "en"
     currency: str = "EUR"
     timezone: str = "UTC"
+    phone_region: str | None = None  # the region of national phone numbers: FR
+    state_file: str | None = None
+    record_link: str | None = None
     members: dict[str, Member] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def phone_region(self) -> str | None:
-        """The default region for national phone numbers: fr_FR → FR."""
-        parts = self.locale.replace("-", "_").split("_")
-        return parts[1].upper() if len(parts) > 1 else None
 
 
 @dataclass(slots=True)

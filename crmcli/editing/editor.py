@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crmcli.check.workspace import RecordChecker, RecordIssue, validation_context
+from crmcli.check.workspace import RecordChecker, RecordIssue
 from crmcli.core.loader import Loader, is_safe_id
 from crmcli.core.lookup import require_project, require_record_id
 from crmcli.core.model import Project, Record, RecordEvent, Workspace
@@ -29,9 +29,11 @@ from crmcli.editing.writer import (
 )
 from crmcli.engine.reader import identify_actor, workspace_now
 from crmcli.errors import CrmError, UsageError
+from crmcli.fields.builtins import resolve_member
+from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
-from crmcli.fields.parsing import ParseContext, parse_value, resolve_member
-from crmcli.fields.validation import reference_ids
+from crmcli.fields.references import reference_ids
+from crmcli.fields.registry import field_type
 from crmcli.i18n import _
 
 MAX_ID_LENGTH = 80
@@ -92,8 +94,8 @@ class Editor:
     def locate(self, reference: str) -> tuple[Project, str]:
         return require_record_id(self.workspace, reference)
 
-    def _context(self, project: Project) -> ParseContext:
-        return ParseContext(self.workspace, project, workspace_now(self.workspace).date())
+    def _context(self, project: Project) -> FieldContext:
+        return FieldContext(self.workspace, project, workspace_now(self.workspace).date())
 
     def parse_assignments(self, project: Project, assignments: Iterable[str]) -> dict[str, Any]:
         """['amount=12 000', 'tags=seo,website'] → {'amount': 12000, 'tags': [...]}."""
@@ -111,7 +113,7 @@ class Editor:
                         project=project.name, field=key, hint=did_you_mean(key, project.fields)
                     )
                 )
-            values[key] = parse_value(definition, text, context)
+            values[key] = field_type(definition).parse(text, context)
         return values
 
     # permissions
@@ -142,7 +144,7 @@ class Editor:
     def _validate(self, project: Project, record: Record, changed: Iterable[str]) -> list[str]:
         """Refuse the change if it leaves the record invalid where it changed; return warnings
         about problems the record already had elsewhere."""
-        checker = RecordChecker(project, validation_context(self.workspace))
+        checker = RecordChecker(FieldContext(self.workspace, project))
         changed = set(changed)
         blocking, other = [], []
         for issue in checker.issues(record):
@@ -211,12 +213,12 @@ class Editor:
         values = self.parse_assignments(project, assignments)
         context = self._context(project)
         if list_name is not None:
-            values["list"] = parse_value(project.fields["list"], list_name, context)
+            values["list"] = field_type(project.fields["list"]).parse(list_name, context)
         elif project.lists and "list" in project.fields and "list" not in values:
             values["list"] = next(iter(project.lists))
         tags = list(tags)
         if tags:
-            values["tags"] = parse_value(project.fields["tags"], ",".join(tags), context)
+            values["tags"] = field_type(project.fields["tags"]).parse(",".join(tags), context)
         if assignee is not None:
             values["assignee"] = resolve_member(
                 self.workspace, assignee, project.fields["assignee"].label
@@ -251,7 +253,7 @@ class Editor:
         project, record_id = self.locate(reference)
         if "list" not in project.fields or not project.lists:
             raise UsageError(_("{project} has no lists").format(project=project.name))
-        target = parse_value(project.fields["list"], list_name, self._context(project))
+        target = field_type(project.fields["list"]).parse(list_name, self._context(project))
         values = self.parse_assignments(project, assignments)
         self.refuse_read_only(project, ["list", *values])
         with workspace_lock(self.root):
@@ -397,7 +399,7 @@ class Editor:
             keys = [
                 f.key
                 for f in other.fields.values()
-                if f.type == "reference" and f.spec.get("project") == project.key
+                if f.type == "reference" and f.target_project == project.key
             ]
             if other is project and "depends_on" in other.fields:
                 keys.append("depends_on")

@@ -18,7 +18,8 @@ from typing import Any
 from crmcli.core.model import DERIVED_NAMES, FieldDef, ListDef, Project, Record, Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.errors import Severity
-from crmcli.fields.validation import STATIC_TYPES, reference_ids
+from crmcli.fields.references import reference_ids
+from crmcli.fields.registry import formula_type
 from crmcli.formulas.compiler import (
     ANY,
     LIST,
@@ -360,7 +361,7 @@ class Engine:
                 return ANY
         if kind in ("lookup", "rollup"):
             return self._aggregate_type(project, definition)
-        return STATIC_TYPES.get(kind, ANY)
+        return formula_type(kind) or ANY
 
     def _aggregate_type(self, project: Project, definition: FieldDef) -> str:
         through = str(definition.spec.get("through", ""))

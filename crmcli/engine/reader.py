@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from crmcli.core.model import Member, Role, Workspace
 from crmcli.errors import UsageError
-from crmcli.fields.parsing import resolve_member
+from crmcli.fields.builtins import resolve_member
 from crmcli.i18n import _
 
 NOW_VARIABLE = "CRM_NOW"

@@ -17,7 +17,7 @@ class Formatter:
 
     @classmethod
     def for_workspace(cls, config: WorkspaceConfig) -> Formatter:
-        return cls(config.locale.replace("-", "_"), config.currency)
+        return cls(config.locale, config.currency)
 
     def money(self, value: float, currency: str | None = None) -> str:
         from babel.numbers import format_currency
@@ -55,10 +55,10 @@ class Formatter:
             )
         if isinstance(value, bool):
             return _("yes") if value else _("no")
-        kind = _display_kind(field)
+        kind = field.shown_as if field else None
         if isinstance(value, int | float):
             if kind == "currency":
-                return self.money(value, field.spec.get("currency") if field else None)
+                return self.money(value, field.currency if field else None)
             if kind == "percent":
                 return self.percent(value)
             return self.number(value)
@@ -67,11 +67,3 @@ class Formatter:
         if isinstance(value, date):
             return self.day(value)
         return str(value)
-
-
-def _display_kind(field: FieldDef | None) -> str | None:
-    if field is None:
-        return None
-    if field.type in ("formula", "rollup", "lookup"):
-        return field.spec.get("format")
-    return field.type

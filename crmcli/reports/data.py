@@ -356,7 +356,7 @@ class _Calculator:
         own = record.value("probability") if definition is not None else None
         if definition is not None and is_number(own):
             shown = display_field(self.engine, project, definition)
-            percent = shown.type == "percent" or shown.spec.get("format") == "percent"
+            percent = shown.type == "percent" or shown.display_format == "percent"
             return own / 100 if percent else own  # a percent field holds 35 for 35 %
         stage = project.lists.get(record.list_name) if record.list_name else None
         if stage is None:
@@ -461,13 +461,9 @@ class _Calculator:
             if definition is None:
                 continue
             shown = display_field(self.engine, owner, definition)
-            kind = (
-                shown.spec.get("format")
-                if shown.type in ("formula", "rollup", "lookup")
-                else shown.type
-            )
+            kind = shown.shown_as
             if kind == "currency":
-                return Unit("money", shown.spec.get("currency") or self.currency)
+                return Unit("money", shown.currency or self.currency)
             if kind == "percent":
                 return Unit("percent")
         return Unit("number")
@@ -704,7 +700,7 @@ class _Calculator:
         value = self._value(project, record, path)
         definition = self.labels.definition(project, path)
         if definition is not None and definition.type == "reference":
-            target = self.workspace.projects.get(str(definition.spec.get("project")))
+            target = self.workspace.projects.get(definition.target_project or "")
             ids = value if isinstance(value, list) else [value]
             names = [
                 target.records[i].name if target and i in target.records else str(i)

@@ -47,7 +47,7 @@ class Labels:
             if definition is None:
                 continue
             if definition.type == "reference":
-                target = self.workspace.projects.get(str(definition.spec.get("project")))
+                target = self.workspace.projects.get(definition.target_project or "")
                 found = target.records.get(str(key)) if target else None
                 return found.name if found else str(key)
             if definition.type == "member":

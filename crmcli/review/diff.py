@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crmcli.check.workspace import RecordChecker, validation_context
+from crmcli.check.workspace import RecordChecker
 from crmcli.core.loader import Loader
 from crmcli.core.model import Project, Record
 from crmcli.core.sources import DiskSource, FileSource
@@ -29,8 +29,9 @@ from crmcli.engine.compute import Engine
 from crmcli.engine.query import display_field
 from crmcli.engine.reader import workspace_now
 from crmcli.errors import CrmError, Severity, UsageError
+from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
-from crmcli.fields.validation import reference_ids
+from crmcli.fields.references import reference_ids
 from crmcli.git.run import git
 from crmcli.git.sources import (
     GitSource,
@@ -201,7 +202,7 @@ class Side:
     def _issues(self, project: Project, record: Record) -> list[str]:
         checker = self._checkers.get(project.key)
         if checker is None:
-            checker = RecordChecker(project, validation_context(self.workspace))
+            checker = RecordChecker(FieldContext(self.workspace, project))
             self._checkers[project.key] = checker
         prefix = project.record_label(record) + ": "
         return [

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from crmcli.check.workspace import jsonable
 from crmcli.core.model import FieldDef, Project, Record, Role
 from crmcli.engine.workspace import OpenWorkspace
-from crmcli.errors import UsageError
+from crmcli.errors import CrmError, UsageError
 from crmcli.formulas.compiler import BOOL, NUMBER
 from crmcli.i18n import _
 from crmcli.transfer.cells import neutralise_formula
@@ -208,7 +208,7 @@ def _sqlite_links(connection: Any, sheet: Sheet, definition: FieldDef, tables: s
 
 
 def _target(definition: FieldDef, tables: set[str]) -> str | None:
-    target = definition.spec.get("project") if definition.type == "reference" else None
+    target = definition.target_project if definition.type == "reference" else None
     return target if isinstance(target, str) and target in tables else None
 
 
@@ -232,7 +232,20 @@ def _replacing(path: Path) -> Iterator[Path]:
     """A temp file beside `path` that replaces it only if writing it succeeded."""
     if path.is_dir():
         raise UsageError(_("{path} is a folder; give a file name").format(path=path))
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if not path.parent.is_dir():
+        raise CrmError(
+            _("cannot write {path}: the folder {folder} does not exist").format(
+                path=path, folder=path.parent
+            )
+        )
+    try:
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise CrmError(
+            _("cannot write into the folder {folder}: {reason}").format(
+                folder=path.parent, reason=error.strerror or error
+            )
+        ) from None
     os.close(descriptor)
     temporary = Path(name)
     try:

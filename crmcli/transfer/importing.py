@@ -1,6 +1,6 @@
 """`crm import`: the rows of a CSV or Excel file become records, all checked before any is written.
 
-One pass reads the file row by row. Each cell is typed by its field (crmcli.fields.parsing, in the
+One pass reads the file row by row. Each cell is typed by its field (crmcli.fields.registry, in the
 workspace locale), references are resolved through an index built once, and each record is
 checked with the rules of `crm check`. A new record is rendered at once and spooled to a
 temporary file, so memory stays bounded however long the file is; an update (--key) keeps
@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from crmcli.check.workspace import ID_PATTERN, RecordChecker, validation_context
+from crmcli.check.workspace import ID_PATTERN, RecordChecker
 from crmcli.core.loader import STATE_DIR, is_safe_id
 from crmcli.core.model import FieldDef, Project, Record
 from crmcli.core.problems import did_you_mean
@@ -39,7 +39,10 @@ from crmcli.editing.lock import workspace_lock
 from crmcli.editing.writer import PendingWrite, RecordFile, create_files, write_all_atomically
 from crmcli.engine.reader import workspace_now
 from crmcli.errors import CrmError, Problem, Severity, UsageError
-from crmcli.fields.parsing import ParseContext, ReferenceIndex, parse_value, split_list
+from crmcli.fields.choices import split_list
+from crmcli.fields.context import FieldContext
+from crmcli.fields.references import ReferenceIndex
+from crmcli.fields.registry import field_type
 from crmcli.i18n import _
 from crmcli.transfer.cells import restore_formula
 from crmcli.transfer.readers import Row, Table, open_table
@@ -200,7 +203,7 @@ class _Importer:
                         hint=did_you_mean(field_key, references),
                     )
                 )
-            target = self.editor.workspace.projects.get(str(definition.spec.get("project")))
+            target = self.editor.workspace.projects.get(definition.target_project or "")
             if target is not None and target_key not in (ID, *target.fields):
                 raise UsageError(
                     _("--ref {field}={key}: {project} has no field “{key}”{hint}").format(
@@ -216,9 +219,9 @@ class _Importer:
             return []
         if "tags" not in self.project.fields:
             raise UsageError(_("{project} has no tags").format(project=self.project.name))
-        context = ParseContext(self.editor.workspace, self.project, self.now.date())
-        return parse_value(
-            self.project.fields["tags"], ",".join(self.options.default_tags), context
+        context = FieldContext(self.editor.workspace, self.project, self.now.date())
+        return field_type(self.project.fields["tags"]).parse(
+            ",".join(self.options.default_tags), context
         )
 
     def _default_list(self) -> str | None:
@@ -229,8 +232,8 @@ class _Importer:
             return None
         if self.options.default_list is None:
             return next(iter(project.lists))
-        context = ParseContext(self.editor.workspace, project, self.now.date())
-        return parse_value(project.fields["list"], self.options.default_list, context)
+        context = FieldContext(self.editor.workspace, project, self.now.date())
+        return field_type(project.fields["list"]).parse(self.options.default_list, context)
 
     # the two passes
 
@@ -243,10 +246,10 @@ class _Importer:
 
     def _run(self) -> ImportResult:
         self.list_name = self._default_list()
-        self.context = ParseContext(
+        self.context = FieldContext(
             self.editor.workspace, self.project, self.now.date(), self._reference_indexes()
         )
-        self.checker = RecordChecker(self.project, validation_context(self.editor.workspace))
+        self.checker = RecordChecker(self.context)
         self.keys = ReferenceIndex(self.project, self.options.key) if self.options.key else None
         self.taken = set(self.project.records)
         for row in self.table.rows():
@@ -271,7 +274,7 @@ class _Importer:
             definition = column.field
             if definition is None or definition.type != "reference":
                 continue
-            target = self.editor.workspace.projects.get(str(definition.spec.get("project")))
+            target = self.editor.workspace.projects.get(definition.target_project or "")
             if target is not None:
                 key = self.options.references.get(definition.key, "name")
                 indexes[definition.key] = ReferenceIndex(target, key)
@@ -384,11 +387,11 @@ class _Importer:
         if definition.type == "text":
             return text.replace("\r\n", "\n")
         if definition.type not in _REPEATING_TYPES:
-            return parse_value(definition, text, self.context)
+            return field_type(definition).parse(text, self.context)
         found = self.parsed.get((definition.key, text))
         if found is None:
             try:
-                found = (parse_value(definition, text, self.context), "")
+                found = (field_type(definition).parse(text, self.context), "")
             except UsageError as error:
                 found = (None, error.message)
             if len(self.parsed) >= MAX_REMEMBERED:
