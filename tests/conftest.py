@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import chdir, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 import pytest
+import yaml
 
 from crmcli.check.workspace import CheckResult, check_workspace
 
@@ -127,8 +132,6 @@ def crm(
     timeout: float = 120,
 ) -> Run:
     """Run the real `crm` command line in a subprocess."""
-    import os
-
     full_env = {**os.environ, **(env or {})}
     full_env.pop("CRM_WORKSPACE", None) if env is None or "CRM_WORKSPACE" not in env else None
     completed = subprocess.run(
@@ -140,3 +143,51 @@ def crm(
         timeout=timeout,
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set, restored afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def crm_in_process(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Run:
+    """Run the `crm` script's entry point in this process: argument parsing, error printing and
+    exit codes included, without the start-up of a new interpreter."""
+    from crmcli.cli.main import run as crm_script
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with (
+        environment(env or {}),
+        chdir(cwd or Path.cwd()),
+        mock.patch.object(sys, "argv", ["crm", *map(str, args)]),
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
+        try:
+            crm_script()
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def plain(text: str) -> str:
+    """Text with the (narrow) no-break spaces of French number formatting as spaces."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def load(root: Path, relative: str) -> dict:
+    """A workspace file as plain data."""
+    return yaml.safe_load((root / relative).read_text(encoding="utf-8"))

@@ -9,13 +9,7 @@ import re
 
 import pytest
 
-from .conftest import crm
-
-
-def plain(text: str) -> str:
-    """Babel separates thousands and currency with (narrow) no-break spaces."""
-    return text.replace("\u202f", " ").replace("\xa0", " ")
-
+from .conftest import crm, plain
 
 PROBLEM_LINE = re.compile(
     r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning)\[(?P<code>[a-z0-9-]+)\]: .+$"
