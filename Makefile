@@ -35,7 +35,7 @@ typecheck: $(VENV)/.installed-test
 
 # docs/CLI.md is generated from every command's --help (tests/test_cli_reference.py checks it).
 docs: $(VENV)/.installed-test
-	COLUMNS=100 NO_COLOR=1 TERM=dumb $(VENV)/bin/cog -r -P docs/CLI.md
+	$(VENV)/bin/cog -I . -r docs/CLI.md
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .

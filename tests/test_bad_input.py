@@ -253,6 +253,7 @@ def test_alias_bomb_is_refused_fast_with_bounded_memory(workspace, clean_run):
 
 
 @needs_proc
+@pytest.mark.slow
 def test_50_mb_record_is_refused_without_reading_it(workspace, clean_run):
     root = workspace()
     huge = root / "opportunities" / "huge.yaml"

@@ -228,6 +228,7 @@ def long_file(path: Path, rows: int) -> Path:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory from /proc (Linux)")
+@pytest.mark.slow
 def test_a_200000_row_file_streams_in_bounded_memory(workspace, tmp_path):
     root = workspace({"clients/_project.yaml": "name: Clients\ndefaults: {remove: [list, tags, "
                       "assignee, due, description, checklist, depends_on, created, updated, "

@@ -2,7 +2,7 @@
 
 The loader is lenient: it builds as much of the model as it can and records every problem it
 meets (unreadable YAML, a record that is not a mapping, a folder without a schema) so that one
-run reports them all. Structural rules for configuration files live in `schema/`, checked by
+run reports them all. Structural rules for configuration files live in `crmcli/schemas/`, checked by
 `checks.py`; the loader only needs enough shape to build the model.
 """
 
