@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from contextlib import chdir, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -181,6 +182,56 @@ def crm_in_process(
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
     return Run(code, out.getvalue(), err.getvalue())
+
+
+# `crm` in a child interpreter that reports its own peak RSS (VmHWM) when it exits:
+# resource.getrusage(RUSAGE_CHILDREN) would also count the test process, whose RSS a forked
+# child inherits into its maximum.
+_MEASURED_CRM = """
+import atexit, runpy, sys
+
+def report_peak_memory():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                sys.stderr.write("\\npeak-rss-kb=" + line.split()[1] + "\\n")
+
+atexit.register(report_peak_memory)
+sys.argv = ["crm", *sys.argv[1:]]
+runpy.run_module("crmcli", run_name="__main__", alter_sys=True)
+"""
+
+
+@dataclass
+class Measured:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float
+
+
+def crm_measured(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Measured:
+    """`crm ARGS` in a subprocess (Linux), with its wall time and its own peak memory."""
+    environment = {k: v for k, v in os.environ.items() if k != "CRM_WORKSPACE"}
+    start = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", _MEASURED_CRM, *map(str, args)],
+        cwd=cwd,
+        env={**environment, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    seconds = time.perf_counter() - start
+    stderr, _, peak = completed.stderr.rpartition("\npeak-rss-kb=")
+    assert peak, completed.stderr
+    return Measured(completed.returncode, completed.stdout, stderr, seconds, int(peak) / 1024)
 
 
 def plain(text: str) -> str:
