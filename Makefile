@@ -35,7 +35,7 @@ typecheck: $(VENV)/.installed-test
 
 # docs/CLI.md is generated from every command's --help (tests/test_cli_reference.py checks it).
 docs: $(VENV)/.installed-test
-	$(VENV)/bin/cog -I . -r docs/CLI.md
+	LANGUAGE= LC_ALL=C.UTF-8 COLUMNS=100 NO_COLOR=1 TERM=dumb $(VENV)/bin/cog -I . -r docs/CLI.md
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .

@@ -11,8 +11,16 @@ from crmcli.cli.main import app
 
 from .conftest import environment
 
-# Help text that reads the same on every machine: English, 100 columns, no colours.
-HELP_ENVIRONMENT = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "LANG": "C.UTF-8"}
+# Help text that reads the same on every machine: English, 100 columns, no colours. The language
+# is chosen when crmcli.i18n is imported, so cog and the test start a process with these set.
+HELP_ENVIRONMENT = {
+    "COLUMNS": "100",
+    "NO_COLOR": "1",
+    "TERM": "dumb",
+    "LANGUAGE": "",
+    "LC_ALL": "C.UTF-8",
+    "LANG": "C.UTF-8",
+}
 
 
 def command_tree() -> dict[str, click.Command]:
