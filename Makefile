@@ -4,7 +4,7 @@ PIP := $(VENV)/bin/pip
 CRM := $(VENV)/bin/crm
 PYTHON ?= python3
 
-.PHONY: demo test lint clean
+.PHONY: demo test typecheck docs lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,20 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest -q -n auto
+
+# Not in `test` yet: the core packages are being rewritten; the goal is zero errors there.
+typecheck: $(VENV)/.installed-test
+	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine
+
+# docs/CLI.md is generated from every command's --help (tests/test_cli_reference.py checks it).
+docs: $(VENV)/.installed-test
+	LANGUAGE= LC_ALL=C.UTF-8 COLUMNS=100 NO_COLOR=1 TERM=dumb $(VENV)/bin/cog -I . -r docs/CLI.md
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .import_linter_cache

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import chdir, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 import pytest
+import yaml
 
 from crmcli.check.workspace import CheckResult, check_workspace
 
@@ -127,8 +133,6 @@ def crm(
     timeout: float = 120,
 ) -> Run:
     """Run the real `crm` command line in a subprocess."""
-    import os
-
     full_env = {**os.environ, **(env or {})}
     full_env.pop("CRM_WORKSPACE", None) if env is None or "CRM_WORKSPACE" not in env else None
     completed = subprocess.run(
@@ -140,3 +144,101 @@ def crm(
         timeout=timeout,
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set, restored afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def crm_in_process(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Run:
+    """Run the `crm` script's entry point in this process: argument parsing, error printing and
+    exit codes included, without the start-up of a new interpreter."""
+    from crmcli.cli.main import run as crm_script
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with (
+        environment(env or {}),
+        chdir(cwd or Path.cwd()),
+        mock.patch.object(sys, "argv", ["crm", *map(str, args)]),
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
+        try:
+            crm_script()
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+# `crm` in a child interpreter that reports its own peak RSS (VmHWM) when it exits:
+# resource.getrusage(RUSAGE_CHILDREN) would also count the test process, whose RSS a forked
+# child inherits into its maximum.
+_MEASURED_CRM = """
+import atexit, runpy, sys
+
+def report_peak_memory():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                sys.stderr.write("\\npeak-rss-kb=" + line.split()[1] + "\\n")
+
+atexit.register(report_peak_memory)
+sys.argv = ["crm", *sys.argv[1:]]
+runpy.run_module("crmcli", run_name="__main__", alter_sys=True)
+"""
+
+
+@dataclass
+class Measured:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float
+
+
+def crm_measured(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Measured:
+    """`crm ARGS` in a subprocess (Linux), with its wall time and its own peak memory."""
+    environment = {k: v for k, v in os.environ.items() if k != "CRM_WORKSPACE"}
+    start = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", _MEASURED_CRM, *map(str, args)],
+        cwd=cwd,
+        env={**environment, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    seconds = time.perf_counter() - start
+    stderr, _, peak = completed.stderr.rpartition("\npeak-rss-kb=")
+    assert peak, completed.stderr
+    return Measured(completed.returncode, completed.stdout, stderr, seconds, int(peak) / 1024)
+
+
+def plain(text: str) -> str:
+    """Text with the (narrow) no-break spaces of French number formatting as spaces."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def load(root: Path, relative: str) -> dict:
+    """A workspace file as plain data."""
+    return yaml.safe_load((root / relative).read_text(encoding="utf-8"))

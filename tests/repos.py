@@ -3,6 +3,7 @@ people edit them (a line replaced, a file renamed)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -15,13 +16,32 @@ AUTHORS = {
 DEAL = "opportunities/acme-website.yaml"
 
 
-def git(root: Path, *args: str, check: bool = True) -> str:
+def git(
+    root: Path,
+    *args: str,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+    when: str | None = None,
+) -> str:
+    """`git -C root ARGS` → its output; `env` adds variables, `when` dates a commit (author and
+    committer); a failure fails the test with git's message."""
+    dates = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when} if when else {}
     completed = subprocess.run(
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {}), **dates},
     )
     if check and completed.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {completed.stderr}")
     return completed.stdout
+
+
+def commit(root: Path, message: str, when: str | None = None) -> None:
+    """Commit everything under root, dated `when` if given."""
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message, when=when)
 
 
 class Repo:

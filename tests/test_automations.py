@@ -8,21 +8,17 @@ clock is fixed with CRM_NOW / --now and git is isolated from the developer's con
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
 import pytest
-import yaml
 
+from . import repos
 from .automation_fixtures import SmtpServer, Webhook, free_port
-from .conftest import SAMPLE, Run, check, write_files
+from .conftest import SAMPLE, Run, check, crm_in_process, load, plain, write_files
 
 ENV = {
     "CRM_NOW": "2026-11-23T09:00:00",
@@ -161,37 +157,9 @@ def make_ws(tmp_path, smtp, webhook):
     return make
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run(root: Path, *args: str, **env: str) -> Run:
     """`crm -C root ARGS` through the `crm` script's entry point, in this process."""
-    from crmcli.cli.main import run as crm_script
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with (
-        environment({**ENV, **env}),
-        mock.patch.object(sys, "argv", ["crm", "-C", str(root), *args]),
-        redirect_stdout(out),
-        redirect_stderr(err),
-    ):
-        try:
-            crm_script()
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
-    return Run(code, out.getvalue(), err.getvalue())
+    return crm_in_process("-C", root, *args, env={**ENV, **env})
 
 
 def state_lines(root: Path, relative: str = STATE) -> list[dict]:
@@ -201,24 +169,8 @@ def state_lines(root: Path, relative: str = STATE) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def plain(text: str) -> str:
-    """Text with no-break spaces as spaces (e-mail bodies are sent that way)."""
-    return text.replace("\u202f", " ").replace("\xa0", " ")
-
-
-def load(root: Path, relative: str) -> dict:
-    return yaml.safe_load((root / relative).read_text(encoding="utf-8"))
-
-
 def git(root: Path, *args: str, **env: str) -> str:
-    completed = subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **ENV, **env},
-    )
-    return completed.stdout
+    return repos.git(root, *args, env={**ENV, **env})
 
 
 # 1. automations.yaml is validated by crm check, each mistake at its line

@@ -8,20 +8,15 @@ workspace (tests/conftest.py) as an Opportunities record.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import textwrap
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from crmcli.errors import Problem
 
-from .conftest import BASE_FILES, check, crm, write_files
+from .conftest import BASE_FILES, Measured, check, crm, crm_measured, write_files
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 
@@ -169,50 +164,10 @@ def test_non_utf8_file_is_reported_at_the_bad_byte(workspace):
 
 # files too big to read: refused fast, in a subprocess whose peak memory is measured
 
-_MEASURED_CRM = """
-import atexit, runpy, sys
-
-def report_peak_memory():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                sys.stderr.write("\\npeak-rss-kb=" + line.split()[1] + "\\n")
-
-atexit.register(report_peak_memory)
-sys.argv = ["crm", *sys.argv[1:]]
-runpy.run_module("crmcli", run_name="__main__", alter_sys=True)
-"""
-
-
-@dataclass
-class Measured:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    peak_mb: float
-
 
 def measured_check(root: Path, timeout: float = 20) -> Measured:
-    """`crm -C root check` in a subprocess, with its wall time and its own peak RSS.
-
-    The peak is the child's VmHWM: resource.getrusage(RUSAGE_CHILDREN).ru_maxrss would also
-    count the test process itself, whose RSS a forked child inherits into its maximum.
-    """
-    env = {k: v for k, v in os.environ.items() if k != "CRM_WORKSPACE"}
-    start = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-c", _MEASURED_CRM, "-C", str(root), "check"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    seconds = time.perf_counter() - start
-    stderr, _, peak = completed.stderr.rpartition("\npeak-rss-kb=")
-    assert peak, completed.stderr
-    return Measured(completed.returncode, completed.stdout, stderr, seconds, int(peak) / 1024)
+    """`crm -C root check` in a subprocess, with its wall time and its own peak RSS."""
+    return crm_measured("-C", root, "check", cwd=root, timeout=timeout)
 
 
 needs_proc = pytest.mark.skipif(
@@ -253,6 +208,7 @@ def test_alias_bomb_is_refused_fast_with_bounded_memory(workspace, clean_run):
 
 
 @needs_proc
+@pytest.mark.slow
 def test_50_mb_record_is_refused_without_reading_it(workspace, clean_run):
     root = workspace()
     huge = root / "opportunities" / "huge.yaml"

@@ -4,7 +4,6 @@ lists and tags, roles, escaping, locales, --as-of and dates from git."""
 from __future__ import annotations
 
 import os
-import subprocess
 import warnings
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,9 @@ from crmcli.reports.figures import Chart, DashboardData, Omitted, RecordTable, S
 from crmcli.reports.report import ReportRequest, build_report, dashboard_data
 from crmcli.reports.spec import Period, parse_period_option
 
+from . import repos
 from .conftest import crm
+from .repos import git
 
 NOW = "2026-11-23T12:00:00+01:00"
 
@@ -440,18 +441,8 @@ def test_default_folder_is_inside_the_workspace(workspace):
 # the past: --as-of, and dates from git
 
 
-def git(root: Path, *args: str, when: str | None = None) -> str:
-    env = {**os.environ}
-    if when:
-        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env
-    ).stdout
-
-
 def commit(root: Path, when: str) -> None:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", f"state of {when}", when=when)
+    repos.commit(root, f"state of {when}", when)
 
 
 @pytest.fixture

@@ -13,17 +13,13 @@ configuration.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +28,8 @@ import yaml
 from crmcli.editing.writer import write_atomically
 from crmcli.errors import CrmError
 
-from .conftest import REPO, Run, check, crm, write_files
+from . import repos
+from .conftest import REPO, Run, check, crm, crm_in_process, load, plain, write_files
 
 PARIS = ZoneInfo("Europe/Paris")
 WINTER_NOW = "2026-11-23T10:00:00"  # +01:00 in Paris
@@ -141,53 +138,16 @@ def ws(workspace):
     return workspace(FILES)
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run(root: Path | None, *args: str, **env: str) -> Run:
     """`crm -C root ARGS` through the `crm` script's entry point, in this process."""
-    from crmcli.cli.main import run as crm_script
-
-    prefix = ["-C", str(root)] if root is not None else []
-    out, err = io.StringIO(), io.StringIO()
-    code: int = 0
-    with (
-        environment({**ENV, **env}),
-        mock.patch.object(sys, "argv", ["crm", *prefix, *args]),
-        redirect_stdout(out),
-        redirect_stderr(err),
-    ):
-        try:
-            crm_script()
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
-    return Run(code, out.getvalue(), err.getvalue())
+    prefix = ("-C", root) if root is not None else ()
+    return crm_in_process(*prefix, *args, env={**ENV, **env})
 
 
 def run_process(root: Path | None, *args: str, **env: str) -> Run:
     """`crm -C root ARGS` in a subprocess."""
     prefix = ("-C", str(root)) if root is not None else ()
     return crm(*prefix, *args, env={**ENV, **env})
-
-
-def plain(text: str) -> str:
-    """Output with the (narrow) no-break spaces of French number formatting as spaces."""
-    return text.replace("\u202f", " ").replace("\xa0", " ")
-
-
-def load(root: Path, relative: str) -> dict:
-    return yaml.safe_load((root / relative).read_text(encoding="utf-8"))
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -204,14 +164,7 @@ def temp_files(root: Path) -> list[Path]:
 
 
 def git(root: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **ENV},
-    )
-    return completed.stdout
+    return repos.git(root, *args, env=ENV)
 
 
 def make_repo(root: Path, email: str = "ci@agency.example") -> None:

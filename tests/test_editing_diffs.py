@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from . import repos
 from .conftest import Run, check, crm
 
 GOLDEN = Path(__file__).parent / "golden" / "editing"
@@ -145,11 +145,7 @@ BROKEN_FILES: dict[str, str] = {
 
 
 def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=root, env={**os.environ, **ENV}, capture_output=True, text=True
-    )
-    assert done.returncode == 0, f"git {' '.join(args)} in {root}: {done.stderr}"
-    return done.stdout
+    return repos.git(root, *args, env=ENV)
 
 
 def make_repo(root: Path, extra: dict[str, str] | None = None) -> Path:

@@ -456,6 +456,7 @@ def test_xlsx_rows_are_imported_with_numbers_and_dates_as_excel_holds_them(
 # 6. progress on a terminal
 
 
+@pytest.mark.slow
 def test_a_progress_bar_shows_on_a_terminal_for_a_large_file(workspace, tmp_path, env):
     import pty
 
@@ -493,6 +494,7 @@ def test_a_progress_bar_shows_on_a_terminal_for_a_large_file(workspace, tmp_path
 # 7. round trip
 
 
+@pytest.mark.slow
 def test_export_to_csv_then_import_into_an_empty_workspace_gives_the_same_records(tmp_path, env):
     source, target = tmp_path / "source", tmp_path / "target"
     assert crm("init", source, "--with-examples", env=env).returncode == 0

@@ -6,15 +6,11 @@ row file streams: the importer's peak memory hardly grows with the file's length
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import crm
+from .conftest import crm, crm_measured
 from .test_import import ENV, csv_file, records
 
 NOTHING_WRITTEN = "nothing was imported"
@@ -187,33 +183,12 @@ def test_a_reference_matching_two_records_is_reported_as_ambiguous(workspace, tm
 
 # a long file streams
 
-_MEASURED_CRM = """
-import atexit, runpy, sys
-
-def report_peak_memory():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                sys.stderr.write("\\npeak-rss-kb=" + line.split()[1] + "\\n")
-
-atexit.register(report_peak_memory)
-sys.argv = ["crm", *sys.argv[1:]]
-runpy.run_module("crmcli", run_name="__main__", alter_sys=True)
-"""
-
 
 def measured_import(root: Path, table: Path) -> tuple[str, float, float]:
     """`crm import --dry-run` in a subprocess: its summary, wall time and own peak RSS (MB)."""
-    start = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-c", _MEASURED_CRM, "-C", str(root), "import", "clients", str(table),
-         "--dry-run"],
-        capture_output=True, text=True, timeout=120, env={**os.environ, **ENV},
-    )  # fmt: skip
-    seconds = time.perf_counter() - start
-    stderr, _, peak = completed.stderr.rpartition("\npeak-rss-kb=")
-    assert completed.returncode == 0 and peak, stderr
-    return completed.stdout.splitlines()[-1], seconds, int(peak) / 1024
+    run = crm_measured("-C", root, "import", "clients", table, "--dry-run", env=ENV, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()[-1], run.seconds, run.peak_mb
 
 
 def long_file(path: Path, rows: int) -> Path:
@@ -228,6 +203,7 @@ def long_file(path: Path, rows: int) -> Path:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory from /proc (Linux)")
+@pytest.mark.slow
 def test_a_200000_row_file_streams_in_bounded_memory(workspace, tmp_path):
     root = workspace({"clients/_project.yaml": "name: Clients\ndefaults: {remove: [list, tags, "
                       "assignee, due, description, checklist, depends_on, created, updated, "

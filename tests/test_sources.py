@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,9 @@ from crmcli.errors import CrmError
 from crmcli.git.sources import GitSource
 
 from .conftest import SAMPLE
+from .repos import git
 
 DEAL = "opportunities/agence-pixel-nord-refonte-du-site.yaml"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture(scope="module")

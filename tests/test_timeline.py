@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -12,14 +11,10 @@ from crmcli.core.model import Record
 from crmcli.core.yamlio import parse
 from crmcli.git.timeline import Timeline
 
+from .repos import commit
+
 PARIS = ZoneInfo("Europe/Paris")
 RECORD = "name: Acme — Site\nlist: Lead\namount: 12000\nupdated: 2026-01-05T10:00:00+01:00\n"
-
-
-def commit(root: Path, message: str, when: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "commit", "-qm", message], check=True, env=env)
 
 
 def last_update(root: Path) -> datetime:

@@ -58,7 +58,7 @@ class CheckContext:
     engine: Engine
 
 
-# configuration files against the JSON Schemas in schema/
+# configuration files against the JSON Schemas in crmcli/schemas/
 
 
 def _schema_for(path: str) -> str | None:

@@ -224,7 +224,9 @@ def git_textconv(
     "merge-driver",
     help=_(
         "What git runs to merge a record file field by field (set up by crm git setup): "
-        "BASE OURS THEIRS PATH [MARKER_SIZE], as git's %O %A %B %P %L."
+        "BASE OURS THEIRS PATH [MARKER_SIZE], as git's %O %A %B %P %L.\n\n"
+        "Example (the driver line crm git setup writes to .git/config):\n\n"
+        "  crm git merge-driver %O %A %B %P %L"
     ),
 )
 def git_merge_driver(

@@ -3,7 +3,7 @@
 The loader is lenient: it builds as much of the model as it can and records every problem it
 meets (unreadable YAML, a record that is not a mapping, a folder without a schema) so that one
 run reports them all. Configuration values are checked as they are read (core/config.py);
-the JSON Schemas in `schema/`, checked by `crm check`, describe the files' whole structure.
+the JSON Schemas in `crmcli/schemas/`, checked by `crm check`, describe the files' whole structure.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from crmcli.core.loader import (
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import _
 
-TEMPLATES = {"sales": "workspace_template"}
+TEMPLATES = {"sales": "templates/sales"}
 GITIGNORE_LINE = f"{STATE_DIR}/"
 
 

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from crmcli.check.workspace import CheckResult, check_workspace
 from crmcli.core.loader import Loader
 from crmcli.core.lookup import require_project, require_record_id
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.engine.compute import Engine, compute
 
-__all__ = ["CheckResult", "OpenWorkspace", "check_workspace", "open_workspace"]
+__all__ = ["OpenWorkspace", "open_workspace"]
 
 
 @dataclass(slots=True)

@@ -1,0 +1,77 @@
+"""The import-linter contracts in pyproject.toml bite: a forbidden import added to a copy of the
+package breaks the contract that names it, and the unmodified copy keeps every contract."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+LAYERS = "Layers: core, git, formulas, fields, engine, editing, consumers, check, cli"
+TERMINAL = "Only the CLI talks to the terminal: typer, rich and tabulate"
+DRAWING = "Only dashboards draw charts and render HTML pages: matplotlib and jinja2"
+EDITING = "Editing a record never loads dashboards or automations"
+CONTRACTS = (LAYERS, TERMINAL, DRAWING, EDITING)
+
+
+def lint_copy(tmp_path: Path, added: dict[str, str]) -> str:
+    """Copy the package and pyproject.toml to tmp, append each import line to its module, lint."""
+    shutil.copytree(REPO / "crmcli", tmp_path / "crmcli", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path)
+    for module, line in added.items():
+        path = tmp_path / "crmcli" / module
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    completed = subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed.stdout + f"\nexit {completed.returncode}"
+
+
+def report_of(output: str, contract: str) -> str:
+    """The part of lint-imports' output that explains why `contract` is broken."""
+    broken = output.partition("Broken contracts")[2]
+    section = broken.partition(f"{contract}\n")[2]
+    following = [section.find(f"{other}\n") for other in CONTRACTS if other != contract]
+    return section[: min([end for end in following if end >= 0], default=len(section))]
+
+
+def test_the_unmodified_package_keeps_every_contract(tmp_path: Path) -> None:
+    output = lint_copy(tmp_path, {})
+    assert output.endswith("exit 0"), output
+    for contract in CONTRACTS:
+        assert f"{contract} KEPT" in output
+
+
+# module of the copy → (the import added to it, the contract it breaks, the import reported)
+FORBIDDEN = {
+    "core/loader.py": ("from crmcli.reports import figures", LAYERS, "crmcli.reports.figures"),
+    "core/model.py": ("from crmcli.engine import compute", LAYERS, "crmcli.engine.compute"),
+    "fields/numbers.py": ("from crmcli.editing import writer", LAYERS, "crmcli.editing.writer"),
+    "engine/query.py": ("import typer", TERMINAL, "typer"),
+    "review/diff.py": ("import rich", TERMINAL, "rich"),
+    "transfer/export.py": ("import tabulate", TERMINAL, "tabulate"),
+    "core/yamlio.py": ("import matplotlib", DRAWING, "matplotlib"),
+    "review/history.py": ("import jinja2", DRAWING, "jinja2"),
+    "editing/fmt.py": ("from crmcli.automations import state", EDITING, "crmcli.automations.state"),
+}
+
+
+def test_each_forbidden_import_breaks_its_contract(tmp_path: Path) -> None:
+    added = {module: line for module, (line, _, _) in FORBIDDEN.items()}
+    output = lint_copy(tmp_path, added)
+    assert output.endswith("exit 1"), output
+    for module, (_, contract, imported) in FORBIDDEN.items():
+        importer = "crmcli." + module.removesuffix(".py").replace("/", ".")
+        assert f"{contract} BROKEN" in output, output
+        assert f"{importer} -> {imported} (l." in report_of(output, contract), output
