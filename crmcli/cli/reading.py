@@ -8,21 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
+from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.i18n import _
 
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
-
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help=_(
-            "Read as this member: fields hidden from their role are not shown "
-            "(default: $CRM_USER, else git user.email)."
-        ),
-        show_default=False,
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -55,15 +44,18 @@ def show(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = TableFormat.table,
-    acting_as: AsOption = None,
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
-    from crmcli.engine.query import display_field, visible_fields
+    from crmcli.engine.query import display_field
+    from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
     from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project, record = opened.record(reference)
-    fields = visible_fields(project, _reader_role(opened, acting_as))
+    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
+    fields = reader.visible_fields(project)
     backlinks = _backlinks(opened, project.key, record.id)
     if fmt is TableFormat.json:
         write_json(
@@ -101,19 +93,6 @@ def show(
                 for p, i, f in backlinks
             ],
         )
-
-
-def _reader_role(opened: Any, acting_as: str | None) -> Any:
-    """The role of the member reading (--as, $CRM_USER, git user.email), or None; its hidden
-    fields include the computed ones derived from them (margin from profit)."""
-    from dataclasses import replace
-
-    from crmcli.engine.reader import identify_actor, role_of
-
-    role = role_of(opened.workspace, identify_actor(opened.workspace, acting_as))
-    if role is None or not role.hidden:
-        return role
-    return replace(role, hidden=opened.engine.hidden_closure(role.hidden))
 
 
 def _write_history(record: Any, formatter: Any) -> None:
@@ -188,32 +167,27 @@ def list_records(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = TableFormat.table,
-    acting_as: AsOption = None,
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
-    from crmcli.engine.query import (
-        display_field,
-        is_hidden,
-        parse_sort,
-        refuse_hidden,
-        require_field,
-        select_records,
-    )
+    from crmcli.engine.query import display_field, parse_sort, require_field, select_records
+    from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
     from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project = opened.project(project_key)
-    role = _reader_role(opened, acting_as)
+    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
     names = [c.strip() for c in (columns.split(",") if columns else DEFAULT_COLUMNS) if c.strip()]
     for name in names:
         require_field(project, name)
     if columns:
-        refuse_hidden(project, names, role)
+        reader.refuse_hidden(project, names)
     else:
-        names = [name for name in names if not is_hidden(project, name, role)]
+        names = [name for name in names if reader.may_see(project.key, name)]
     order = parse_sort(project, sort)
-    refuse_hidden(project, [key.field for key in order], role)
-    records = select_records(opened.engine, project, where, order, limit, role)
+    reader.refuse_hidden(project, [key.field for key in order])
+    records = select_records(opened.engine, project, where, order, limit, reader)
     scope = opened.engine.scope(project)
 
     def values(record: Any) -> list[Any]:

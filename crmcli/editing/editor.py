@@ -27,7 +27,7 @@ from crmcli.editing.writer import (
     write_all_atomically,
     write_atomically,
 )
-from crmcli.engine.reader import identify_actor, workspace_now
+from crmcli.engine.reader import identify_actor, reader_for, workspace_now
 from crmcli.errors import CrmError, UsageError
 from crmcli.fields.formatting import Formatter
 from crmcli.fields.parsing import ParseContext, parse_value, resolve_member
@@ -145,10 +145,14 @@ class Editor:
         checker = RecordChecker(project, validation_context(self.workspace))
         changed = set(changed)
         blocking, other = [], []
+        reader = reader_for(self.workspace, self.actor)
         for issue in checker.issues(record):
             if issue.severity != "error":
                 continue
-            (blocking if _is_caused_by(issue, changed) else other).append(issue.message)
+            if _is_caused_by(issue, changed):
+                blocking.append(issue.message)
+            elif reader.may_see(project.key, str(issue.field)):  # no hidden value echoed
+                other.append(issue.message)
         if blocking:
             raise CrmError(_("nothing was written:") + "\n  " + "\n  ".join(blocking))
         return other

@@ -27,7 +27,7 @@ from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.yamlio import MAX_RECORD_BYTES
 from crmcli.engine.compute import Engine
 from crmcli.engine.query import display_field
-from crmcli.engine.reader import workspace_now
+from crmcli.engine.reader import identify_reader, workspace_now
 from crmcli.errors import CrmError, Severity, UsageError
 from crmcli.fields.formatting import Formatter
 from crmcli.fields.validation import reference_ids
@@ -526,9 +526,11 @@ def open_review(
     revisions: str | None = None,
     staged: bool = False,
     totals: bool = False,
-    hidden: frozenset[str] = frozenset(),
+    acting_as: str | None = None,
+    role_name: str | None = None,
 ) -> Review:
-    """Compare two states of the workspace at `root` (see `parse_range`)."""
+    """Compare two states of the workspace at `root` (see `parse_range`), leaving out what
+    the reader (`identify_reader`) may not see."""
     require_repository(root)
     chosen = parse_range(root, revisions, staged)
     base_source = GitSource(root, chosen.base)
@@ -553,7 +555,8 @@ def open_review(
     )
     if isinstance(target_source, GitSource):
         target_source.prefetch((p for _s, p, _o in changes if target.locate(p)), MAX_RECORD_BYTES)
-    return build_review(base, target, changes, totals, hidden)
+    reader = identify_reader(target.workspace, (base.engine, target.engine), acting_as, role_name)
+    return build_review(base, target, changes, totals, reader.hidden)
 
 
 def require_repository(root: Path) -> None:
@@ -590,8 +593,6 @@ def build_review(
         for found in founds:
             if found is not None:
                 side.complete(found)
-    if hidden:
-        hidden = after.engine.hidden_closure(hidden) | before.engine.hidden_closure(hidden)
     records = [compare_records(before, old, after, new, hidden) for old, new in pairs]
     records = [r for r in records if not r.is_empty]
     order = {key: index for index, key in enumerate(after.workspace.projects)}

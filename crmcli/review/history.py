@@ -113,7 +113,9 @@ class History:
             project, record_id, Record(project.key, record_id, relative, document.data), []
         )
 
-    def record_history(self, reference: str) -> RecordHistory:
+    def record_history(self, reference: str, hidden: frozenset[str] = frozenset()) -> RecordHistory:
+        """Every commit that touched the record, without the fields in `hidden`
+        (`Reader.hidden`: what the reader may not see)."""
         project_key, slash, record_id = reference.partition("/")
         project = self.side.workspace.projects.get(project_key)
         if not slash or project is None or not is_safe_id(record_id):
@@ -153,7 +155,7 @@ class History:
                     continue
                 labels = (_("the parent of {commit}").format(commit=commit.short), commit.short)
                 history.entries.append(
-                    (commit, compare_records(self.side, before, self.side, after, labels=labels))
+                    (commit, compare_records(self.side, before, self.side, after, hidden, labels))
                 )
         history.moves = self._moves(history.entries, current)
         return history
