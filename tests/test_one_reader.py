@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SAMPLE, crm
+from .repos import Repo
 
 DEAL = "opportunities/agence-pixel-nord-refonte-du-site"
 COMMITTED_COST, WORKING_COST = 4321.5, 5432.25  # amount 23000: profits 18678.5, 17567.75
@@ -56,11 +57,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "automations.yaml").write_text(RULES, encoding="utf-8")
     with (root / "dashboards" / "sales.yaml").open("a", encoding="utf-8") as dashboard:
         dashboard.write(WIDGETS)
-    git(root, "init", "-q", "-b", "main")
+    repo = Repo(root, root)
     git(root, "config", "user.email", "alice@atelier.example")
-    git(root, "config", "commit.gpgsign", "false")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "sample")
+    repo.commit("sample")
     deal = root / f"{DEAL}.yaml"
     deal.write_text(deal.read_text().replace("cost: 12990", f"cost: {COMMITTED_COST}"))
     git(root, "commit", "-qam", "new estimate")

@@ -20,6 +20,7 @@ from crmcli.core.loader import AUTOMATIONS_FILE, WORKSPACE_FILE
 from crmcli.core.model import DERIVED_NAMES, Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.engine.compute import AGGREGATORS, Engine, ExpressionError, RecordScope
+from crmcli.engine.present import Presenter
 from crmcli.errors import UsageError
 from crmcli.fields.formatting import Formatter
 from crmcli.fields.parsing import ParseContext, parse_value
@@ -843,11 +844,11 @@ class RecordView(Mapping[str, Any]):
     def __init__(
         self,
         scope: RuleScope,
-        formatter: Formatter | None = None,
+        presenter: Presenter | None = None,
         hidden: frozenset[str] = frozenset(),
     ) -> None:
         self._scope = scope
-        self._formatter = formatter
+        self._presenter = presenter
         self._hidden = hidden
 
     def __getitem__(self, key: str) -> Any:
@@ -857,13 +858,7 @@ class RecordView(Mapping[str, Any]):
         if f"{project.key}.{key}" in self._hidden:
             return _("(hidden)")
         value = self._scope.get(key)
-        if self._formatter is None:
-            return value
-        from crmcli.engine.query import display_field
-
-        definition = project.fields.get(key)
-        shown = display_field(self._scope.engine, project, definition) if definition else None
-        return self._formatter.value(shown, value)
+        return value if self._presenter is None else self._presenter.value(project, key, value)
 
     def __iter__(self) -> Iterator[str]:
         return iter([*self._scope.project.fields, *DERIVED_NAMES])
@@ -896,7 +891,9 @@ def message_variables(
     event = context.event
     return {
         "record": RecordView(scope, hidden=hidden),
-        "formatted": RecordView(scope, formatter, hidden),
+        "formatted": RecordView(
+            scope, Presenter(scope.engine.workspace, scope.engine, formatter), hidden
+        ),
         "rule": context.rule,
         "project": scope.project.name,
         "days_in_list": scope.days_in_list(),

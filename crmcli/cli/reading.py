@@ -47,10 +47,9 @@ def show(
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
 ) -> None:
-    from crmcli.engine.query import display_field
+    from crmcli.engine.present import Presenter
     from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
-    from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project, record = opened.record(reference)
@@ -70,20 +69,20 @@ def show(
             }
         )
         return
-    formatter = Formatter.for_workspace(opened.workspace.config)
+    presenter = Presenter(opened.workspace, opened.engine)
     rows = []
     for definition in fields:
         value = record.value(definition.key)
         if value is None or value == [] or definition.key == "history":
             continue
-        shown = formatter.value(display_field(opened.engine, project, definition), value)
+        shown = presenter.field_value(project, definition, value, with_id=True)
         rows.append([definition.label, shown, _("computed") if definition.computed else ""])
     if fmt is TableFormat.csv:
         write_csv([_("field"), _("value"), ""], rows)
         return
     sys.stdout.write(f"{project.record_label(record)}  ({record.ref})\n\n")
     write_table([_("field"), _("value"), ""], rows)
-    _write_history(record, formatter)
+    _write_history(record, presenter)
     if backlinks:
         sys.stdout.write("\n" + _("Referred to by") + "\n")
         write_table(
@@ -95,13 +94,17 @@ def show(
         )
 
 
-def _write_history(record: Any, formatter: Any) -> None:
+def _write_history(record: Any, presenter: Any) -> None:
     history = record.data.get("history")
     if not isinstance(history, list) or not history:
         return
     sys.stdout.write("\n" + _("History") + "\n")
     rows = [
-        [formatter.value(None, entry.get("at")), entry.get("list", ""), entry.get("by", "")]
+        [
+            presenter.formatter.value(None, entry.get("at")),
+            entry.get("list", ""),
+            presenter.member(entry["by"]) if entry.get("by") else "",
+        ]
         for entry in history
         if isinstance(entry, dict)
     ]
@@ -170,10 +173,10 @@ def list_records(
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
 ) -> None:
-    from crmcli.engine.query import display_field, parse_sort, require_field, select_records
+    from crmcli.engine.present import Presenter
+    from crmcli.engine.query import parse_sort, require_field, select_records
     from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
-    from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project = opened.project(project_key)
@@ -197,16 +200,9 @@ def list_records(
     if fmt is TableFormat.json:
         write_json([dict(zip(names, values(r), strict=True)) for r in records])
         return
-    formatter = Formatter.for_workspace(opened.workspace.config)
-    shown_fields = [
-        display_field(opened.engine, project, project.fields[n]) if n in project.fields else None
-        for n in names
-    ]
+    presenter = Presenter(opened.workspace, opened.engine)
     rows = [
-        [
-            formatter.value(field, value)
-            for field, value in zip(shown_fields, values(r), strict=True)
-        ]
+        [presenter.value(project, n, v) for n, v in zip(names, values(r), strict=True)]
         for r in records
     ]
     headers = [project.fields[n].label if n in project.fields else n for n in names]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crmcli.core.model import DERIVED_NAMES, FieldDef, Project, Record
+from crmcli.core.model import DERIVED_NAMES, Project, Record
 from crmcli.core.problems import did_you_mean
 from crmcli.engine.compute import Engine, ExpressionError
 from crmcli.engine.reader import Reader
@@ -103,18 +103,3 @@ def select_records(
         present.sort(key=value_of, reverse=key.descending)
         records = present + empties
     return records[:limit] if limit else records
-
-
-def display_field(engine: Engine, project: Project, field: FieldDef) -> FieldDef:
-    """The field whose type decides how a value is shown: a lookup of an amount is money."""
-    seen = set()
-    while field.type in ("lookup", "rollup") and "format" not in field.spec:
-        if field.type == "rollup" and field.spec.get("agg") in ("count", "join"):
-            return field
-        target = engine.target_of(project, str(field.spec.get("through")))
-        target_field = target.fields.get(str(field.spec.get("field"))) if target else None
-        if target_field is None or (target.key, target_field.key) in seen:
-            return field
-        seen.add((target.key, target_field.key))
-        project, field = target, target_field
-    return field

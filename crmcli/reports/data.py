@@ -17,7 +17,7 @@ from typing import Any
 
 from crmcli.core.model import DERIVED_NAMES, Project, Record, Workspace
 from crmcli.engine.compute import Engine, ExpressionError
-from crmcli.engine.query import display_field
+from crmcli.engine.present import display_field
 from crmcli.engine.reader import Reader
 from crmcli.fields.formatting import Formatter
 from crmcli.formulas.compiler import Expression, FormulaError, is_number
@@ -705,21 +705,10 @@ class _Calculator:
     def _cell(self, project: Project, record: Record, column: str) -> str:
         path = tuple(column.split("."))
         value = self._value(project, record, path)
-        definition = self.labels.definition(project, path)
-        if definition is not None and definition.type == "reference":
-            target = self.workspace.projects.get(str(definition.spec.get("project")))
-            ids = value if isinstance(value, list) else [value]
-            names = [
-                target.records[i].name if target and i in target.records else str(i)
-                for i in ids
-                if i
-            ]
-            return ", ".join(names)
-        if definition is not None and definition.type == "member":
-            member = self.workspace.config.members.get(str(value))
-            return member.name if member else self.formatter.value(None, value)
-        shown = display_field(self.engine, project, definition) if definition else None
-        return self.formatter.value(shown, value)
+        located = self.labels.located(project, path)
+        if located is None:
+            return self.formatter.value(None, value)
+        return self.labels.presenter.field_value(*located, value)
 
     # labels
 

@@ -130,7 +130,7 @@ def semantic_view(root: Path, project_key: str, raw: bytes) -> str:
         if key == "history":
             continue
         value = record.computed[key] if key in record.computed else data.get(key)
-        shown = side.show(project, key, value)
+        shown = side.presenter.value(project, key, value)
         if not shown:
             continue
         definition = project.fields.get(key)
@@ -140,5 +140,5 @@ def semantic_view(root: Path, project_key: str, raw: bytes) -> str:
         lines.append(f"{label}: {shown}")
     history = data.get("history")
     for entry in history if isinstance(history, list) else []:
-        lines.append(_("history: {entry}").format(entry=side.history_entry(entry)))
+        lines.append(_("history: {entry}").format(entry=side.presenter.history_entry(entry)))
     return "\n".join(lines) + "\n"

@@ -169,7 +169,7 @@ class History:
         recorded = current.data.get("history") if current is not None else None
         for entry in recorded if isinstance(recorded, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("list"), str):
-                by = self.side.member_name(entry["by"]) if entry.get("by") else ""
+                by = self.side.presenter.member(entry["by"]) if entry.get("by") else ""
                 moves.append(ListMove(entry.get("at"), entry["list"], by, "history"))
         for commit, change in reversed(entries):
             entered = change.list_after if (change.moved or change.status == "added") else None
