@@ -203,3 +203,13 @@ def test_json_of_show_for_a_junior_has_no_hidden_key(sample):
     shown = crm("show", DEAL, "--format", "json", cwd=sample, env={**ENV, "CRM_USER": "karim"})
     fields = json.loads(shown.stdout)["fields"]
     assert "amount" in fields and not {"cost", "profit", "margin"} & set(fields)
+
+
+def test_setting_a_hidden_field_does_not_echo_its_old_value(workspace):
+    """In the base test workspace juniors (bruno) may set the cost they may not see."""
+    root = workspace()
+    env = {**ENV, "CRM_USER": "bruno"}
+    changed = crm("set", "opportunities/acme-website", "cost=8000", cwd=root, env=env)
+    assert changed.returncode == 0, changed.stderr
+    output = re.sub(r"\s", "", changed.stdout + changed.stderr)
+    assert "8000,00" in output and "7000" not in output

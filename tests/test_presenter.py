@@ -75,3 +75,10 @@ def test_diff_and_show_read_a_changed_reference_alike(workspace):
     assert "acme →" not in diffed.stdout
     shown = crm("show", DEAL, cwd=root, env=ENV)
     assert "Globex (globex)" in shown.stdout
+
+
+def test_crm_set_says_what_changed_in_names(workspace):
+    root = workspace()
+    changed = crm("set", DEAL, "assignee=bruno", cwd=root, env=ENV)
+    assert changed.returncode == 0, changed.stderr
+    assert "Alice Martin → Bruno Petit" in changed.stdout + changed.stderr

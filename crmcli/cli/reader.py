@@ -1,4 +1,5 @@
-"""The options every reading command shares: who reads (--as) and a narrower view (--role)."""
+"""Who acts or reads (--as, on every command that edits or reads) and a narrower view
+(--role, on every reading command): declared once, so the flags read the same everywhere."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ import typer
 
 from crmcli.i18n import _
 
+ActAsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help=_("Act as this member (default: $CRM_USER, else git user.email)."),
+        show_default=False,
+    ),
+]
 ReadAsOption = Annotated[
     str | None,
     typer.Option(
