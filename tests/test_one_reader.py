@@ -213,3 +213,16 @@ def test_setting_a_hidden_field_does_not_echo_its_old_value(workspace):
     assert changed.returncode == 0, changed.stderr
     output = re.sub(r"\s", "", changed.stdout + changed.stderr)
     assert "8000,00" in output and "7000" not in output
+
+
+def test_the_git_view_of_a_record_leaves_out_what_the_reader_may_not_see(sample, monkeypatch):
+    from crmcli.review.gitsetup import semantic_view
+
+    raw = (sample / f"{DEAL}.yaml").read_bytes()
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("CRM_USER", "karim")
+    junior = semantic_view(sample, "opportunities", raw)
+    assert "Agence Pixel Nord" in junior
+    assert_no_hidden_value(junior, "git textconv")
+    monkeypatch.setenv("CRM_USER", "alice")
+    assert "5432,25" in re.sub(r"\s", "", semantic_view(sample, "opportunities", raw))
