@@ -20,6 +20,7 @@ from crmcli.core.loader import AUTOMATIONS_FILE, WORKSPACE_FILE
 from crmcli.core.model import DERIVED_NAMES, Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.engine.compute import AGGREGATORS, Engine, ExpressionError, RecordScope
+from crmcli.engine.present import Presenter
 from crmcli.errors import UsageError
 from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
@@ -838,24 +839,27 @@ def history_moment(record: Record, list_name: str | None) -> datetime | None:
 
 
 class RecordView(Mapping[str, Any]):
-    """A record as templates see it: `record.amount`, computed and derived fields included."""
+    """A record as templates see it: `record.amount`, computed and derived fields included;
+    a field hidden from whoever reads the message reads as “(hidden)”."""
 
-    def __init__(self, scope: RuleScope, formatter: Formatter | None = None) -> None:
+    def __init__(
+        self,
+        scope: RuleScope,
+        presenter: Presenter | None = None,
+        hidden: frozenset[str] = frozenset(),
+    ) -> None:
         self._scope = scope
-        self._formatter = formatter
+        self._presenter = presenter
+        self._hidden = hidden
 
     def __getitem__(self, key: str) -> Any:
         project = self._scope.project
         if key not in project.fields and key not in DERIVED_NAMES:
             raise KeyError(key)
+        if f"{project.key}.{key}" in self._hidden:
+            return _("(hidden)")
         value = self._scope.get(key)
-        if self._formatter is None:
-            return value
-        from crmcli.engine.query import display_field
-
-        definition = project.fields.get(key)
-        shown = display_field(self._scope.engine, project, definition) if definition else None
-        return self._formatter.value(shown, value)
+        return value if self._presenter is None else self._presenter.value(project, key, value)
 
     def __iter__(self) -> Iterator[str]:
         return iter([*self._scope.project.fields, *DERIVED_NAMES])
@@ -874,16 +878,23 @@ class MessageContext:
 
 
 def message_variables(
-    scope: RuleScope, formatter: Formatter, context: MessageContext, link: str | None
+    scope: RuleScope,
+    formatter: Formatter,
+    context: MessageContext,
+    link: str | None,
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    """What a message template may read; `hidden` are the fields its readers may not see."""
     members = scope.engine.workspace.config.members
     record = scope.record
     assignee = members.get(str(record.data.get("assignee")))
     recipient = members.get(context.recipient or "")
     event = context.event
     return {
-        "record": RecordView(scope),
-        "formatted": RecordView(scope, formatter),
+        "record": RecordView(scope, hidden=hidden),
+        "formatted": RecordView(
+            scope, Presenter(scope.engine.workspace, scope.engine, formatter), hidden
+        ),
         "rule": context.rule,
         "project": scope.project.name,
         "days_in_list": scope.days_in_list(),

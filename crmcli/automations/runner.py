@@ -46,6 +46,7 @@ from crmcli.core.model import Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.editing.editor import Change, Editor
 from crmcli.engine.compute import Engine
+from crmcli.engine.reader import reader_for
 from crmcli.errors import CrmError, Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.formulas.compiler import FormulaError
@@ -147,10 +148,13 @@ class Runner:
         self.now = now
         self.dry_run = dry_run
         self.editor = editor or Editor(root)
-        self.editor.actor = None  # automations act for the workspace, not for a member
         workspace = self.editor.workspace
         self.log = ProblemLog(root)
         self.engine = Engine(workspace, self.log, now.date())
+        # whoever runs this reads every outcome printed; automations act for the workspace
+        actor = self.editor.actor
+        self.reader = reader_for(workspace, actor, self.engine)
+        self.editor.actor = None
         self.rules = rules_or_refuse(workspace, self.engine, self.log)
         self.zone = ZoneInfo(workspace.config.timezone)
         self.times = Timeline(root, self.zone)
@@ -329,7 +333,8 @@ class Runner:
 
         context = MessageContext(rule.name, trigger.event if trigger else None, member)
         try:
-            variables = message_variables(scope, self.formatter, context, self.link)
+            hidden = self.reader.hidden | self._hidden_from(member)
+            variables = message_variables(scope, self.formatter, context, self.link, hidden)
             body = render(action.message, variables)
             title = render(action.subject, variables) if action.subject else rule.name
         except MessageTemplateError as error:
@@ -350,6 +355,12 @@ class Runner:
             return
         self.state.remember(entry)
         self._outcome(SENT, rule, scope.record, target, f"{body} ({redact(url)})")
+
+    def _hidden_from(self, member: str | None) -> frozenset[str]:
+        """The fields a recipient member may not see (none for a channel)."""
+        workspace = self.editor.workspace
+        found = workspace.config.members.get(member) if member else None
+        return reader_for(workspace, found, self.engine).hidden if found else frozenset()
 
     def _change(
         self,

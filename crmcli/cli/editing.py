@@ -9,20 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crmcli.cli import automating
+from crmcli.cli.reader import ActAsOption
 from crmcli.errors import CrmError
 from crmcli.i18n import _
 
 if TYPE_CHECKING:
     from crmcli.editing.editor import Change, Editor
 
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help=_("Act as this member (default: $CRM_USER, else git user.email)."),
-        show_default=False,
-    ),
-]
 CommitOption = Annotated[
     bool,
     typer.Option(
@@ -151,7 +144,7 @@ def add(
     print_id: Annotated[
         bool, typer.Option("--print-id", help=_("Print only the new record's PROJECT/ID."))
     ] = False,
-    acting_as: AsOption = None,
+    acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
     editor = _editor(ctx, acting_as)
@@ -173,7 +166,7 @@ def move(
     reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
     list_name: Annotated[str, typer.Argument(metavar="LIST")],
     assignments: SetOption = None,
-    acting_as: AsOption = None,
+    acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).move(reference, list_name, assignments or [])
@@ -190,7 +183,7 @@ def set_fields(
         list[str] | None,
         typer.Option("--unset", help=_("Remove a field (repeatable)."), show_default=False),
     ] = None,
-    acting_as: AsOption = None,
+    acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).set(reference, assignments or [], unset or [])
@@ -201,7 +194,7 @@ def rename(
     ctx: typer.Context,
     reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
     new_id: Annotated[str, typer.Argument(metavar="NEW_ID")],
-    acting_as: AsOption = None,
+    acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).rename(reference, new_id)
@@ -214,7 +207,7 @@ def remove(
     force: Annotated[
         bool, typer.Option("--force", help=_("Remove even if other records refer to it."))
     ] = False,
-    acting_as: AsOption = None,
+    acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).remove(reference, force)

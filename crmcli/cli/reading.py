@@ -8,21 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
+from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.i18n import _
 
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
-
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help=_(
-            "Read as this member: fields hidden from their role are not shown "
-            "(default: $CRM_USER, else git user.email)."
-        ),
-        show_default=False,
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -55,15 +44,17 @@ def show(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = TableFormat.table,
-    acting_as: AsOption = None,
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
-    from crmcli.engine.query import display_field, visible_fields
+    from crmcli.engine.present import Presenter
+    from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
-    from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project, record = opened.record(reference)
-    fields = visible_fields(project, _reader_role(opened, acting_as))
+    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
+    fields = reader.visible_fields(project)
     backlinks = _backlinks(opened, project.key, record.id)
     if fmt is TableFormat.json:
         write_json(
@@ -78,20 +69,20 @@ def show(
             }
         )
         return
-    formatter = Formatter.for_workspace(opened.workspace.config)
+    presenter = Presenter(opened.workspace, opened.engine)
     rows = []
     for definition in fields:
         value = record.value(definition.key)
         if value is None or value == [] or definition.key == "history":
             continue
-        shown = formatter.value(display_field(opened.engine, project, definition), value)
+        shown = presenter.field_value(project, definition, value, with_id=True)
         rows.append([definition.label, shown, _("computed") if definition.computed else ""])
     if fmt is TableFormat.csv:
         write_csv([_("field"), _("value"), ""], rows)
         return
     sys.stdout.write(f"{project.record_label(record)}  ({record.ref})\n\n")
     write_table([_("field"), _("value"), ""], rows)
-    _write_history(record, formatter)
+    _write_history(record, presenter)
     if backlinks:
         sys.stdout.write("\n" + _("Referred to by") + "\n")
         write_table(
@@ -103,26 +94,17 @@ def show(
         )
 
 
-def _reader_role(opened: Any, acting_as: str | None) -> Any:
-    """The role of the member reading (--as, $CRM_USER, git user.email), or None; its hidden
-    fields include the computed ones derived from them (margin from profit)."""
-    from dataclasses import replace
-
-    from crmcli.engine.reader import identify_actor, role_of
-
-    role = role_of(opened.workspace, identify_actor(opened.workspace, acting_as))
-    if role is None or not role.hidden:
-        return role
-    return replace(role, hidden=opened.engine.hidden_closure(role.hidden))
-
-
-def _write_history(record: Any, formatter: Any) -> None:
+def _write_history(record: Any, presenter: Any) -> None:
     history = record.data.get("history")
     if not isinstance(history, list) or not history:
         return
     sys.stdout.write("\n" + _("History") + "\n")
     rows = [
-        [formatter.value(None, entry.get("at")), entry.get("list", ""), entry.get("by", "")]
+        [
+            presenter.formatter.value(None, entry.get("at")),
+            entry.get("list", ""),
+            presenter.member(entry["by"]) if entry.get("by") else "",
+        ]
         for entry in history
         if isinstance(entry, dict)
     ]
@@ -188,32 +170,27 @@ def list_records(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = TableFormat.table,
-    acting_as: AsOption = None,
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
-    from crmcli.engine.query import (
-        display_field,
-        is_hidden,
-        parse_sort,
-        refuse_hidden,
-        require_field,
-        select_records,
-    )
+    from crmcli.engine.present import Presenter
+    from crmcli.engine.query import parse_sort, require_field, select_records
+    from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
-    from crmcli.fields.formatting import Formatter
 
     opened = open_workspace(ctx.obj.root)
     project = opened.project(project_key)
-    role = _reader_role(opened, acting_as)
+    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
     names = [c.strip() for c in (columns.split(",") if columns else DEFAULT_COLUMNS) if c.strip()]
     for name in names:
         require_field(project, name)
     if columns:
-        refuse_hidden(project, names, role)
+        reader.refuse_hidden(project, names)
     else:
-        names = [name for name in names if not is_hidden(project, name, role)]
+        names = [name for name in names if reader.may_see(project.key, name)]
     order = parse_sort(project, sort)
-    refuse_hidden(project, [key.field for key in order], role)
-    records = select_records(opened.engine, project, where, order, limit, role)
+    reader.refuse_hidden(project, [key.field for key in order])
+    records = select_records(opened.engine, project, where, order, limit, reader)
     scope = opened.engine.scope(project)
 
     def values(record: Any) -> list[Any]:
@@ -223,16 +200,9 @@ def list_records(
     if fmt is TableFormat.json:
         write_json([dict(zip(names, values(r), strict=True)) for r in records])
         return
-    formatter = Formatter.for_workspace(opened.workspace.config)
-    shown_fields = [
-        display_field(opened.engine, project, project.fields[n]) if n in project.fields else None
-        for n in names
-    ]
+    presenter = Presenter(opened.workspace, opened.engine)
     rows = [
-        [
-            formatter.value(field, value)
-            for field, value in zip(shown_fields, values(r), strict=True)
-        ]
+        [presenter.value(project, n, v) for n, v in zip(names, values(r), strict=True)]
         for r in records
     ]
     headers = [project.fields[n].label if n in project.fields else n for n in names]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.i18n import _, ngettext
 
 
@@ -60,14 +61,8 @@ def dashboard(
             show_default=False,
         ),
     ] = None,
-    role: Annotated[
-        str | None,
-        typer.Option(
-            "--role",
-            help=_("Render for this role: widgets and columns it may not see are left out."),
-            show_default=False,
-        ),
-    ] = None,
+    acting_as: ReadAsOption = None,
+    role: RoleOption = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -83,7 +78,7 @@ def dashboard(
 ) -> None:
     from crmcli.reports.report import ReportRequest, build_report
 
-    request = ReportRequest(name, out, period, tuple(tags or ()), role, as_of)
+    request = ReportRequest(name, out, period, tuple(tags or ()), role, as_of, acting_as)
     report = build_report(ctx.obj.root, request)
     sys.stdout.write(
         _("{title}: {path}").format(title=report.data.title, path=_shown(report.html)) + "\n"

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.output import write_json
+from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.i18n import _, ngettext
 
 git_app = typer.Typer(
@@ -85,36 +86,19 @@ def diff(
             help=_("Sum the whole pipeline on both sides (reads every deal; slower)."),
         ),
     ] = False,
-    acting_as: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help=_("Leave out the fields hidden from this member's role."),
-            show_default=False,
-        ),
-    ] = None,
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
     from crmcli.review.diff import open_review, render_markdown, render_text, review_data
 
     root = ctx.obj.root
-    review = open_review(root, revisions, staged, totals, _hidden(root, acting_as))
+    review = open_review(root, revisions, staged, totals, acting_as, role_name)
     if fmt is DiffFormat.json:
         write_json(review_data(review))
     elif fmt is DiffFormat.markdown:
         sys.stdout.write(render_markdown(review))
     else:
         sys.stdout.write(render_text(review, _colour()))
-
-
-def _hidden(root: Path, acting_as: str | None) -> frozenset[str]:
-    if acting_as is None:
-        return frozenset()
-    from crmcli.core.loader import Loader
-    from crmcli.engine.reader import identify_actor, role_of
-
-    workspace = Loader(root).load(lazy=True)
-    role = role_of(workspace, identify_actor(workspace, acting_as))
-    return role.hidden if role else frozenset()
 
 
 def log(
@@ -128,13 +112,18 @@ def log(
     fmt: Annotated[LogFormat, typer.Option("--format", "-f", help=_("Output format."))] = (
         LogFormat.text
     ),
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
+    from crmcli.engine.reader import identify_reader
     from crmcli.review.history import History, history_data, render_history, require_repository
 
     root = ctx.obj.root
     require_repository(root)
     history = History(root)
-    found = history.record_history(reference)
+    side = history.side
+    reader = identify_reader(side.workspace, side.engine, acting_as, role_name)
+    found = history.record_history(reference, reader.hidden)
     if fmt is LogFormat.json:
         write_json(history_data(found))
     else:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.output import problem_line
+from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import _
 
@@ -271,15 +272,10 @@ def export_command(
             show_default=False,
         ),
     ] = None,
-    role_name: Annotated[
-        str | None,
-        typer.Option(
-            "--role",
-            help=_("Leave out the fields this role may not see (default: your own role)."),
-            show_default=False,
-        ),
-    ] = None,
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
+    from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
     from crmcli.transfer.export import sheets, write_csv, write_json, write_sqlite, write_xlsx
 
@@ -288,7 +284,8 @@ def export_command(
     if project is None and kind is ExportFormat.csv:
         raise UsageError(_("a CSV file holds one project: name it (crm export PROJECT)"))
     keys = [project] if project else list(opened.workspace.projects)
-    exported = sheets(opened, keys, _role(opened, role_name))
+    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
+    exported = sheets(opened, keys, reader)
     if kind is ExportFormat.csv:
         _write_text(out, lambda stream: write_csv(exported[0], stream))
     elif kind is ExportFormat.json:
@@ -316,19 +313,3 @@ def _write_text(out: Path | None, write: Any) -> None:
         return
     with output_file(out) as stream:
         write(stream)
-
-
-def _role(opened: Any, role_name: str | None) -> Any:
-    from crmcli.core.problems import did_you_mean
-    from crmcli.engine.reader import identify_actor, role_of
-
-    roles = opened.workspace.config.roles
-    if role_name is None:
-        return role_of(opened.workspace, identify_actor(opened.workspace, None))
-    if role_name not in roles:
-        raise UsageError(
-            _("--role {role}: no such role in crm.yaml (roles: {roles}){hint}").format(
-                role=role_name, roles=", ".join(roles), hint=did_you_mean(role_name, roles)
-            )
-        )
-    return roles[role_name]

@@ -27,11 +27,12 @@ from crmcli.editing.writer import (
     write_all_atomically,
     write_atomically,
 )
-from crmcli.engine.reader import identify_actor, workspace_now
+from crmcli.engine.compute import Engine
+from crmcli.engine.present import Presenter
+from crmcli.engine.reader import identify_actor, reader_for, workspace_now
 from crmcli.errors import CrmError, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.fields.context import FieldContext
-from crmcli.fields.formatting import Formatter
 from crmcli.fields.references import reference_ids
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
@@ -73,7 +74,7 @@ class Editor:
         self.workspace: Workspace = loader.load(lazy=True)
         self._refuse_unreadable_config(loader)
         self.actor = identify_actor(self.workspace, acting_as)
-        self.formatter = Formatter.for_workspace(self.workspace.config)
+        self.presenter = Presenter(self.workspace, Engine(self.workspace, loader.log))
 
     def _refuse_unreadable_config(self, loader: Loader) -> None:
         broken = [
@@ -147,10 +148,14 @@ class Editor:
         checker = RecordChecker(FieldContext(self.workspace, project))
         changed = set(changed)
         blocking, other = [], []
+        reader = reader_for(self.workspace, self.actor)
         for issue in checker.issues(record):
             if issue.severity != "error":
                 continue
-            (blocking if _is_caused_by(issue, changed) else other).append(issue.message)
+            if _is_caused_by(issue, changed):
+                blocking.append(issue.message)
+            elif reader.may_see(project.key, str(issue.field)):  # no hidden value echoed
+                other.append(issue.message)
         if blocking:
             raise CrmError(_("nothing was written:") + "\n  " + "\n  ".join(blocking))
         return other
@@ -450,17 +455,18 @@ class Editor:
         values: Mapping[str, Any],
         unset: Iterable[str] = (),
     ) -> str:
+        """What a change does, for the actor to read: the old value only where they may see it."""
         parts = []
+        reader = reader_for(self.workspace, self.actor)
         for key, value in values.items():
             definition = project.fields[key]
-            old = before.get(key)
-            shown = self.formatter.value(definition, value)
+            old = before.get(key) if reader.may_see(project.key, key) else None
+            shown = self.presenter.field_value(project, definition, value)
             if old is None:
                 parts.append(f"{definition.label} = {shown}")
             else:
-                parts.append(
-                    f"{definition.label} {self.formatter.value(definition, old)} → {shown}"
-                )
+                old_shown = self.presenter.field_value(project, definition, old)
+                parts.append(f"{definition.label} {old_shown} → {shown}")
         parts.extend(_("{label} removed").format(label=project.fields[key].label) for key in unset)
         return "; ".join(parts)
 

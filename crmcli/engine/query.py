@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crmcli.core.model import DERIVED_NAMES, FieldDef, Project, Record, Role
+from crmcli.core.model import DERIVED_NAMES, Project, Record
 from crmcli.core.problems import did_you_mean
 from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine.reader import Reader
 from crmcli.errors import UsageError
 from crmcli.formulas.compiler import FormulaError
 from crmcli.i18n import _
@@ -63,7 +64,7 @@ def select_records(
     where: str | None = None,
     sort: Sequence[SortKey] = (),
     limit: int | None = None,
-    role: Role | None = None,
+    reader: Reader | None = None,
 ) -> list[Record]:
     records = list(project.records.values())
     if where:
@@ -71,11 +72,11 @@ def select_records(
             expression = engine.compile_for(project, where)
         except ExpressionError as error:
             raise UsageError(_("--where: {message}").format(message=error.message)) from None
-        if role is not None:
+        if reader is not None and reader.hidden:
             paths = expression.paths | {(name,) for name in expression.names}
             for path in sorted(paths):
                 for key, name in engine.resolve_path(project, path):
-                    refuse_hidden(engine.workspace.projects[key], [name], role, "--where: ")
+                    reader.refuse_hidden(engine.workspace.projects[key], [name], "--where: ")
         scope = engine.scope(project)
         kept = []
         for record in records:
@@ -102,42 +103,3 @@ def select_records(
         present.sort(key=value_of, reverse=key.descending)
         records = present + empties
     return records[:limit] if limit else records
-
-
-def is_hidden(project: Project, name: str, role: Role | None) -> bool:
-    return role is not None and f"{project.key}.{name}" in role.hidden
-
-
-def refuse_hidden(
-    project: Project, names: Sequence[str], role: Role | None, prefix: str = ""
-) -> None:
-    """UsageError when a role asks for a field hidden from it."""
-    hidden = [name for name in names if is_hidden(project, name, role)]
-    if hidden and role is not None:
-        raise UsageError(
-            prefix
-            + _("hidden from the {role} role: {fields}").format(
-                role=role.name, fields=", ".join(f"{project.key}.{name}" for name in hidden)
-            )
-        )
-
-
-def visible_fields(project: Project, role: Role | None) -> list[FieldDef]:
-    """The fields a role may see, in schema order."""
-    hidden = role.hidden if role else frozenset()
-    return [f for f in project.fields.values() if f"{project.key}.{f.key}" not in hidden]
-
-
-def display_field(engine: Engine, project: Project, field: FieldDef) -> FieldDef:
-    """The field whose type decides how a value is shown: a lookup of an amount is money."""
-    seen = set()
-    while field.type in ("lookup", "rollup") and "format" not in field.spec:
-        if field.type == "rollup" and field.spec.get("agg") in ("count", "join"):
-            return field
-        target = engine.target_of(project, str(field.spec.get("through")))
-        target_field = target.fields.get(str(field.spec.get("field"))) if target else None
-        if target_field is None or (target.key, target_field.key) in seen:
-            return field
-        seen.add((target.key, target_field.key))
-        project, field = target, target_field
-    return field

@@ -1,17 +1,114 @@
-"""Who is acting, and what time it is for them."""
+"""Who is acting, what they may see, and what time it is for them.
+
+Every reading command asks `identify_reader` once: the acting member (--as, $CRM_USER, git
+user.email) gives a role, and the role's hidden fields, closed over the computed fields derived
+from them, are what that command leaves out. `--role` may only narrow that view.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from crmcli.core.model import Member, Role, Workspace
-from crmcli.errors import UsageError
+from crmcli.core.model import FieldDef, Member, Project, Role, Workspace
+from crmcli.core.problems import did_you_mean
+from crmcli.errors import CrmError, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.i18n import _
 
+if TYPE_CHECKING:
+    from crmcli.engine.compute import Engine
+
 NOW_VARIABLE = "CRM_NOW"
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The member reading, the role they read with, and the fields ("project.field") hidden
+    from them, computed fields derived from hidden ones included."""
+
+    member: Member | None = None
+    role: Role | None = None
+    hidden: frozenset[str] = frozenset()
+
+    def may_see(self, project_key: str, name: str) -> bool:
+        return f"{project_key}.{name}" not in self.hidden
+
+    def visible_fields(self, project: Project) -> list[FieldDef]:
+        """The fields this reader may see, in schema order."""
+        return [f for f in project.fields.values() if self.may_see(project.key, f.key)]
+
+    def refuse_hidden(self, project: Project, names: Sequence[str], prefix: str = "") -> None:
+        """UsageError when the reader asks for fields hidden from them."""
+        hidden = [name for name in names if not self.may_see(project.key, name)]
+        if hidden:
+            raise UsageError(
+                prefix
+                + _("hidden from the {role} role: {fields}").format(
+                    role=self.role.name if self.role else "",
+                    fields=", ".join(f"{project.key}.{name}" for name in hidden),
+                )
+            )
+
+
+def identify_reader(
+    workspace: Workspace,
+    engines: Engine | Iterable[Engine],
+    acting_as: str | None = None,
+    role_name: str | None = None,
+) -> Reader:
+    """The reader of a command: the acting member's role, or the narrower `role_name`.
+
+    `engines` close the hidden set over derived fields (a diff passes both sides' engines)."""
+    return reader_for(workspace, identify_actor(workspace, acting_as), engines, role_name)
+
+
+def reader_for(
+    workspace: Workspace,
+    member: Member | None,
+    engines: Engine | Iterable[Engine] = (),
+    role_name: str | None = None,
+) -> Reader:
+    """The reader a known member is (a message's recipient, an editor's actor); without an
+    engine, the hidden set is the role's own list."""
+    role = _role_of(workspace, member)
+    if role_name is not None:
+        role = _narrower(workspace, member, role, role_name)
+    if role is None or not role.hidden:
+        return Reader(member, role)
+    from crmcli.engine.compute import Engine
+
+    closed: frozenset[str] = frozenset()
+    for engine in [engines] if isinstance(engines, Engine) else engines:
+        closed |= engine.hidden_closure(role.hidden)
+    return Reader(member, role, closed or role.hidden)
+
+
+def _narrower(
+    workspace: Workspace, member: Member | None, own: Role | None, role_name: str
+) -> Role:
+    """The role asked for with --role, provided it hides at least what the member's own hides."""
+    roles = workspace.config.roles
+    asked = roles.get(role_name)
+    if asked is None:
+        raise UsageError(
+            _("--role: no role “{role}” in crm.yaml (roles: {roles}){hint}").format(
+                role=role_name, roles=", ".join(roles), hint=did_you_mean(role_name, roles)
+            )
+        )
+    unseen = sorted(own.hidden - asked.hidden) if own is not None else []
+    if unseen and member is not None and own is not None:
+        raise CrmError(
+            _(
+                "--role {role}: {member} reads with the {own} role, which may not see "
+                "{fields}; --role can only narrow what you may see."
+            ).format(role=role_name, member=member.name, own=own.name, fields=", ".join(unseen))
+        )
+    return asked
 
 
 def identify_actor(workspace: Workspace, acting_as: str | None) -> Member | None:
@@ -30,7 +127,7 @@ def identify_actor(workspace: Workspace, acting_as: str | None) -> Member | None
     return None
 
 
-def role_of(workspace: Workspace, member: Member | None) -> Role | None:
+def _role_of(workspace: Workspace, member: Member | None) -> Role | None:
     if member is None or member.role is None:
         return None
     return workspace.config.roles.get(member.role)

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from crmcli.core.model import DERIVED_NAMES, Project, Record, Role, Workspace
+from crmcli.core.model import DERIVED_NAMES, Project, Record, Workspace
 from crmcli.engine.compute import Engine, ExpressionError
-from crmcli.engine.query import display_field
+from crmcli.engine.present import display_field
+from crmcli.engine.reader import Reader
 from crmcli.fields.formatting import Formatter
 from crmcli.formulas.compiler import Expression, FormulaError, is_number
 from crmcli.git.timeline import Timeline
@@ -50,12 +51,12 @@ _CLOSED_OUTCOME_PROBABILITY = {"won": 1.0, "lost": 0.0, "closed": 0.0}
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """What the command line changes: a period for every widget, extra tags, a role."""
+    """What the command line changes: a period for every widget, extra tags, who reads."""
 
     today: date
     period: Period | None = None
     tags: tuple[str, ...] = ()
-    role: Role | None = None
+    reader: Reader = field(default_factory=Reader)
     revision: str | None = None
 
 
@@ -72,7 +73,7 @@ def compute_dashboard(
         currency=calculator.currency,
         as_of=options.today,
         revision=options.revision,
-        role=options.role.name if options.role else None,
+        role=options.reader.role.name if options.reader.role and options.reader.hidden else None,
         tags=options.tags,
         figures=tuple(calculator.figure(widget) for widget in dashboard.widgets),
     )
@@ -99,7 +100,7 @@ class _Calculator:
         self.timeline = timeline
         self.options = options
         self.today = options.today
-        self.hidden = engine.hidden_closure(options.role.hidden) if options.role else frozenset()
+        self.hidden = options.reader.hidden
         self.formatter = Formatter.for_workspace(workspace.config)
         self.currency = dashboard.currency or workspace.config.currency
         self.labels = Labels(workspace, engine, self.formatter, self.currency)
@@ -120,7 +121,7 @@ class _Calculator:
                 widget.title,
                 widget.description,
                 _("Not shown to the {role} role: it uses {fields}.").format(
-                    role=self.options.role.name if self.options.role else "",
+                    role=self.options.reader.role.name if self.options.reader.role else "",
                     fields=", ".join(hidden),
                 ),
             )
@@ -698,21 +699,10 @@ class _Calculator:
     def _cell(self, project: Project, record: Record, column: str) -> str:
         path = tuple(column.split("."))
         value = self._value(project, record, path)
-        definition = self.labels.definition(project, path)
-        if definition is not None and definition.type == "reference":
-            target = self.workspace.projects.get(definition.target_project or "")
-            ids = value if isinstance(value, list) else [value]
-            names = [
-                target.records[i].name if target and i in target.records else str(i)
-                for i in ids
-                if i
-            ]
-            return ", ".join(names)
-        if definition is not None and definition.type == "member":
-            member = self.workspace.config.members.get(str(value))
-            return member.name if member else self.formatter.value(None, value)
-        shown = display_field(self.engine, project, definition) if definition else None
-        return self.formatter.value(shown, value)
+        located = self.labels.located(project, path)
+        if located is None:
+            return self.formatter.value(None, value)
+        return self.labels.presenter.field_value(*located, value)
 
     # labels
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from crmcli.core.model import FieldDef, Project, Workspace
 from crmcli.engine.compute import Engine, ExpressionError
-from crmcli.engine.query import display_field
+from crmcli.engine.present import Presenter
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _
 from crmcli.reports.figures import Unit
@@ -25,13 +25,21 @@ class Labels:
         self.engine = engine
         self.formatter = formatter
         self.currency = currency
+        self.presenter = Presenter(workspace, engine, formatter)
 
     def definition(self, project: Project, path: tuple[str, ...]) -> FieldDef | None:
+        located = self.located(project, path)
+        return located[1] if located else None
+
+    def located(self, project: Project, path: tuple[str, ...]) -> tuple[Project, FieldDef] | None:
+        """The field a path ends on, with the project it belongs to."""
         try:
             project_key, name = self.engine.resolve_path(project, path)[-1]
         except ExpressionError:
             return None
-        return self.workspace.projects[project_key].fields.get(name)
+        owner = self.workspace.projects[project_key]
+        definition = owner.fields.get(name)
+        return (owner, definition) if definition is not None else None
 
     def category(self, grouping: Grouping | None, projects: list[Project], key: Hashable) -> str:
         if grouping is None or key is None:
@@ -43,17 +51,9 @@ class Labels:
         if grouping.path in (("list",), ("tags",)):
             return str(key)
         for project in projects:
-            definition = self.definition(project, grouping.path)
-            if definition is None:
-                continue
-            if definition.type == "reference":
-                target = self.workspace.projects.get(definition.target_project or "")
-                found = target.records.get(str(key)) if target else None
-                return found.name if found else str(key)
-            if definition.type == "member":
-                member = self.workspace.config.members.get(str(key))
-                return member.name if member else str(key)
-            return self.formatter.value(display_field(self.engine, project, definition), key)
+            located = self.located(project, grouping.path)
+            if located is not None:
+                return self.presenter.field_value(*located, key)
         return self.formatter.value(None, key)
 
     def column(self, projects: list[Project], column: str) -> str:

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crmcli.check.workspace import check_config_file
 from crmcli.core.loader import DASHBOARDS_DIR, Loader
-from crmcli.core.model import Role, Workspace
+from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.engine.compute import Engine, compute
-from crmcli.engine.reader import workspace_now
+from crmcli.engine.reader import identify_reader, workspace_now
 from crmcli.errors import CrmError, Problem, UsageError
 from crmcli.git.log import read_log
 from crmcli.git.sources import GitSource, find_commit
@@ -45,6 +45,7 @@ class ReportRequest:
     tags: tuple[str, ...] = ()
     role: str | None = None
     as_of: str | None = None
+    acting_as: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
         today=today,
         period=period,
         tags=request.tags,
-        role=_role(workspace, request.role),
+        reader=identify_reader(workspace, engine, request.acting_as, request.role),
         revision=snapshot.commit[:12] if snapshot.commit else None,
     )
     timeline = Timeline(root, _zone(workspace), snapshot.commit)
@@ -198,19 +199,6 @@ def _refuse_unknown_tags(workspace: Workspace, dashboard: Dashboard, tags: tuple
                     tag=tag, hint=did_you_mean(tag, sorted(known))
                 )
             )
-
-
-def _role(workspace: Workspace, name: str | None) -> Role | None:
-    if name is None:
-        return None
-    role = workspace.config.roles.get(name)
-    if role is None:
-        raise UsageError(
-            _("--role: no role “{role}” in crm.yaml{hint}").format(
-                role=name, hint=did_you_mean(name, workspace.config.roles)
-            )
-        )
-    return role
 
 
 # writing

@@ -26,8 +26,8 @@ from crmcli.core.model import Project, Record
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.yamlio import MAX_RECORD_BYTES
 from crmcli.engine.compute import Engine
-from crmcli.engine.query import display_field
-from crmcli.engine.reader import workspace_now
+from crmcli.engine.present import Presenter
+from crmcli.engine.reader import identify_reader, workspace_now
 from crmcli.errors import CrmError, Severity, UsageError
 from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
@@ -152,6 +152,7 @@ class Side:
         self.workspace = self.loader.load(lazy=True)
         self.engine = Engine(self.workspace, self.loader.log, today)
         self.formatter = Formatter.for_workspace(self.workspace.config)
+        self.presenter = Presenter(self.workspace, self.engine, self.formatter)
         self._checkers: dict[str, RecordChecker] = {}
 
     def locate(self, path: str) -> tuple[Project, str] | None:
@@ -210,52 +211,6 @@ class Side:
             for issue in checker.issues(record)
             if issue.severity is Severity.ERROR
         ]
-
-    def show(self, project: Project, key: str, value: Any) -> str:
-        """A field's value as people read it: money in the locale, names for references."""
-        if value is None or value == "" or value == []:
-            return ""
-        definition = project.fields.get(key)
-        if definition is None or definition.type in ("checklist", "dependencies"):
-            return _plain(value)
-        if definition.type == "reference":
-            target = self.engine.target_of(project, key)
-            return ", ".join(self._name_of(target, i) for i in reference_ids(value))
-        if definition.type == "member":
-            return self.member_name(value)
-        if definition.type == "history":
-            return "; ".join(self.history_entry(entry) for entry in value)
-        return self.formatter.value(display_field(self.engine, project, definition), value)
-
-    def member_name(self, member_id: Any) -> str:
-        member = self.workspace.config.members.get(str(member_id))
-        return member.name if member else _plain(member_id)
-
-    def history_entry(self, entry: Any) -> str:
-        if not isinstance(entry, dict):
-            return _plain(entry)
-        text = str(entry.get("list", "?"))
-        if entry.get("at") is not None:
-            text += " — " + self.formatter.value(None, entry["at"])
-        if entry.get("by") is not None:
-            text += f" ({self.member_name(entry['by'])})"
-        return text
-
-    def _name_of(self, target: Project | None, record_id: str) -> str:
-        found = target.records.get(record_id) if target is not None else None
-        if found is None:
-            return _("{id} (no such record)").format(id=record_id)
-        return found.name
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "; ".join(_plain(item) for item in value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return "" if value is None else str(value)
 
 
 # comparing one record
@@ -350,8 +305,8 @@ class _Pair:
         return ValueChange(
             key,
             definition.label if definition else key,
-            self.before_side.show(self.before.project, key, old) if self.before else "",
-            self.after_side.show(self.after.project, key, new) if self.after else "",
+            self.before_side.presenter.value(self.before.project, key, old) if self.before else "",
+            self.after_side.presenter.value(self.after.project, key, new) if self.after else "",
             old,
             new,
         )
@@ -381,10 +336,14 @@ def _compare_history(
     old_history = old.get("history") if isinstance(old.get("history"), list) else []
     new_history = new.get("history") if isinstance(new.get("history"), list) else []
     change.history_added = [
-        after_side.history_entry(entry) for entry in new_history if entry not in old_history
+        after_side.presenter.history_entry(entry)
+        for entry in new_history
+        if entry not in old_history
     ]
     change.history_removed = [
-        before_side.history_entry(entry) for entry in old_history if entry not in new_history
+        before_side.presenter.history_entry(entry)
+        for entry in old_history
+        if entry not in new_history
     ]
 
 
@@ -526,9 +485,11 @@ def open_review(
     revisions: str | None = None,
     staged: bool = False,
     totals: bool = False,
-    hidden: frozenset[str] = frozenset(),
+    acting_as: str | None = None,
+    role_name: str | None = None,
 ) -> Review:
-    """Compare two states of the workspace at `root` (see `parse_range`)."""
+    """Compare two states of the workspace at `root` (see `parse_range`), leaving out what
+    the reader (`identify_reader`) may not see."""
     require_repository(root)
     chosen = parse_range(root, revisions, staged)
     base_source = GitSource(root, chosen.base)
@@ -553,7 +514,8 @@ def open_review(
     )
     if isinstance(target_source, GitSource):
         target_source.prefetch((p for _s, p, _o in changes if target.locate(p)), MAX_RECORD_BYTES)
-    return build_review(base, target, changes, totals, hidden)
+    reader = identify_reader(target.workspace, (base.engine, target.engine), acting_as, role_name)
+    return build_review(base, target, changes, totals, reader.hidden)
 
 
 def require_repository(root: Path) -> None:
@@ -590,8 +552,6 @@ def build_review(
         for found in founds:
             if found is not None:
                 side.complete(found)
-    if hidden:
-        hidden = after.engine.hidden_closure(hidden) | before.engine.hidden_closure(hidden)
     records = [compare_records(before, old, after, new, hidden) for old, new in pairs]
     records = [r for r in records if not r.is_empty]
     order = {key: index for index, key in enumerate(after.workspace.projects)}

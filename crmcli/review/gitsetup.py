@@ -26,6 +26,7 @@ from crmcli.core.model import Record
 from crmcli.core.sources import DiskSource
 from crmcli.core.yamlio import YamlReadError, decode_text, parse
 from crmcli.editing.writer import sha256, write_atomically
+from crmcli.engine.reader import identify_reader
 from crmcli.errors import CrmError
 from crmcli.git.run import git
 from crmcli.i18n import _
@@ -124,13 +125,14 @@ def semantic_view(root: Path, project_key: str, raw: bytes) -> str:
         return text
     record = Record(project.key, "", "", data)
     side.engine.compute_record(project, record)
+    reader = identify_reader(side.workspace, side.engine)
     lines = [project.record_label(record)]
     keys = [*project.fields, *(str(k) for k in data if k not in project.fields)]
     for key in keys:
-        if key == "history":
+        if key == "history" or not reader.may_see(project.key, key):
             continue
         value = record.computed[key] if key in record.computed else data.get(key)
-        shown = side.show(project, key, value)
+        shown = side.presenter.value(project, key, value)
         if not shown:
             continue
         definition = project.fields.get(key)
@@ -140,5 +142,5 @@ def semantic_view(root: Path, project_key: str, raw: bytes) -> str:
         lines.append(f"{label}: {shown}")
     history = data.get("history")
     for entry in history if isinstance(history, list) else []:
-        lines.append(_("history: {entry}").format(entry=side.history_entry(entry)))
+        lines.append(_("history: {entry}").format(entry=side.presenter.history_entry(entry)))
     return "\n".join(lines) + "\n"

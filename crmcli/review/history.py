@@ -77,7 +77,9 @@ class History:
             project, record_id, Record(project.key, record_id, relative, document.data), []
         )
 
-    def record_history(self, reference: str) -> RecordHistory:
+    def record_history(self, reference: str, hidden: frozenset[str] = frozenset()) -> RecordHistory:
+        """Every commit that touched the record, without the fields in `hidden`
+        (`Reader.hidden`: what the reader may not see)."""
         project_key, slash, record_id = reference.partition("/")
         project = self.side.workspace.projects.get(project_key)
         if not slash or project is None or not is_safe_id(record_id):
@@ -105,7 +107,7 @@ class History:
                     continue
                 labels = (_("the parent of {commit}").format(commit=commit.short), commit.short)
                 history.entries.append(
-                    (commit, compare_records(self.side, before, self.side, after, labels=labels))
+                    (commit, compare_records(self.side, before, self.side, after, hidden, labels))
                 )
         history.moves = self._moves(history.entries, current)
         return history
@@ -119,7 +121,7 @@ class History:
         recorded = current.data.get("history") if current is not None else None
         for entry in recorded if isinstance(recorded, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("list"), str):
-                by = self.side.member_name(entry["by"]) if entry.get("by") else ""
+                by = self.side.presenter.member(entry["by"]) if entry.get("by") else ""
                 moves.append(ListMove(entry.get("at"), entry["list"], by, "history"))
         for commit, change in reversed(entries):
             entered = change.list_after if (change.moved or change.status == "added") else None

@@ -226,7 +226,7 @@ def _describe(side: Side, project: Project, label: str, conflict: Conflict) -> s
     def shown(value: Any) -> str:
         if value is _ABSENT:
             return _("removed")
-        return side.show(project, conflict.key, value) or "—"
+        return side.presenter.value(project, conflict.key, value) or "—"
 
     return _(
         "{record}: {field} was changed two ways — {ours} here, {theirs} on the other branch "

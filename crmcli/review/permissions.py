@@ -166,8 +166,8 @@ class _Checker:
         ).format(
             field=label,
             record=name,
-            before=self.trusted.show(project, edit.key, edit.old) or "—",
-            after=self.trusted.show(project, edit.key, edit.new) or "—",
+            before=self.trusted.presenter.value(project, edit.key, edit.old) or "—",
+            after=self.trusted.presenter.value(project, edit.key, edit.new) or "—",
             role=role.name,
         )
 

@@ -3,7 +3,10 @@
 CSV and JSON hold one project; Excel a sheet and SQLite a table per project. Values are
 written as machines read them (12000.5, 2026-12-31, ids for references), so that a CSV export
 imports back into the same records; text a spreadsheet would run as a formula is neutralised.
-Fields hidden from a role are left out, with every computed field derived from them.
+Every format here is read by a machine (a spreadsheet's cells are numbers and dates it can sum
+and sort), so none goes through the presenter (`engine/present.py`): names and locale forms are
+for `crm show` and `crm list`. Fields hidden from the reader are left out, with every computed
+field derived from them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crmcli.check.workspace import jsonable
-from crmcli.core.model import FieldDef, Project, Record, Role
+from crmcli.core.model import FieldDef, Project, Record
+from crmcli.engine.reader import Reader
 from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, UsageError
 from crmcli.formulas.compiler import BOOL, NUMBER
@@ -47,14 +51,12 @@ class Sheet:
         return [record.id, *(record.value(f.key) for f in self.fields)]
 
 
-def sheets(opened: OpenWorkspace, project_keys: Sequence[str], role: Role | None) -> list[Sheet]:
-    """The projects to export, without the fields hidden from `role` (and those derived)."""
-    hidden = opened.engine.hidden_closure(role.hidden) if role else frozenset()
+def sheets(opened: OpenWorkspace, project_keys: Sequence[str], reader: Reader) -> list[Sheet]:
+    """The projects to export, with the fields the reader may see."""
     found = []
     for key in project_keys:
         project = opened.project(key)
-        fields = [f for f in project.fields.values() if f"{project.key}.{f.key}" not in hidden]
-        found.append(Sheet(project, fields, list(project.records.values())))
+        found.append(Sheet(project, reader.visible_fields(project), list(project.records.values())))
     return found
 
 
