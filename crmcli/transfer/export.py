@@ -20,8 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from crmcli.check.workspace import jsonable
 from crmcli.core.model import FieldDef, Project, Record, Role
+from crmcli.core.yamlio import jsonable
 from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, UsageError
 from crmcli.formulas.compiler import BOOL, NUMBER
