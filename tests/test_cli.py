@@ -197,8 +197,7 @@ def test_list_bad_where_is_a_usage_error(workspace):
 def test_exported_schema_validates_record_files(workspace, project):
     from jsonschema import Draft202012Validator
 
-    from crmcli.check.workspace import jsonable
-    from crmcli.core.yamlio import read_yaml
+    from crmcli.core.yamlio import jsonable, read_yaml
 
     root = workspace()
     run = crm("-C", root, "schema", "export", "--vscode")

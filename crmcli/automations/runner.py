@@ -40,7 +40,7 @@ from crmcli.automations.rules import (
     read_rules,
 )
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
-from crmcli.check.workspace import CheckContext, check_config_schemas
+from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import AUTOMATIONS_FILE, Loader
 from crmcli.core.model import Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import ProblemLog
@@ -111,7 +111,8 @@ def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Pa
 def rules_or_refuse(workspace: Workspace, engine: Engine, log: ProblemLog) -> list[Rule]:
     """The rules, or CrmError listing what is wrong in automations.yaml (nothing is run)."""
     before = len(log.problems)
-    check_config_schemas(CheckContext(_only_automations(workspace), log, engine))
+    if AUTOMATIONS_FILE in workspace.config_files:
+        check_config_file(workspace.config_files[AUTOMATIONS_FILE], log)
     rules = read_rules(workspace, engine, log)
     problems = [
         p
@@ -124,14 +125,6 @@ def rules_or_refuse(workspace: Workspace, engine: Engine, log: ProblemLog) -> li
             problems=sorted(set(problems), key=Problem.sort_key),
         )
     return rules
-
-
-def _only_automations(workspace: Workspace) -> Workspace:
-    return Workspace(
-        root=workspace.root,
-        config=workspace.config,
-        config_files={k: v for k, v in workspace.config_files.items() if k == AUTOMATIONS_FILE},
-    )
 
 
 class Runner:

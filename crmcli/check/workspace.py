@@ -1,38 +1,32 @@
-"""`crm check`: the validations, each a small function, run in order over the model."""
+"""`crm check`: the validations, each a small function, run in order over the model.
+
+The core checks are here; automations and dashboards declare the checks of their own files
+(`automations/checks.py`, `reports/checks.py`), and `check_workspace` runs them after the core
+ones.
+"""
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from functools import cache
-from importlib import resources
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import (
-    AUTOMATIONS_FILE,
-    DASHBOARDS_DIR,
-    PROJECT_FILE,
-    WORKSPACE_FILE,
-    ConfigFile,
-    Loader,
-)
-from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
-from crmcli.core.problems import ProblemLog, did_you_mean
-from crmcli.core.yamlio import locate
+from crmcli.automations import checks as automations_checks
+from crmcli.core.config_schema import check_config_file
+from crmcli.core.loader import WORKSPACE_FILE, Loader
+from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Workspace
+from crmcli.core.problems import did_you_mean
+from crmcli.engine.check_context import Check, CheckContext
 from crmcli.engine.compute import Engine
 from crmcli.errors import Problem, Severity
-from crmcli.fields.base import FieldType, is_empty
 from crmcli.fields.contact import email_problem
 from crmcli.fields.context import FieldContext
-from crmcli.fields.registry import field_type
+from crmcli.fields.record import RecordChecker
 from crmcli.i18n import _
-from crmcli.reports.spec import check_dashboard
+from crmcli.reports import checks as reports_checks
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 _RESERVED_FIELD_NAMES = frozenset(DERIVED_NAMES) - {"probability"}
 
 
@@ -51,105 +45,12 @@ class CheckResult:
         return [p for p in self.problems if not p.is_error]
 
 
-@dataclass(slots=True)
-class CheckContext:
-    workspace: Workspace
-    log: ProblemLog
-    engine: Engine
-
-
-# configuration files against the JSON Schemas in crmcli/schemas/
-
-
-def _schema_for(path: str) -> str | None:
-    if path == WORKSPACE_FILE:
-        return "crm.schema.json"
-    if path.endswith("/" + PROJECT_FILE):
-        return "project.schema.json"
-    if path == AUTOMATIONS_FILE:
-        return "automations.schema.json"
-    if path.startswith(DASHBOARDS_DIR + "/"):
-        return "dashboard.schema.json"
-    return None
-
-
-@cache
-def _validator(schema_name: str) -> Any:
-    from jsonschema import Draft202012Validator
-
-    text = resources.files("crmcli").joinpath("schemas", schema_name).read_text(encoding="utf-8")
-    schema = json.loads(text)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def jsonable(value: Any) -> Any:
-    """YAML values as JSON would see them: dates become ISO text."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+# configuration files against the JSON Schemas in crmcli/schemas/ (core/config_schema.py)
 
 
 def check_config_schemas(context: CheckContext) -> None:
     for file in context.workspace.config_files.values():
         check_config_file(file, context.log)
-
-
-def check_config_file(file: ConfigFile, log: ProblemLog) -> None:
-    """One configuration file against its JSON Schema (crm dashboard checks just its own)."""
-    schema_name = _schema_for(file.path)
-    if schema_name is None or file.data is None:
-        return
-    seen: set[tuple[tuple[Any, ...], str]] = set()
-    errors = _validator(schema_name).iter_errors(jsonable(file.data))
-    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-        key_path, message = _schema_message(error)
-        if (key_path, message) in seen:
-            continue
-        seen.add((key_path, message))
-        line, column = locate(file.positions, key_path)
-        log.add_at(file.path, line, column, "config-schema", message)
-
-
-def _schema_message(error: Any) -> tuple[tuple[Any, ...], str]:
-    """A jsonschema error in words, and the key path it is about."""
-    path = tuple(error.absolute_path)
-    where = ".".join(str(p) for p in path)
-    prefix = f"{where}: " if where else ""
-    if error.validator in ("additionalProperties", "unevaluatedProperties"):
-        unexpected = _unexpected_keys(error)
-        if unexpected:
-            known = list(error.schema.get("properties", {}))
-            key = unexpected[0]
-            return (*path, key), prefix + _("unknown key “{key}”{hint}").format(
-                key=key, hint=did_you_mean(key, known)
-            )
-    if error.validator == "enum":
-        choices = [str(c) for c in error.validator_value]
-        return path, prefix + _("“{value}” is not one of {choices}{hint}").format(
-            value=error.instance,
-            choices=", ".join(choices),
-            hint=did_you_mean(str(error.instance), choices),
-        )
-    if error.validator == "required":
-        missing = re.findall(r"'([^']+)' is a required property", error.message)
-        if missing:
-            return path, prefix + _("“{key}” is missing").format(key=missing[0])
-    if error.validator == "pattern":
-        description = error.schema.get("description", "")
-        return path, prefix + _("“{value}” is not valid here. {description}").format(
-            value=error.instance, description=description
-        ).strip()
-    return path, prefix + error.message
-
-
-def _unexpected_keys(error: Any) -> list[str]:
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    quoted = re.findall(r"'([^']+)'", error.message)
-    return [key for key in quoted if key in instance]
 
 
 # workspace configuration semantics
@@ -294,110 +195,6 @@ def check_records(context: CheckContext) -> None:
                 )
 
 
-@dataclass(frozen=True, slots=True)
-class RecordIssue:
-    key_path: tuple[Any, ...]
-    code: str
-    message: str
-    severity: Severity = Severity.ERROR
-
-    @property
-    def field(self) -> Any:
-        return self.key_path[0] if self.key_path else None
-
-
-class RecordChecker:
-    """Every rule one record must follow; built once per project, applied to each record."""
-
-    def __init__(self, context: FieldContext) -> None:
-        project = context.project
-        self.project = project
-        self.context = context
-        self.types: dict[str, FieldType] = {
-            key: field_type(f) for key, f in project.fields.items() if not f.computed
-        }
-        self.required = [f for f in project.fields.values() if f.required and not f.computed]
-        self.required_in = [f for f in project.fields.values() if f.required_in and not f.computed]
-        self.needs_list = bool(project.lists) and "list" in project.fields
-
-    def issues(self, record: Record) -> list[RecordIssue]:
-        found: list[RecordIssue] = []
-        label = self.project.record_label(record)
-
-        def error(key_path: tuple[Any, ...], code: str, message: str) -> None:
-            found.append(RecordIssue(key_path, code, f"{label}: {message}"))
-
-        data = record.data
-        types, context = self.types, self.context
-        for key, value in data.items():
-            if key in types:
-                if value is not None and value != "":
-                    for issue in types[key].validate(value, context):
-                        error((key, *issue.key_path), issue.code, issue.message)
-            else:
-                error(*self._unexpected_key(key))
-        for definition in self.required:
-            if is_empty(data.get(definition.key)):
-                error(
-                    (definition.key,),
-                    "required",
-                    _("{label} is required").format(label=definition.label),
-                )
-        if self.needs_list and is_empty(data.get("list")):
-            error(
-                ("list",),
-                "no-list",
-                _("is in no list; add list: one of {lists}").format(
-                    lists=", ".join(self.project.lists)
-                ),
-            )
-        list_name = data.get("list")
-        for definition in self.required_in:
-            if list_name in definition.required_in and is_empty(data.get(definition.key)):
-                error(
-                    (definition.key,) if definition.key in data else ("list",),
-                    "required",
-                    _("{label} is required in “{list}”").format(
-                        label=definition.label, list=list_name
-                    ),
-                )
-        if not ID_PATTERN.match(record.id):
-            found.append(
-                RecordIssue(
-                    (),
-                    "bad-id",
-                    _(
-                        "the file name “{id}” is not a lowercase id (letters, digits and dashes)"
-                    ).format(id=record.id),
-                    Severity.WARNING,
-                )
-            )
-        return found
-
-    def _unexpected_key(self, key: Any) -> tuple[tuple[Any, ...], str, str]:
-        field = self.project.fields.get(key)
-        if field is not None and field.computed:
-            message = _("{label} is computed ({kind}); remove it from the file").format(
-                label=field.label, kind=field.type
-            )
-            return (key,), "computed-field-in-record", message
-        if key in BUILTIN_FIELDS:
-            return (
-                (key,),
-                "removed-field",
-                _("“{field}” is not used in {project} (removed in {file})").format(
-                    field=key, project=self.project.name, file=PROJECT_FILE
-                ),
-            )
-        return (
-            (str(key),),
-            "unknown-field",
-            _("unknown field “{field}”{hint}").format(
-                field=key, hint=did_you_mean(str(key), self.types)
-            ),
-        )
-
-
 # computed fields
 
 
@@ -405,28 +202,16 @@ def check_computed(context: CheckContext) -> None:
     context.engine.run()
 
 
-def check_dashboards(context: CheckContext) -> None:
-    for path, file in context.workspace.config_files.items():
-        if path.startswith(DASHBOARDS_DIR + "/") and isinstance(file.data, dict):
-            check_dashboard(context.engine, path, file.data, context.log)
-
-
-def check_automations(context: CheckContext) -> None:
-    from crmcli.automations.rules import check_notification_settings, read_rules
-
-    read_rules(context.workspace, context.engine, context.log)
-    check_notification_settings(context.workspace, context.log)
-
-
-CHECKS: tuple[Callable[[CheckContext], None], ...] = (
+CORE_CHECKS: tuple[Check, ...] = (
     check_config_schemas,
     check_workspace_config,
     check_project_schemas,
     check_records,
     check_computed,
-    check_dashboards,
-    check_automations,
 )
+
+# Each consumer declares the checks of its own files; this layer, above them, runs them all.
+CHECKS: tuple[Check, ...] = CORE_CHECKS + reports_checks.CHECKS + automations_checks.CHECKS
 
 
 def check_workspace(root: Path, today: date | None = None) -> CheckResult:

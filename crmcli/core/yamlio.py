@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -296,3 +297,14 @@ def locate(positions: dict[KeyPath, tuple[int, int]], key_path: KeyPath) -> tupl
         if found:
             return found
     return (1, 1)
+
+
+def jsonable(value: Any) -> Any:
+    """YAML values as JSON would see them: dates become ISO text."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

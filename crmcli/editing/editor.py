@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crmcli.check.workspace import RecordChecker, RecordIssue
 from crmcli.core.loader import Loader, is_safe_id
 from crmcli.core.lookup import require_project, require_record_id
 from crmcli.core.model import Project, Record, RecordEvent, Workspace
@@ -33,6 +32,7 @@ from crmcli.engine.reader import identify_actor, reader_for, workspace_now
 from crmcli.errors import CrmError, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.fields.context import FieldContext
+from crmcli.fields.record import RecordChecker, RecordIssue
 from crmcli.fields.references import reference_ids
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crmcli.check.workspace import check_config_file
+from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import DASHBOARDS_DIR, Loader
 from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean

@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crmcli.check.workspace import RecordChecker
 from crmcli.core.loader import Loader
 from crmcli.core.model import Project, Record
 from crmcli.core.sources import DiskSource, FileSource
@@ -31,6 +30,7 @@ from crmcli.engine.reader import identify_reader, workspace_now
 from crmcli.errors import CrmError, Severity, UsageError
 from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
+from crmcli.fields.record import RecordChecker
 from crmcli.fields.references import reference_ids
 from crmcli.git.run import git
 from crmcli.git.sources import (

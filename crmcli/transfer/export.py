@@ -23,8 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from crmcli.check.workspace import jsonable
 from crmcli.core.model import FieldDef, Project, Record
+from crmcli.core.yamlio import jsonable
 from crmcli.engine.reader import Reader
 from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, UsageError

@@ -22,7 +22,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from crmcli.check.workspace import ID_PATTERN, RecordChecker
 from crmcli.core.loader import STATE_DIR, is_safe_id
 from crmcli.core.model import FieldDef, Project, Record
 from crmcli.core.problems import did_you_mean
@@ -41,6 +40,7 @@ from crmcli.engine.reader import workspace_now
 from crmcli.errors import CrmError, Problem, Severity, UsageError
 from crmcli.fields.choices import split_list
 from crmcli.fields.context import FieldContext
+from crmcli.fields.record import ID_PATTERN, RecordChecker
 from crmcli.fields.references import ReferenceIndex
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
