@@ -150,7 +150,8 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    from crmcli.transfer.importing import ImportOptions, import_file, read_recipe
+    from crmcli.transfer.importing import ImportOptions, import_file
+    from crmcli.transfer.mapping_file import read_recipe
 
     recipe = read_recipe(mapping_file) if mapping_file else {}
     options = ImportOptions(

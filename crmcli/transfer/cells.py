@@ -1,14 +1,21 @@
-"""Spreadsheet cells that must never run as formulas, both ways.
+"""Values as spreadsheet cells, both ways: `crm export` writes them, `crm import` reads them back.
 
-A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula,
-so exports prefix such text with a quote (OWASP's advice); imports drop that quote again,
-so that exporting and importing gives back the same value (a phone number +33 1 99 00 …).
+A value becomes the text a person would type (12000.5, 2026-12-31, ids for references). A
+spreadsheet runs a cell starting with = + - @ (or a tab or carriage return) as a formula, so
+exports prefix such text with a quote (OWASP's advice); imports drop that quote again, so that
+exporting and importing gives back the same value (a phone number +33 1 99 00 …).
 """
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from crmcli.core.yamlio import jsonable
+
+ID = "id"  # the column holding the record's id: `crm export` writes it, `crm import` reads it
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -24,3 +31,20 @@ def restore_formula(text: str) -> str:
     if text[:1] == "'" and text[1:2] in FORMULA_STARTS and text[1:2]:
         return text[1:]
     return text
+
+
+def cell_text(value: Any) -> str:
+    """A value as a CSV cell that `crm import` reads back to the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")  # never 1e+20, which is no number to people
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
+        return ", ".join(cell_text(v) for v in value)
+    if isinstance(value, list | dict):
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    return str(value)

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,9 +29,7 @@ from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, UsageError
 from crmcli.formulas.compiler import BOOL, NUMBER
 from crmcli.i18n import _
-from crmcli.transfer.cells import neutralise_formula
-
-ID = "id"
+from crmcli.transfer.cells import ID, cell_text, neutralise_formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,23 +55,6 @@ def sheets(opened: OpenWorkspace, project_keys: Sequence[str], reader: Reader) -
         project = opened.project(key)
         found.append(Sheet(project, reader.visible_fields(project), list(project.records.values())))
     return found
-
-
-def cell_text(value: Any) -> str:
-    """A value as a CSV cell that `crm import` reads back to the same value."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f")  # never 1e+20, which is no number to people
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
-        return ", ".join(cell_text(v) for v in value)
-    if isinstance(value, list | dict):
-        return json.dumps(jsonable(value), ensure_ascii=False)
-    return str(value)
 
 
 # text formats

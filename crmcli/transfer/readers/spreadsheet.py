@@ -7,14 +7,14 @@ the text the importer reads: whole numbers without “.0”, dates as YYYY-MM-DD
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import UsageError
 from crmcli.i18n import _
+from crmcli.transfer.cells import cell_text
 from crmcli.transfer.readers import Row, TableError
 
 
@@ -55,7 +55,7 @@ class XlsxTable:
     def _read(self, worksheet: Any) -> Iterator[Row]:
         for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), 1):
             self._done = number
-            cells = [cell_text(value) for value in values]
+            cells = [typed_text(value) for value in values]
             while cells and not cells[-1].strip():
                 cells.pop()
             if cells:
@@ -72,18 +72,11 @@ class XlsxTable:
         self._workbook.close()
 
 
-def cell_text(value: Any) -> str:
-    """A cell's value as the text a person would have typed."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)
+def typed_text(value: Any) -> str:
+    """A cell's value as the text a person would have typed: 3 for Excel's 3.0, a date for a
+    moment at midnight."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
+    return cell_text(value)
