@@ -219,7 +219,7 @@ class Runner:
         if project is None or record is None:
             return
         engine = self.engine if trigger.workspace is None else Engine(workspace, self.log)
-        scope = RuleScope(engine, project, record, trigger.moment, self.times, lazy=True)
+        scope = RuleScope(engine, project, record, trigger.moment, self.times)
         if self._holds(rule, rule.when, scope):
             self._fired.add(key)
             self._chain = trigger.chain

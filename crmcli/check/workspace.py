@@ -23,6 +23,7 @@ from crmcli.core.loader import (
 from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.yamlio import locate
+from crmcli.engine import deals
 from crmcli.engine.compute import Engine
 from crmcli.errors import Problem, Severity
 from crmcli.fields.validation import (
@@ -459,6 +460,7 @@ class RecordChecker:
 
 def check_computed(context: CheckContext) -> None:
     context.engine.run()
+    deals.check_probabilities(context.engine, context.log)
 
 
 def check_dashboards(context: CheckContext) -> None:

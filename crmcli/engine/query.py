@@ -9,7 +9,8 @@ from typing import Any
 
 from crmcli.core.model import DERIVED_NAMES, FieldDef, Project, Record, Role
 from crmcli.core.problems import did_you_mean
-from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine.compute import Engine
+from crmcli.engine.types import ExpressionError
 from crmcli.errors import UsageError
 from crmcli.formulas.compiler import FormulaError
 from crmcli.i18n import _
