@@ -8,18 +8,9 @@ from typing import Any
 
 import pytest
 
-from crmcli.formulas.compiler import (
-    ANY,
-    BOOL,
-    DATE,
-    LIST,
-    MAX_EXPRESSION_LENGTH,
-    NUMBER,
-    TEXT,
-    FormulaError,
-    compile_expression,
-    infer_type,
-)
+from crmcli.formulas.compiler import MAX_EXPRESSION_LENGTH, compile_expression
+from crmcli.formulas.types import infer_type
+from crmcli.formulas.values import ANY, BOOL, DATE, LIST, NUMBER, TEXT, FormulaError
 
 TODAY = date(2026, 11, 23)
 
@@ -231,7 +222,7 @@ def test_functions(source: str, expected: Any) -> None:
 
 
 def test_every_function_is_covered() -> None:
-    from crmcli.formulas.compiler import FUNCTIONS
+    from crmcli.formulas.functions import FUNCTIONS
 
     covered = {"IF", "COALESCE", "ROUND", "MIN", "MAX", "ABS", "SUM", "AVG", "LEN", "CONCAT"}
     covered |= {"UPPER", "LOWER", "TODAY", "DAYS_BETWEEN", "DAYS_UNTIL", "YEAR", "MONTH", "DAY"}

@@ -25,14 +25,10 @@ from crmcli.engine.types import ExpressionError
 from crmcli.errors import UsageError
 from crmcli.fields.formatting import Formatter
 from crmcli.fields.parsing import ParseContext, parse_value
-from crmcli.formulas.compiler import (
-    FUNCTIONS,
-    NUMBER,
-    Expression,
-    FormulaError,
-    compile_expression,
-    infer_type,
-)
+from crmcli.formulas.compiler import Expression, compile_expression
+from crmcli.formulas.functions import FUNCTIONS
+from crmcli.formulas.types import infer_type
+from crmcli.formulas.values import NUMBER, FormulaError
 from crmcli.git.record_times import RecordTimes
 from crmcli.i18n import _
 

@@ -48,7 +48,7 @@ from crmcli.editing.editor import Change, Editor
 from crmcli.engine.compute import Engine
 from crmcli.errors import CrmError, Problem
 from crmcli.fields.formatting import Formatter
-from crmcli.formulas.compiler import FormulaError
+from crmcli.formulas.values import FormulaError
 from crmcli.git.record_times import RecordTimes
 from crmcli.i18n import _
 

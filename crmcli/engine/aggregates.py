@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from crmcli.formulas.compiler import display_text, is_number
+from crmcli.formulas.values import display_text, is_number
 
 AGGREGATES = ("sum", "count", "min", "max", "avg", "join")
 Aggregate = Callable[[list[Any], bool], Any]  # (values, values are whole records)

@@ -18,7 +18,8 @@ from crmcli.engine.plans import Failures, Plan, Planner, order
 from crmcli.engine.scope import Reach, RecordScope
 from crmcli.engine.types import FieldKey, FieldTypes
 from crmcli.fields.validation import reference_ids
-from crmcli.formulas.compiler import Expression, FormulaError
+from crmcli.formulas.compiler import Expression
+from crmcli.formulas.values import FormulaError
 
 
 class Engine(FieldTypes):

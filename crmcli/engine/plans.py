@@ -19,7 +19,8 @@ from crmcli.engine.aggregates import AGGREGATES, AGGREGATORS
 from crmcli.engine.scope import RecordScope
 from crmcli.engine.types import UNREADABLE, ExpressionError, FieldKey
 from crmcli.fields.validation import reference_ids
-from crmcli.formulas.compiler import ANY, NUMBER, Expression, FormulaError
+from crmcli.formulas.compiler import Expression
+from crmcli.formulas.values import ANY, NUMBER, FormulaError
 from crmcli.i18n import _
 
 if TYPE_CHECKING:

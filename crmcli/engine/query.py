@@ -12,7 +12,7 @@ from crmcli.core.problems import did_you_mean
 from crmcli.engine.compute import Engine
 from crmcli.engine.types import ExpressionError
 from crmcli.errors import UsageError
-from crmcli.formulas.compiler import FormulaError
+from crmcli.formulas.values import FormulaError
 from crmcli.i18n import _
 
 

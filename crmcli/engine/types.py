@@ -6,16 +6,9 @@ from __future__ import annotations
 from crmcli.core.model import DERIVED_NAMES, FieldDef, Project, Workspace
 from crmcli.core.problems import did_you_mean
 from crmcli.fields.validation import STATIC_TYPES
-from crmcli.formulas.compiler import (
-    ANY,
-    LIST,
-    NUMBER,
-    TEXT,
-    Expression,
-    FormulaError,
-    compile_expression,
-    infer_type,
-)
+from crmcli.formulas.compiler import Expression, compile_expression
+from crmcli.formulas.types import infer_type
+from crmcli.formulas.values import ANY, LIST, NUMBER, TEXT, FormulaError
 from crmcli.i18n import _
 
 UNREADABLE = "unreadable-project"

@@ -21,7 +21,8 @@ from crmcli.engine.compute import Engine
 from crmcli.engine.query import display_field
 from crmcli.engine.types import ExpressionError
 from crmcli.fields.formatting import Formatter
-from crmcli.formulas.compiler import Expression, FormulaError, is_number
+from crmcli.formulas.compiler import Expression
+from crmcli.formulas.values import FormulaError, is_number
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _, ngettext
 from crmcli.reports.figures import (

@@ -24,7 +24,7 @@ from crmcli.check.workspace import jsonable
 from crmcli.core.model import FieldDef, Project, Record, Role
 from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import UsageError
-from crmcli.formulas.compiler import BOOL, NUMBER
+from crmcli.formulas.values import BOOL, NUMBER
 from crmcli.i18n import _
 from crmcli.transfer.cells import neutralise_formula
 
