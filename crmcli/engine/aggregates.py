@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from crmcli.core.decimals import exact_sum
 from crmcli.formulas.values import display_text, is_number
 
 AGGREGATES = ("sum", "count", "min", "max", "avg", "join")
@@ -12,7 +13,7 @@ Aggregate = Callable[[list[Any], bool], Any]  # (values, values are whole record
 
 
 def _aggregate_sum(values: list[Any], records: bool) -> Any:
-    return sum(v for v in values if is_number(v))
+    return exact_sum(v for v in values if is_number(v))
 
 
 def _aggregate_count(values: list[Any], records: bool) -> int:
@@ -21,7 +22,7 @@ def _aggregate_count(values: list[Any], records: bool) -> int:
 
 def _aggregate_avg(values: list[Any], records: bool) -> Any:
     numbers = [v for v in values if is_number(v)]
-    return sum(numbers) / len(numbers) if numbers else None
+    return exact_sum(numbers) / len(numbers) if numbers else None
 
 
 def _aggregate_extreme(pick: Callable[[Iterable[Any]], Any]) -> Aggregate:

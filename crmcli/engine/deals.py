@@ -9,9 +9,11 @@ fraction from 0 to 1. The value of a deal is its project's value field: `value_f
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from crmcli.core.decimals import exact_sum, in_decimal
 from crmcli.core.model import FieldDef, ListDef, Project, Record, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.i18n import _
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 PROBABILITY = "probability"
 _CLOSED_PROBABILITY = {"won": 1.0, "lost": 0.0, "closed": 0.0}
+_times, _divide = in_decimal(operator.mul), in_decimal(operator.truediv)
 
 
 def stage(project: Project, record: Record) -> ListDef | None:
@@ -72,7 +75,7 @@ def probability(scope: RecordScope) -> float:
     if definition is not None:
         own = _own_probability(scope, definition)
         if _is_number(own):
-            return own / 100 if holds_percent(scope.engine, project, definition) else own
+            return _divide(own, 100) if holds_percent(scope.engine, project, definition) else own
     return list_probability(project, scope.record) or 0.0
 
 
@@ -120,7 +123,7 @@ def weighted(scope: RecordScope, value: Any) -> float:
     open or its value is no number."""
     if outcome(scope.project, scope.record) != "open" or not _is_number(value):
         return 0.0
-    return value * probability(scope)
+    return _times(value, probability(scope))
 
 
 def is_pipeline(workspace: Workspace, project: Project) -> bool:
@@ -137,14 +140,14 @@ def pipeline_value(engine: Engine, project: Project, records: Iterable[Record]) 
     if definition is None:
         return 0, 0
     scope = engine.scope(project)
-    total = forecast = 0
+    values, forecasts = [], []
     for record in records:
         scope.record = record
         value = scope.get(definition.key)
         if outcome(project, record) == "open" and _is_number(value):
-            total += value
-            forecast += weighted(scope, value)
-    return total, forecast
+            values.append(value)
+            forecasts.append(weighted(scope, value))
+    return exact_sum(values), exact_sum(forecasts)
 
 
 def _is_number(value: Any) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from crmcli.core.decimals import exact_sum, half_up
 from crmcli.formulas.values import (
     ANY,
     DATE,
@@ -67,7 +67,7 @@ def _round(value: Any, digits: Any = 0) -> Any:
         return None
     if not is_number(value) or not isinstance(digits, int):
         raise FormulaError("type-error", _("ROUND needs a number"))
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    rounded = half_up(value, digits)
     return int(rounded) if digits <= 0 else float(rounded)
 
 
@@ -87,12 +87,12 @@ def _extreme(name: str, pick: Callable[[list[Any]], Any]) -> Callable[..., Any]:
 
 
 def _sum(*values: Any) -> Any:
-    return sum(_numbers("SUM", values))
+    return exact_sum(_numbers("SUM", values))
 
 
 def _average(*values: Any) -> Any:
     numbers = _numbers("AVG", values)
-    return sum(numbers) / len(numbers) if numbers else None
+    return exact_sum(numbers) / len(numbers) if numbers else None
 
 
 def _length(value: Any) -> int:

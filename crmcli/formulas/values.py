@@ -14,7 +14,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from crmcli.core.decimals import in_decimal
 from crmcli.i18n import _
+
+_plus, _minus, _times = (in_decimal(f) for f in (operator.add, operator.sub, operator.mul))
 
 # Static types of values, used to catch `amount - name` at the schema line.
 NUMBER, TEXT, DATE, BOOL, LIST, ANY = "number", "text", "date", "bool", "list", "any"
@@ -84,7 +87,7 @@ def _add(left: Any, right: Any) -> Any:
         other = right if left is None else left
         return other if isinstance(other, str) else None
     if is_number(left) and is_number(right):
-        return left + right
+        return _plus(left, right)
     if isinstance(left, str) and isinstance(right, str):
         return left + right
     if isinstance(left, date) and is_number(right):
@@ -98,7 +101,7 @@ def subtract(left: Any, right: Any) -> Any:
     if left is None or right is None:
         return None
     if is_number(left) and is_number(right):
-        return left - right
+        return _minus(left, right)
     if isinstance(left, date) and isinstance(right, date):
         return (as_date(left) - as_date(right)).days
     if isinstance(left, date) and is_number(right):
@@ -112,7 +115,7 @@ def _numeric(verb: str, function: Callable[[Any, Any], Any]) -> Callable[[Any, A
             return None
         if not (is_number(left) and is_number(right)):
             raise _type_error(verb, left, right)
-        if right == 0 and function is not operator.mul:
+        if right == 0 and function is not _times:
             raise FormulaError("division-by-zero", _("division by zero"))
         return function(left, right)
 
@@ -152,8 +155,8 @@ def _contains(item: Any, container: Any) -> bool:
 BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: _add,
     ast.Sub: subtract,
-    ast.Mult: _numeric(_("multiply"), operator.mul),
-    ast.Div: _numeric(_("divide"), operator.truediv),
+    ast.Mult: _numeric(_("multiply"), _times),
+    ast.Div: _numeric(_("divide"), in_decimal(operator.truediv)),
     ast.FloorDiv: _numeric(_("divide"), operator.floordiv),
     ast.Mod: _numeric(_("divide"), operator.mod),
 }

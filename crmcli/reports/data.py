@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from crmcli.core.decimals import exact_sum
 from crmcli.core.model import DERIVED_NAMES, Project, Record, Role, Workspace
 from crmcli.engine import deals
 from crmcli.engine.compute import Engine
@@ -356,14 +357,14 @@ class _Calculator:
         if kind in ("sum", "avg", "min", "max"):
             numbers = [v for p, r in items if is_number(v := self._value(p, r, measure.path))]
             if kind == "sum":
-                return sum(numbers)
+                return exact_sum(numbers)
             if not numbers:
                 return None
-            return {"avg": sum(numbers) / len(numbers), "min": min(numbers), "max": max(numbers)}[
-                kind
-            ]
+            if kind == "avg":
+                return exact_sum(numbers) / len(numbers)
+            return min(numbers) if kind == "min" else max(numbers)
         if kind == "weighted":
-            return sum(
+            return exact_sum(
                 deals.weighted(self._scope(p, r), self._value(p, r, measure.path)) for p, r in items
             )
         if kind == "win_rate":
@@ -615,7 +616,7 @@ class _Calculator:
             sort = "-value"
         if sort is None:
             return keys, labels, series
-        totals = [sum(s.values[i] or 0 for s in series) for i in range(len(keys))]
+        totals = [exact_sum(s.values[i] or 0 for s in series) for i in range(len(keys))]
         if sort.endswith("value"):
             order = sorted(range(len(keys)), key=lambda i: totals[i], reverse=sort.startswith("-"))
         else:
@@ -638,7 +639,7 @@ class _Calculator:
         trimmed = [
             Series(
                 s.name,
-                s.values[:kept] + ((sum(v or 0 for v in s.values[kept:]),) if others else ()),
+                s.values[:kept] + ((exact_sum(v or 0 for v in s.values[kept:]),) if others else ()),
             )
             for s in series
         ]
