@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from crmcli.core.model import FieldDef, Project, Record
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.engine.aggregates import AGGREGATES, AGGREGATORS
-from crmcli.engine.scope import RecordScope
+from crmcli.engine.scope import Scopes
 from crmcli.engine.types import UNREADABLE, ExpressionError, FieldKey
 from crmcli.fields.validation import reference_ids
 from crmcli.formulas.compiler import Expression
@@ -153,11 +153,26 @@ class Planner:
 
     def _plan_lookup(self, plan: Plan) -> None:
         through, target = self._through(plan)
-        path = (through.key, str(self._target_field(plan, target)))
-        project, follow_path = plan.project, self.engine.follow_path
+        name = str(self._target_field(plan, target))
+        many = through.type == "referenced_by" or through.multiple
+        linked = _linked_records(self.engine, plan.project, through, target)
+        scopes = Scopes(self.engine, target)
 
         def value(record: Record, report: Report) -> Any:
-            return follow_path(project, record, path)
+            found = linked(record)
+            if not found:
+                return [] if many else None
+            scope = scopes.take(found[0])
+            try:
+                if not many:
+                    return scope.get(name)
+                values = []
+                for other in found:
+                    scope.record = other
+                    values.append(scope.get(name))
+                return [v for v in values if v is not None]
+            finally:
+                scopes.give(scope)
 
         plan.value = value
 
@@ -181,13 +196,13 @@ class Planner:
                 )
         where = self._where(plan, target)
         aggregate = AGGREGATORS[str(agg)]
-        project, records = plan.project, target.records
+        linked = _linked_records(self.engine, plan.project, through, target)
+        scopes = Scopes(self.engine, target)
 
         def value(record: Record, report: Report) -> Any:
-            scope = RecordScope(self.engine, target)
-            ids = reference_ids(RecordScope(self.engine, project, record).get(through.key))
+            scope = scopes.take(None)
             matched = []
-            for found in (found for i in ids if (found := records.get(i)) is not None):
+            for found in linked(record):
                 scope.record = found
                 try:
                     if where is not None and not where(scope):
@@ -196,6 +211,7 @@ class Planner:
                     report(error, record)
                     continue
                 matched.append(found if name is None else scope.get(name))
+            scopes.give(scope)
             return aggregate(matched, name is None)
 
         plan.value = value
@@ -214,16 +230,38 @@ class Planner:
         expression = self.engine.compile_for(project, str(plan.field.spec.get("expr", "")))
         for path in {*expression.paths, *((n,) for n in expression.names)}:
             self._depend_on_path(plan, project, path)
-        evaluate = expression.evaluate
+        evaluate, scopes = expression.evaluate, Scopes(self.engine, project)
 
         def value(record: Record, report: Report) -> Any:
+            scope = scopes.take(record)
             try:
-                return evaluate(RecordScope(self.engine, project, record))
+                return evaluate(scope)
             except FormulaError as error:
                 report(error, record)
                 return None
+            finally:
+                scopes.give(scope)
 
         plan.value = value
+
+
+def _linked_records(
+    engine: Engine, project: Project, through: FieldDef, target: Project
+) -> Callable[[Record], list[Record]]:
+    """The records of `target` that a record names in its field `through`: a stored
+    reference, or backlinks computed when first read."""
+    records, key = target.records, through.key
+
+    def linked(record: Record) -> list[Record]:
+        if not through.computed:
+            value = record.data.get(key)
+        elif key in record.computed:
+            value = record.computed[key]
+        else:
+            value = engine.value_of(project, record, through)
+        return [found for i in reference_ids(value) if (found := records.get(i)) is not None]
+
+    return linked
 
 
 def order(log: ProblemLog, plans: dict[FieldKey, Plan]) -> list[FieldKey]:
