@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crmcli.core.loader import Loader
-from crmcli.core.model import Workspace
+from crmcli.core.model import Record, Workspace
 from crmcli.core.sources import DiskSource
 from crmcli.engine.compute import Engine, compute
 from crmcli.engine.scope import Reach
@@ -109,3 +109,21 @@ def test_a_chain_of_lookups_reads_only_the_records_it_names():
     assert sorted(source.read) == sorted(
         [f"delivery/{record_id}.yaml", f"opportunities/{deal.id}.yaml", f"clients/{client.id}.yaml"]
     )
+
+
+def test_backlinks_are_read_again_once_records_changed(workspace):
+    root = workspace()
+    loader = Loader(root)
+    model = loader.load(lazy=True)
+    engine = Engine(model, loader.log, TODAY)
+    deals = model.projects["opportunities"]
+    assert engine.backlinks(deals, "client")["acme"] == ["acme-website"]
+    deals.records["acme-seo"] = Record(
+        "opportunities",
+        "acme-seo",
+        "opportunities/acme-seo.yaml",
+        {"name": "SEO", "client": "acme"},
+    )
+    assert engine.backlinks(deals, "client")["acme"] == ["acme-website"]  # read once
+    engine.records_changed()
+    assert sorted(engine.backlinks(deals, "client")["acme"]) == ["acme-seo", "acme-website"]

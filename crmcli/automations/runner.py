@@ -508,6 +508,7 @@ class Runner:
         data = parse(read_text(self.root / record.path, MAX_RECORD_BYTES)).data
         fresh = Record(record.project, record.id, record.path, data)
         self.editor.workspace.projects[record.project].records[record.id] = fresh
+        self.engine.records_changed()
         return fresh
 
     def _event_id(self, event: RecordEvent, record: Record, fallback: str) -> str:

@@ -82,6 +82,11 @@ class Engine(FieldTypes):
                     index[target_id].append(record.id)
         return index
 
+    def records_changed(self) -> None:
+        """Records were written (automations' actions): backlinks are read again when next
+        asked for."""
+        self._backlinks.clear()
+
     def scope(self, project: Project, record: Record | None = None) -> RecordScope:
         return RecordScope(self, project, record)
 
