@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crmcli.core.loader import Loader
 from crmcli.engine.compute import Engine, compute
+from crmcli.engine.scope import Reach
 
 from .conftest import SAMPLE, TODAY
 
@@ -30,7 +31,7 @@ DELIVERY = {
 def lazy(root):
     loader = Loader(root)
     workspace = loader.load(lazy=True)
-    return workspace, Engine(workspace, loader.log, TODAY)
+    return workspace, Engine(workspace, loader.log, TODAY, Reach.NAMED_RECORDS)
 
 
 def test_lookups_and_formulas_follow_references_across_projects(workspace):

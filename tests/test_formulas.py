@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 
-from crmcli.formulas.compiler import (
-    ANY,
-    BOOL,
-    DATE,
-    LIST,
-    MAX_EXPRESSION_LENGTH,
-    NUMBER,
-    TEXT,
-    FormulaError,
-    compile_expression,
-    infer_type,
-)
+from crmcli.formulas.compiler import MAX_EXPRESSION_LENGTH, compile_expression
+from crmcli.formulas.types import infer_type
+from crmcli.formulas.values import ANY, BOOL, DATE, LIST, NUMBER, TEXT, FormulaError
 
 TODAY = date(2026, 11, 23)
 
@@ -234,7 +225,7 @@ def test_functions(source: str, expected: Any) -> None:
 def test_every_function_is_covered() -> None:
     """Every function of the language is called by at least one case of test_functions (the
     sources are read from its parametrize mark, so a new function needs a new case)."""
-    from crmcli.formulas.compiler import FUNCTIONS
+    from crmcli.formulas.functions import FUNCTIONS
 
     (mark,) = (mark for mark in test_functions.pytestmark if mark.name == "parametrize")
     sources = [source for source, _ in mark.args[1]]

@@ -19,21 +19,18 @@ from typing import Any
 from crmcli.core.loader import AUTOMATIONS_FILE, WORKSPACE_FILE
 from crmcli.core.model import DERIVED_NAMES, Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
-from crmcli.engine.compute import AGGREGATORS, Engine, ExpressionError, RecordScope
+from crmcli.engine.compute import Engine
 from crmcli.engine.present import Presenter
+from crmcli.engine.scope import RecordScope
+from crmcli.engine.types import ExpressionError
 from crmcli.errors import UsageError
 from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
-from crmcli.fields.references import reference_ids
 from crmcli.fields.registry import field_type
-from crmcli.formulas.compiler import (
-    FUNCTIONS,
-    NUMBER,
-    Expression,
-    FormulaError,
-    compile_expression,
-    infer_type,
-)
+from crmcli.formulas.compiler import Expression, compile_expression
+from crmcli.formulas.functions import FUNCTIONS
+from crmcli.formulas.types import infer_type
+from crmcli.formulas.values import NUMBER, FormulaError
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 
@@ -648,7 +645,7 @@ def _is_helper(project: Project, path: tuple[str, ...]) -> bool:
 
 class RuleScope:
     """What a condition or a message sees for one record at one moment: fields (computed
-    ones too, computed on demand when the workspace was loaded lazily) and the helpers."""
+    ones too, computed on demand by the engine) and the helpers."""
 
     def __init__(
         self,
@@ -657,7 +654,6 @@ class RuleScope:
         record: Record,
         moment: datetime,
         times: Timeline,
-        lazy: bool = False,
     ) -> None:
         self.engine = engine
         self.project = project
@@ -665,7 +661,6 @@ class RuleScope:
         self.moment = moment
         self.today = moment.date()
         self.times = times
-        self.lazy = lazy
         self._fields = RecordScope(engine, project, record)
 
     def focus(self, record: Record) -> None:
@@ -676,135 +671,16 @@ class RuleScope:
     def get(self, name: str) -> Any:
         if name in HELPERS and name not in self.project.fields:
             return self.days_in_list() if name == "days_in_list" else self.days_since_update()
-        if self.lazy:
-            self._compute(self.project, self.record, name)
         return self._fields.get(name)
 
     def path(self, names: tuple[str, ...]) -> Any:
-        if not self.lazy:
-            return self._fields.path(names)
-        return OnDemand(self.engine).follow(self.project, self.record, names)
+        return self._fields.path(names)
 
     def days_in_list(self) -> int:
         return self.times.days_in_list(self.record, self.moment)
 
     def days_since_update(self) -> int:
         return self.times.days_since_update(self.record, self.moment)
-
-    def _compute(self, project: Project, record: Record, name: str) -> None:
-        definition = project.fields.get(name)
-        if definition is not None and definition.computed and name not in record.computed:
-            OnDemand(self.engine).fill(project, record, name)
-
-
-class OnDemand:
-    """Computed fields of single records of a lazily loaded workspace (`crm add/move/set`):
-    formulas and lookups read only the records they name; backlinks and rollups read the
-    project they come from."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def value(self, project: Project, record: Record, name: str) -> Any:
-        definition = project.fields.get(name)
-        if definition is not None and definition.computed and name not in record.computed:
-            self.fill(project, record, name)
-        return RecordScope(self.engine, project, record).get(name)
-
-    def fill(self, project: Project, record: Record, name: str) -> None:
-        record.computed[name] = None  # a cycle reads None instead of recursing forever
-        definition = project.fields[name]
-        spec = definition.spec
-        if definition.type == "formula":
-            record.computed[name] = self._formula(project, record, str(spec.get("expr", "")))
-        elif definition.type == "referenced_by":
-            record.computed[name] = self._backlinks(project, record, str(spec.get("from", "")))
-        else:
-            record.computed[name] = self._through(project, record, definition)
-
-    def follow(self, project: Project, record: Record, names: tuple[str, ...]) -> Any:
-        records, many = [record], False
-        for name in names[:-1]:
-            target = self.engine.target_of(project, name)
-            if target is None:
-                return None
-            definition = project.fields[name]
-            many = many or definition.type == "referenced_by" or definition.multiple
-            records = [
-                found
-                for current in records
-                for found in self._targets(target, self.value(project, current, name))
-            ]
-            project = target
-        values = [self.value(project, current, names[-1]) for current in records]
-        if many:
-            return [v for v in values if v is not None]
-        return values[0] if values else None
-
-    def _targets(self, target: Project, value: Any) -> Iterator[Record]:
-        for target_id in reference_ids(value):
-            found = target.records.get(target_id)
-            if found is not None:
-                yield found
-
-    def _formula(self, project: Project, record: Record, source: str) -> Any:
-        try:
-            expression = self.engine.compile_for(project, source)
-            return expression(_OnDemandScope(self, project, record))
-        except (ExpressionError, FormulaError):
-            return None
-
-    def _backlinks(self, project: Project, record: Record, source: str) -> list[str]:
-        source_key, _dot, source_field = source.partition(".")
-        other = self.engine.workspace.projects.get(source_key)
-        if other is None:
-            return []
-        return [
-            candidate.id
-            for candidate in other.records.values()
-            if record.id in reference_ids(candidate.data.get(source_field))
-        ]
-
-    def _through(self, project: Project, record: Record, definition: Any) -> Any:
-        spec = definition.spec
-        through = str(spec.get("through", ""))
-        target = self.engine.target_of(project, through)
-        if target is None:
-            return None
-        found = list(self._targets(target, self.value(project, record, through)))
-        key = spec.get("field")
-        if definition.type == "lookup":
-            values = [self.value(target, other, str(key)) for other in found]
-            through_field = project.fields[through]
-            if through_field.type == "referenced_by" or through_field.multiple:
-                return [v for v in values if v is not None]
-            return values[0] if values else None
-        where = spec.get("where")
-        if where is not None:
-            try:
-                expression = self.engine.compile_for(target, str(where))
-                found = [r for r in found if expression(_OnDemandScope(self, target, r))]
-            except (ExpressionError, FormulaError):
-                return None
-        aggregate = AGGREGATORS.get(str(spec.get("agg")))
-        if aggregate is None:
-            return None
-        values = found if key is None else [self.value(target, r, str(key)) for r in found]
-        return aggregate(values, key is None)
-
-
-class _OnDemandScope:
-    def __init__(self, on_demand: OnDemand, project: Project, record: Record) -> None:
-        self.on_demand = on_demand
-        self.project = project
-        self.record = record
-        self.today = on_demand.engine.today
-
-    def get(self, name: str) -> Any:
-        return self.on_demand.value(self.project, self.record, name)
-
-    def path(self, names: tuple[str, ...]) -> Any:
-        return self.on_demand.follow(self.project, self.record, names)
 
 
 # events

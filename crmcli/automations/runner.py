@@ -49,7 +49,7 @@ from crmcli.engine.compute import Engine
 from crmcli.engine.reader import reader_for
 from crmcli.errors import CrmError, Problem
 from crmcli.fields.formatting import Formatter
-from crmcli.formulas.compiler import FormulaError
+from crmcli.formulas.values import FormulaError
 from crmcli.git.log import EMPTY_TREE
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
@@ -217,7 +217,7 @@ class Runner:
         if project is None or record is None:
             return
         engine = self.engine if trigger.workspace is None else Engine(workspace, self.log)
-        scope = RuleScope(engine, project, record, trigger.moment, self.times, lazy=True)
+        scope = RuleScope(engine, project, record, trigger.moment, self.times)
         if self._holds(rule, rule.when, scope):
             self._fired.add(key)
             self._chain = trigger.chain
@@ -513,6 +513,7 @@ class Runner:
         data = parse(read_text(self.root / record.path, MAX_RECORD_BYTES)).data
         fresh = Record(record.project, record.id, record.path, data)
         self.editor.workspace.projects[record.project].records[record.id] = fresh
+        self.engine.records_changed()
         return fresh
 
     def _event_id(self, event: RecordEvent, record: Record, fallback: str) -> str:

@@ -18,6 +18,7 @@ from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import WORKSPACE_FILE, Loader
 from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Workspace
 from crmcli.core.problems import did_you_mean
+from crmcli.engine import deals
 from crmcli.engine.check_context import Check, CheckContext
 from crmcli.engine.compute import Engine
 from crmcli.errors import Problem, Severity
@@ -200,6 +201,7 @@ def check_records(context: CheckContext) -> None:
 
 def check_computed(context: CheckContext) -> None:
     context.engine.run()
+    deals.check_probabilities(context.engine, context.log)
 
 
 CORE_CHECKS: tuple[Check, ...] = (

@@ -318,7 +318,8 @@ class LazyRecords(MutableMapping[str, Record]):
                 for name in self._loader._yaml_files(self._project.key)
                 if not name.startswith("_")
             }
-            self._ids = sorted((on_disk | set(self._cache)) - self._removed)
+            ids = (on_disk | set(self._cache)) - self._removed
+            self._ids = sorted(ids, key=lambda record_id: record_id + ".yaml")  # as load() does
         return self._ids
 
     def __iter__(self) -> Iterator[str]:

@@ -9,10 +9,11 @@ from typing import Any
 
 from crmcli.core.model import DERIVED_NAMES, Project, Record
 from crmcli.core.problems import did_you_mean
-from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine.compute import Engine
 from crmcli.engine.reader import Reader
+from crmcli.engine.types import ExpressionError
 from crmcli.errors import UsageError
-from crmcli.formulas.compiler import FormulaError
+from crmcli.formulas.values import FormulaError
 from crmcli.i18n import _
 
 

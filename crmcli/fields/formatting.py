@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from crmcli.core.decimals import half_up
 from crmcli.core.model import FieldDef, WorkspaceConfig
 from crmcli.i18n import _
 
@@ -20,20 +21,24 @@ class Formatter:
         return cls(config.locale, config.currency)
 
     def money(self, value: float, currency: str | None = None) -> str:
-        from babel.numbers import format_currency
+        """Rounded half up from the amount as written: 46400.525 → 46 400,53 €."""
+        from babel.numbers import format_currency, get_currency_precision
 
-        return format_currency(value, currency or self.currency, locale=self.locale)
+        code = currency or self.currency
+        rounded = half_up(value, get_currency_precision(code))
+        return format_currency(rounded, code, locale=self.locale)
 
     def number(self, value: float) -> str:
         from babel.numbers import format_decimal
 
-        return format_decimal(value, locale=self.locale)
+        return format_decimal(half_up(value, 3), locale=self.locale)
 
     def percent(self, value: float) -> str:
         """Percent fields hold the number of percent: 35 → “35 %”."""
         from babel.numbers import format_percent
 
-        return format_percent(value / 100, locale=self.locale, format="#,##0.##%")
+        share = half_up(value, 2) / 100
+        return format_percent(share, locale=self.locale, format="#,##0.##%")
 
     def day(self, value: date) -> str:
         from babel.dates import format_date

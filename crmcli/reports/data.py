@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from crmcli.core.decimals import exact_sum
 from crmcli.core.model import DERIVED_NAMES, Project, Record, Workspace
-from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine import deals
+from crmcli.engine.compute import Engine
 from crmcli.engine.present import display_field
 from crmcli.engine.reader import Reader
+from crmcli.engine.types import ExpressionError
 from crmcli.fields.formatting import Formatter
-from crmcli.formulas.compiler import Expression, FormulaError, is_number
+from crmcli.formulas.compiler import Expression
+from crmcli.formulas.values import FormulaError, is_number
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _, ngettext
 from crmcli.reports.figures import (
@@ -46,7 +50,6 @@ from crmcli.reports.spec import (
 
 Item = tuple[Project, Record]
 _ADDITIVE = ("count", "sum", "weighted", "stale")
-_CLOSED_OUTCOME_PROBABILITY = {"won": 1.0, "lost": 0.0, "closed": 0.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,9 +314,9 @@ class _Calculator:
         if name in ("created", "updated"):
             return True
         if name == "won_at":
-            return self._outcome(project, record) == "won"
+            return deals.outcome(project, record) == "won"
         if name == "closed_at":
-            return self._outcome(project, record) not in (None, "open")
+            return deals.outcome(project, record) not in (None, "open")
         return False
 
     def _undated_note(self, count: int, project: Project, name: str) -> str:
@@ -346,26 +349,6 @@ class _Calculator:
                 self._days[key] = self.timeline.day(value)
         return self._days[key]
 
-    def _outcome(self, project: Project, record: Record) -> str | None:
-        stage = project.lists.get(record.list_name) if record.list_name else None
-        return stage.outcome if stage else None
-
-    def _probability(self, project: Project, record: Record) -> float:
-        """The deal's own `probability` field where it has a value, else its list's (what
-        the engine's derived `probability` gives when the record has no such field)."""
-        definition = project.fields.get("probability")
-        own = record.value("probability") if definition is not None else None
-        if definition is not None and is_number(own):
-            shown = display_field(self.engine, project, definition)
-            percent = shown.type == "percent" or shown.display_format == "percent"
-            return own / 100 if percent else own  # a percent field holds 35 for 35 %
-        stage = project.lists.get(record.list_name) if record.list_name else None
-        if stage is None:
-            return 0.0
-        if stage.probability is not None:
-            return stage.probability
-        return _CLOSED_OUTCOME_PROBABILITY.get(stage.outcome, 0.0)
-
     # measures
 
     def _aggregate(self, measure: Measure, items: Sequence[Item]) -> float | None:
@@ -375,20 +358,18 @@ class _Calculator:
         if kind in ("sum", "avg", "min", "max"):
             numbers = [v for p, r in items if is_number(v := self._value(p, r, measure.path))]
             if kind == "sum":
-                return sum(numbers)
+                return exact_sum(numbers)
             if not numbers:
                 return None
-            return {"avg": sum(numbers) / len(numbers), "min": min(numbers), "max": max(numbers)}[
-                kind
-            ]
+            if kind == "avg":
+                return exact_sum(numbers) / len(numbers)
+            return min(numbers) if kind == "min" else max(numbers)
         if kind == "weighted":
-            return sum(
-                v * self._probability(p, r)
-                for p, r in items
-                if self._outcome(p, r) == "open" and is_number(v := self._value(p, r, measure.path))
+            return exact_sum(
+                deals.weighted(self._scope(p, r), self._value(p, r, measure.path)) for p, r in items
             )
         if kind == "win_rate":
-            outcomes = [self._outcome(p, r) for p, r in items]
+            outcomes = [deals.outcome(p, r) for p, r in items]
             won, lost = outcomes.count("won"), outcomes.count("lost")
             return won / (won + lost) if won + lost else None
         if kind == "conversion":
@@ -413,7 +394,7 @@ class _Calculator:
         """Open records not updated for at least N days."""
         stale = []
         for project, record in items:
-            if self._outcome(project, record) != "open":
+            if deals.outcome(project, record) != "open":
                 continue
             updated = self._day("updated", project, record)
             if updated is not None and (self.today - updated).days >= measure.days:
@@ -423,11 +404,11 @@ class _Calculator:
     def _measured_records(self, measure: Measure, items: list[Item]) -> list[Item]:
         """The records behind a measure's number: what a record table lists."""
         if measure.kind == "weighted":
-            return [(p, r) for p, r in items if self._outcome(p, r) == "open"]
+            return [(p, r) for p, r in items if deals.outcome(p, r) == "open"]
         if measure.kind == "stale":
             return self._stale(measure, items)
         if measure.kind == "win_rate":
-            return [(p, r) for p, r in items if self._outcome(p, r) in ("won", "lost")]
+            return [(p, r) for p, r in items if deals.outcome(p, r) in ("won", "lost")]
         if measure.kind == "conversion":
             first = measure.stages[0]
             return [
@@ -630,7 +611,7 @@ class _Calculator:
             sort = "-value"
         if sort is None:
             return keys, labels, series
-        totals = [sum(s.values[i] or 0 for s in series) for i in range(len(keys))]
+        totals = [exact_sum(s.values[i] or 0 for s in series) for i in range(len(keys))]
         if sort.endswith("value"):
             order = sorted(range(len(keys)), key=lambda i: totals[i], reverse=sort.startswith("-"))
         else:
@@ -653,7 +634,7 @@ class _Calculator:
         trimmed = [
             Series(
                 s.name,
-                s.values[:kept] + ((sum(v or 0 for v in s.values[kept:]),) if others else ()),
+                s.values[:kept] + ((exact_sum(v or 0 for v in s.values[kept:]),) if others else ()),
             )
             for s in series
         ]

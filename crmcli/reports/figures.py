@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from crmcli.core.decimals import exact_sum
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
 
@@ -92,7 +93,7 @@ class Chart:
     @property
     def totals(self) -> tuple[float, ...]:
         return tuple(
-            sum(s.values[i] or 0 for s in self.series) for i in range(len(self.categories))
+            exact_sum(s.values[i] or 0 for s in self.series) for i in range(len(self.categories))
         )
 
     @property

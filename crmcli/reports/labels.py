@@ -7,8 +7,9 @@ from collections.abc import Hashable, Sequence
 from datetime import date
 
 from crmcli.core.model import FieldDef, Project, Workspace
-from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine.compute import Engine
 from crmcli.engine.present import Presenter
+from crmcli.engine.types import ExpressionError
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _
 from crmcli.reports.figures import Unit

@@ -15,7 +15,8 @@ from typing import Any
 
 from crmcli.core.model import Project
 from crmcli.core.problems import ProblemLog, did_you_mean
-from crmcli.engine.compute import Engine, ExpressionError
+from crmcli.engine.compute import Engine
+from crmcli.engine.types import ExpressionError
 from crmcli.errors import UsageError
 from crmcli.i18n import _
 

@@ -3,9 +3,10 @@
 Both sides load lazily (`GitSource` for a revision, `IndexSource` for what is staged,
 `DiskSource` for the working tree), so a diff reads the changed files and the records they
 refer to, never the whole workspace twice. For each changed record the engine computes its
-formulas and lookups on both sides (`Engine.compute_record`, following references into other
-projects), which shows consequences such as a deal's profit or its client's e-mail. Rollups
-and backlinks are not recomputed: they need every record of another project.
+computed fields on both sides (`Engine.compute_record` within `Reach.NAMED_RECORDS`, following
+references into other projects), which shows consequences such as a deal's profit or its
+client's e-mail. Backlinks, and what reads them, are not recomputed: they need every record of
+another project.
 
 The summary sums the pipeline over the changed records: unchanged deals count the same on
 both sides, so its difference is the whole pipeline's change. `totals=True` reads every deal
@@ -24,9 +25,11 @@ from crmcli.core.loader import Loader
 from crmcli.core.model import Project, Record
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.yamlio import MAX_RECORD_BYTES
+from crmcli.engine import deals
 from crmcli.engine.compute import Engine
 from crmcli.engine.present import Presenter
 from crmcli.engine.reader import identify_reader, workspace_now
+from crmcli.engine.scope import Reach
 from crmcli.errors import CrmError, Severity, UsageError
 from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
@@ -150,7 +153,7 @@ class Side:
         self.label = source.label
         self.loader = Loader(root, source)
         self.workspace = self.loader.load(lazy=True)
-        self.engine = Engine(self.workspace, self.loader.log, today)
+        self.engine = Engine(self.workspace, self.loader.log, today, Reach.NAMED_RECORDS)
         self.formatter = Formatter.for_workspace(self.workspace.config)
         self.presenter = Presenter(self.workspace, self.engine, self.formatter)
         self._checkers: dict[str, RecordChecker] = {}
@@ -367,41 +370,6 @@ def _empty(value: Any) -> bool:
 # the pipeline summary
 
 
-def is_pipeline(project: Project) -> bool:
-    """A sales pipeline: an amount to forecast and stages with probabilities."""
-    amount = project.fields.get("amount")
-    return (
-        amount is not None
-        and amount.type in ("currency", "number", "formula")
-        and any(stage.probability is not None for stage in project.lists.values())
-    )
-
-
-def pipeline_value(side: Side, project: Project, records: Iterable[Record]) -> tuple[float, float]:
-    """(open value, weighted forecast): each open deal's amount, and amount × probability."""
-    scope = side.engine.scope(project)
-    percent = project.fields.get("probability")
-    per_cent = percent is not None and percent.type == "percent"
-    total = weighted = 0.0
-    for record in records:
-        if project.fields["amount"].computed:
-            side.engine.compute_record(project, record)
-        scope.record = record
-        amount = scope.get("amount")
-        if scope.get("outcome") != "open" or not _is_number(amount):
-            continue
-        probability = scope.get("probability")
-        if not _is_number(probability):
-            probability = 0.0
-        total += amount
-        weighted += amount * (probability / 100 if per_cent else probability)
-    return total, weighted
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _pipelines(
     before: Side,
     after: Side,
@@ -412,7 +380,9 @@ def _pipelines(
     figures = []
     for key, project in after.workspace.projects.items():
         old_project = before.workspace.projects.get(key)
-        if not is_pipeline(project) or f"{key}.amount" in hidden:
+        value = deals.value_field(project)
+        hides_value = value is None or f"{key}.{value.key}" in hidden
+        if hides_value or not deals.is_pipeline(project):
             continue
         if totals:
             old_records = list(old_project.records.values()) if old_project else []
@@ -423,9 +393,9 @@ def _pipelines(
             if not old_records and not new_records:
                 continue
         old_total, old_weighted = (
-            pipeline_value(before, old_project, old_records) if old_project else (0.0, 0.0)
+            deals.pipeline_value(before.engine, old_project, old_records) if old_project else (0, 0)
         )
-        new_total, new_weighted = pipeline_value(after, project, new_records)
+        new_total, new_weighted = deals.pipeline_value(after.engine, project, new_records)
         if not any((old_total, new_total, old_weighted, new_weighted)):
             continue  # no open deal changed
         figures.append(

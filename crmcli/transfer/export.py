@@ -27,7 +27,7 @@ from crmcli.core.yamlio import jsonable
 from crmcli.engine.reader import Reader
 from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, UsageError
-from crmcli.formulas.compiler import BOOL, NUMBER
+from crmcli.formulas.values import BOOL, NUMBER
 from crmcli.i18n import _
 from crmcli.transfer.cells import ID, cell_text, neutralise_formula
 
