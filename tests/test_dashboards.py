@@ -12,8 +12,8 @@ import pytest
 from babel.dates import format_skeleton
 
 from crmcli.reports.figures import Chart, DashboardData, Omitted, RecordTable, Stat
+from crmcli.reports.period import Period, parse_period_option
 from crmcli.reports.report import ReportRequest, build_report, dashboard_data
-from crmcli.reports.spec import Period, parse_period_option
 
 from . import repos
 from .conftest import crm

@@ -38,15 +38,8 @@ from crmcli.reports.figures import (
     Unit,
 )
 from crmcli.reports.labels import NONE, Labels
-from crmcli.reports.spec import (
-    RECORD_DATES,
-    Dashboard,
-    Grouping,
-    Measure,
-    Period,
-    Widget,
-    unit_start,
-)
+from crmcli.reports.period import Period, unit_start
+from crmcli.reports.spec import RECORD_DATES, Dashboard, Grouping, Measure, Widget
 
 Item = tuple[Project, Record]
 _ADDITIVE = ("count", "sum", "weighted", "stale")

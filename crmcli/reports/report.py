@@ -30,9 +30,11 @@ from crmcli.git.log import read_log
 from crmcli.git.sources import GitSource, find_commit
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
+from crmcli.reports.checks import check_dashboard
 from crmcli.reports.data import Options, compute_dashboard
 from crmcli.reports.figures import DashboardData
-from crmcli.reports.spec import Dashboard, check_dashboard, dashboard_names, parse_period_option
+from crmcli.reports.period import parse_period_option
+from crmcli.reports.spec import Dashboard, dashboard_names
 
 REPORTS_DIR = Path(".crm") / "reports"
 
