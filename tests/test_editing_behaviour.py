@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from crmcli.editing.writer import write_atomically
+from crmcli.editing.atomic import write_atomically
 from crmcli.errors import CrmError
 
 from . import repos
@@ -854,7 +854,7 @@ def test_setting_the_same_value_writes_and_commits_nothing(tmp_path, ws):
 
 
 def test_write_all_atomically_writes_nothing_when_one_file_is_stale(tmp_path):
-    from crmcli.editing.writer import PendingWrite, sha256, write_all_atomically
+    from crmcli.editing.atomic import PendingWrite, sha256, write_all_atomically
     from crmcli.errors import CrmError
 
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"

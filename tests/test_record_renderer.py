@@ -1,4 +1,4 @@
-"""The one renderer of new record files (crmcli.editing.writer.render_record), used by `crm add` and
+"""The one renderer of new record files (crmcli.editing.new_record.render_record), used by `crm add` and
 `crm import`: the canonical layout, and every value read back as it was given — by the fast
 reader, by the round-trip writer (ruamel) and by a YAML 1.1 reader alike."""
 
@@ -12,7 +12,7 @@ import yaml
 from ruamel.yaml import YAML
 
 from crmcli.core.yamlio import parse
-from crmcli.editing.writer import render_record
+from crmcli.editing.new_record import render_record
 
 PARIS_WINTER = timezone(timedelta(hours=1))
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=PARIS_WINTER)

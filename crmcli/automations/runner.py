@@ -44,7 +44,8 @@ from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import AUTOMATIONS_FILE, Loader
 from crmcli.core.model import Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import ProblemLog
-from crmcli.editing.editor import Change, Editor
+from crmcli.editing.change import Change
+from crmcli.editing.editor import Editor
 from crmcli.engine.compute import Engine
 from crmcli.engine.reader import reader_for
 from crmcli.errors import CrmError, Problem

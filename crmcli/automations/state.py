@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.core.loader import STATE_DIR
-from crmcli.editing.writer import sha256, write_atomically
+from crmcli.editing.atomic import sha256, write_atomically
 from crmcli.errors import CrmError
 from crmcli.i18n import _
 

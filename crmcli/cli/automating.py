@@ -16,7 +16,7 @@ from crmcli.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from crmcli.automations.runner import Report, RunOptions
-    from crmcli.editing.editor import Change
+    from crmcli.editing.change import Change
 
 
 class RunFormat(StrEnum):

@@ -14,7 +14,8 @@ from crmcli.errors import CrmError
 from crmcli.i18n import _
 
 if TYPE_CHECKING:
-    from crmcli.editing.editor import Change, Editor
+    from crmcli.editing.change import Change
+    from crmcli.editing.editor import Editor
 
 CommitOption = Annotated[
     bool,

@@ -9,23 +9,22 @@ written under the workspace lock through the round-trip writer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from crmcli.core.loader import Loader, is_safe_id
 from crmcli.core.lookup import require_project, require_record_id
-from crmcli.core.model import Project, Record, RecordEvent, Workspace
+from crmcli.core.model import FieldDef, Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import did_you_mean
+from crmcli.editing.atomic import PendingWrite, write_all_atomically, write_atomically
+from crmcli.editing.canonical import canonical_keys, keys_before
+from crmcli.editing.change import Change
+from crmcli.editing.ids import free_id, make_id
 from crmcli.editing.lock import workspace_lock
-from crmcli.editing.writer import (
-    PendingWrite,
-    RecordFile,
-    render_record,
-    write_all_atomically,
-    write_atomically,
-)
+from crmcli.editing.new_record import render_record
+from crmcli.editing.references import reference_rewrites, referrers
+from crmcli.editing.writer import RecordFile
 from crmcli.engine.compute import Engine
 from crmcli.engine.present import Presenter
 from crmcli.engine.reader import identify_actor, reader_for, workspace_now
@@ -33,38 +32,8 @@ from crmcli.errors import CrmError, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker, RecordIssue
-from crmcli.fields.references import reference_ids
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
-
-MAX_ID_LENGTH = 80
-_LEADING_BUILTINS = (
-    "name",
-    "list",
-    "tags",
-    "assignee",
-    "due",
-    "description",
-    "checklist",
-    "depends_on",
-)
-_TRAILING_BUILTINS = ("created", "updated", "history")
-
-
-@dataclass(slots=True)
-class Change:
-    """What an editing command did, in business words, and which files it touched."""
-
-    summary: str
-    written: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    record: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    events: list[RecordEvent] = field(default_factory=list)  # for automations
-
-    @property
-    def paths(self) -> list[str]:
-        return [*self.removed, *self.written]
 
 
 class Editor:
@@ -107,13 +76,7 @@ class Editor:
             key = key.strip()
             if not equals or not key:
                 raise UsageError(_("“{text}” is not field=value").format(text=assignment))
-            definition = project.fields.get(key)
-            if definition is None:
-                raise UsageError(
-                    _("{project} has no field “{field}”{hint}").format(
-                        project=project.name, field=key, hint=did_you_mean(key, project.fields)
-                    )
-                )
+            definition = _require_field(project, key)
             values[key] = field_type(definition).parse(text, context)
         return values
 
@@ -172,10 +135,7 @@ class Editor:
         if "created" in project.fields:
             stamped.setdefault("created", now)
         if "list" in stamped and "history" in project.fields and "history" not in stamped:
-            entry: dict[str, Any] = {"list": stamped["list"], "at": now}
-            if self.actor:
-                entry["by"] = self.actor.id
-            stamped["history"] = [entry]
+            stamped["history"] = [self._history_item(stamped["list"], now)]
         ordered = {key: stamped[key] for key in canonical_keys(project) if key in stamped}
         ordered.update(stamped)
         return render_record(ordered)
@@ -186,19 +146,23 @@ class Editor:
         """Set fields of a record file, a new key in canonical order; a new list goes into the
         history."""
         for key, value in values.items():
-            document.set(key, value, after=_order(project, key))
+            document.set(key, value, after=keys_before(project, key))
         if "list" in values:
             self._history_entry(project, document, values["list"])
 
     def _history_entry(self, project: Project, document: RecordFile, list_name: str) -> None:
         if "history" not in project.fields:
             return
-        entry: dict[str, Any] = {"list": list_name, "at": workspace_now(self.workspace)}
+        if "history" not in document.document:
+            document.set("history", [], after=keys_before(project, "history"))
+        document.append("history", self._history_item(list_name, workspace_now(self.workspace)))
+
+    def _history_item(self, list_name: str, at: datetime) -> dict[str, Any]:
+        """One history entry: the list a record went to, when, and by whom if known."""
+        entry: dict[str, Any] = {"list": list_name, "at": at}
         if self.actor:
             entry["by"] = self.actor.id
-        if "history" not in document.document:
-            document.set("history", [], after=_order(project, "history"))
-        document.append("history", entry)
+        return entry
 
     # operations
 
@@ -230,9 +194,13 @@ class Editor:
             )
         self.refuse_read_only(project, values)
         base_id = make_id(name)
+        if not base_id:
+            raise UsageError(
+                _("the name gives no usable id (it has no letters or digits); choose another name")
+            )
         data = {"name": name.strip(), **values}
         with workspace_lock(self.root):
-            record_id = _free_id(project, base_id)
+            record_id = free_id(base_id, project.records)
             relative = f"{project.key}/{record_id}.yaml"
             record = Record(project.key, record_id, relative, data)
             warnings = self._validate(project, record, data)
@@ -288,13 +256,7 @@ class Editor:
         values = self.parse_assignments(project, assignments)
         unset = list(unset)
         for key in unset:
-            if key not in project.fields:
-                raise UsageError(
-                    _("{project} has no field “{field}”{hint}").format(
-                        project=project.name, field=key, hint=did_you_mean(key, project.fields)
-                    )
-                )
-            if project.fields[key].computed:
+            if _require_field(project, key).computed:
                 raise UsageError(
                     _("{label} is computed and cannot be unset").format(
                         label=project.fields[key].label
@@ -344,7 +306,7 @@ class Editor:
                 )
             old_path = self.root / project.key / f"{record_id}.yaml"
             new_relative = f"{project.key}/{new_id}.yaml"
-            rewrites = self._reference_rewrites(project, record_id, new_id)
+            rewrites = reference_rewrites(self.root, self.workspace, project, record_id, new_id)
             writes = [PendingWrite(d.path, d.render(), d.original_sha) for d in rewrites]
             moved = old_path.read_bytes().decode("utf-8")
             write_all_atomically([*writes, PendingWrite(self.root / new_relative, moved, None)])
@@ -362,20 +324,20 @@ class Editor:
         project, record_id = self.locate(reference)
         with workspace_lock(self.root):
             record, _document = self._open(project, record_id)  # refuses invalid YAML
-            referrers = self._referrers(project, record_id, strict=not force)
-            if referrers and not force:
-                listed = "\n  ".join(f"{r.ref} “{r.name}” ({key})" for r, key in referrers)
+            referring = referrers(self.workspace, project, record_id, strict=not force)
+            if referring and not force:
+                listed = "\n  ".join(f"{r.ref} “{r.name}” ({key})" for r, key in referring)
                 raise CrmError(
                     _(
                         "{ref} is referenced by {count} record(s); nothing was removed (use --force to remove it anyway):"
-                    ).format(ref=reference, count=len({r.ref for r, _key in referrers}))
+                    ).format(ref=reference, count=len({r.ref for r, _key in referring}))
                     + "\n  "
                     + listed
                 )
             (self.root / record.path).unlink()
         warnings = [
             _("{ref} still refers to it ({field})").format(ref=r.ref, field=key)
-            for r, key in referrers
+            for r, key in referring
         ]
         return Change(
             _("{ref}: removed {record} “{name}”").format(
@@ -393,60 +355,6 @@ class Editor:
         record = project.records[record_id]
         record.data = dict(record.data)
         return record, document
-
-    def _referrers(
-        self, project: Project, record_id: str, strict: bool = True
-    ) -> list[tuple[Record, str]]:
-        """Every (record, field) whose reference names project/record_id. strict: refuse when
-        a record that could refer to it cannot be read (its references are unknown)."""
-        found, unreadable = [], []
-        for other in self.workspace.projects.values():
-            keys = [
-                f.key
-                for f in other.fields.values()
-                if f.type == "reference" and f.target_project == project.key
-            ]
-            if other is project and "depends_on" in other.fields:
-                keys.append("depends_on")
-            if not keys:
-                continue
-            for candidate_id in list(other.records):
-                try:
-                    candidate = other.records[candidate_id]
-                except KeyError:
-                    unreadable.append(f"{other.key}/{candidate_id}.yaml")
-                    continue
-                for key in keys:
-                    if _names(candidate.data.get(key), project, other, record_id, key):
-                        found.append((candidate, key))
-        if unreadable and strict:
-            raise CrmError(
-                _(
-                    "cannot tell whether these records refer to {ref}, they are not valid YAML "
-                    "(run crm check); fix them first, nothing was changed:"
-                ).format(ref=f"{project.key}/{record_id}")
-                + "\n  "
-                + "\n  ".join(unreadable)
-            )
-        return found
-
-    def _reference_rewrites(self, project: Project, old_id: str, new_id: str) -> list[RecordFile]:
-        documents = []
-        for record, key in self._referrers(project, old_id):
-            document = RecordFile.open(self.root / record.path, record.path)
-            value = document.get(key)
-            if isinstance(value, list):
-                for index, item in enumerate(value):
-                    if item == old_id or item == f"{project.key}/{old_id}":
-                        value[index] = new_id if item == old_id else f"{project.key}/{new_id}"
-            else:
-                document.set(key, new_id)
-            if all(d.path != document.path for d in documents):
-                documents.append(document)
-            else:  # the same record refers twice (two fields): edit the one document
-                existing = next(d for d in documents if d.path == document.path)
-                existing.set(key, document.get(key))
-        return documents
 
     def describe_values(
         self,
@@ -471,45 +379,15 @@ class Editor:
         return "; ".join(parts)
 
 
-def _names(value: Any, target: Project, source: Project, record_id: str, key: str) -> bool:
-    ids = reference_ids(value)
-    if key == "depends_on":
-        return record_id in ids or f"{target.key}/{record_id}" in ids
-    return record_id in ids
+def _require_field(project: Project, key: str) -> FieldDef:
+    if key not in project.fields:
+        raise UsageError(
+            _("{project} has no field “{field}”{hint}").format(
+                project=project.name, field=key, hint=did_you_mean(key, project.fields)
+            )
+        )
+    return project.fields[key]
 
 
 def _is_caused_by(issue: RecordIssue, changed: set[str]) -> bool:
     return issue.field in changed or issue.code in ("required", "no-list") or not changed
-
-
-def canonical_keys(project: Project) -> list[str]:
-    """The key order of a record file, as `crm add` writes it and `crm fmt` restores it."""
-    custom = [key for key, f in project.fields.items() if not f.builtin and not f.computed]
-    return [*_LEADING_BUILTINS, *custom, *_TRAILING_BUILTINS]
-
-
-def _order(project: Project, key: str) -> list[str]:
-    """The keys a new `key` should follow in a file, in canonical order."""
-    keys = canonical_keys(project)
-    return keys[: keys.index(key)] if key in keys else keys
-
-
-def make_id(name: str) -> str:
-    """A readable ASCII id from a name: “Société Générale” → societe-generale, “Ромашка” → romashka."""
-    from slugify import slugify
-
-    # one named transliterator: the same ids wherever crm runs (and “auto” retries a missing
-    # `unidecode` import on every call, 6× slower: it counts in a 100,000-row import)
-    return slugify(name, max_length=MAX_ID_LENGTH, word_boundary=True, backend="text-unidecode")
-
-
-def _free_id(project: Project, base: str) -> str:
-    if not base:
-        raise UsageError(
-            _("the name gives no usable id (it has no letters or digits); choose another name")
-        )
-    candidate, suffix = base, 2
-    while candidate in project.records:
-        candidate = f"{base}-{suffix}"
-        suffix += 1
-    return candidate

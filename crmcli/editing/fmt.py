@@ -17,9 +17,10 @@ from typing import Any
 from crmcli.core.loader import Loader
 from crmcli.core.model import Project
 from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError, parse, read_text
-from crmcli.editing.editor import canonical_keys
+from crmcli.editing.atomic import write_atomically
+from crmcli.editing.canonical import canonical_keys
 from crmcli.editing.lock import workspace_lock
-from crmcli.editing.writer import RecordFile, write_atomically
+from crmcli.editing.writer import RecordFile
 from crmcli.errors import Problem, Severity
 from crmcli.i18n import _
 

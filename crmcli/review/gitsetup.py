@@ -25,7 +25,7 @@ from crmcli.core.loader import DASHBOARDS_DIR, PROJECT_FILE, Loader
 from crmcli.core.model import Record
 from crmcli.core.sources import DiskSource
 from crmcli.core.yamlio import YamlReadError, decode_text, parse
-from crmcli.editing.writer import sha256, write_atomically
+from crmcli.editing.atomic import sha256, write_atomically
 from crmcli.engine.reader import identify_reader
 from crmcli.errors import CrmError
 from crmcli.git.run import git

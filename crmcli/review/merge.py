@@ -22,8 +22,9 @@ from typing import Any
 from crmcli.core.model import Project
 from crmcli.core.sources import DiskSource
 from crmcli.core.yamlio import YamlReadError, decode_text, parse
-from crmcli.editing.editor import _order
-from crmcli.editing.writer import RecordFile, write_atomically
+from crmcli.editing.atomic import write_atomically
+from crmcli.editing.canonical import keys_before
+from crmcli.editing.writer import RecordFile
 from crmcli.git.run import git, merge_file
 from crmcli.i18n import _
 from crmcli.review.diff import Side
@@ -113,14 +114,14 @@ def merge_driver(
         if value is _ABSENT:
             document.delete(key)
         elif value == datas[2].get(key, _ABSENT):  # take their node: it keeps their quoting
-            document.set(key, theirs_document.get(key), after=_order(project, key))
+            document.set(key, theirs_document.get(key), after=keys_before(project, key))
         else:
             nodes = _nodes(
                 value,
                 (datas[1].get(key), document.get(key)),
                 (datas[2].get(key), theirs_document.get(key)),
             )
-            document.set(key, nodes, after=_order(project, key))
+            document.set(key, nodes, after=keys_before(project, key))
     text = (
         _mark_conflicts(document, theirs_document, merged.conflicts, marker_size, project)
         if merged.conflicts
@@ -193,7 +194,7 @@ def _mark_conflicts(
     for conflict in conflicts:
         token = f"crm-conflict-{uuid.uuid4().hex}"
         placeholders[token] = conflict
-        document.set(conflict.key, token, after=_order(project, conflict.key))
+        document.set(conflict.key, token, after=keys_before(project, conflict.key))
     lines = []
     for line in document.render().splitlines(keepends=True):
         token = next((t for t in placeholders if t in line), None)

@@ -20,9 +20,10 @@ from typing import IO, Any
 
 from crmcli.core.loader import STATE_DIR
 from crmcli.core.model import Project, Record
-from crmcli.editing.editor import Editor, make_id
+from crmcli.editing.atomic import create_files
+from crmcli.editing.editor import Editor
+from crmcli.editing.ids import free_id, make_id
 from crmcli.editing.lock import workspace_lock
-from crmcli.editing.writer import create_files
 from crmcli.engine.reader import workspace_now
 from crmcli.errors import CrmError, Problem, Severity, UsageError
 from crmcli.fields.context import FieldContext
@@ -342,10 +343,4 @@ class _Importer:
 
     def _free_id(self, name: str) -> str | None:
         base = make_id(name)
-        if not base:
-            return None
-        candidate, suffix = base, 2
-        while candidate in self.taken:
-            candidate = f"{base}-{suffix}"
-            suffix += 1
-        return candidate
+        return free_id(base, self.taken) if base else None

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli.core.model import Project, Record
+from crmcli.editing.atomic import PendingWrite, write_all_atomically
 from crmcli.editing.editor import Editor
-from crmcli.editing.writer import PendingWrite, RecordFile, write_all_atomically
+from crmcli.editing.writer import RecordFile
 from crmcli.errors import Problem
 from crmcli.fields.references import ReferenceIndex
 from crmcli.i18n import _
