@@ -26,7 +26,7 @@ from crmcli.editing.editor import _order
 from crmcli.editing.writer import RecordFile, write_atomically
 from crmcli.git.run import git, merge_file
 from crmcli.i18n import _
-from crmcli.review.diff import Side
+from crmcli.review.sides import Side
 
 _ABSENT = object()
 
