@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from crmcli.review.diff import open_review, review_data
+from crmcli.review.diff import open_review
+from crmcli.review.render_json import review_data
 
 from .conftest import check, codes
 from .repos import Repo

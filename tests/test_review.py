@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from crmcli.errors import CrmError
-from crmcli.review.diff import open_review, render_markdown, render_text, review_data
+from crmcli.review.diff import open_review
+from crmcli.review.render_json import review_data
+from crmcli.review.render_markdown import render_markdown
+from crmcli.review.render_text import render_text
 
 from .conftest import crm
 from .repos import DEAL, Repo, git

@@ -89,7 +89,10 @@ def diff(
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
 ) -> None:
-    from crmcli.review.diff import open_review, render_markdown, render_text, review_data
+    from crmcli.review.diff import open_review
+    from crmcli.review.render_json import review_data
+    from crmcli.review.render_markdown import render_markdown
+    from crmcli.review.render_text import render_text
 
     root = ctx.obj.root
     review = open_review(root, revisions, staged, totals, acting_as, role_name)
@@ -116,7 +119,8 @@ def log(
     role_name: RoleOption = None,
 ) -> None:
     from crmcli.engine.reader import identify_reader
-    from crmcli.review.history import History, history_data, render_history, require_repository
+    from crmcli.review.history import History, history_data, render_history
+    from crmcli.review.sides import require_repository
 
     root = ctx.obj.root
     require_repository(root)

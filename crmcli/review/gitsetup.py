@@ -30,7 +30,7 @@ from crmcli.engine.reader import identify_reader
 from crmcli.errors import CrmError
 from crmcli.git.run import git
 from crmcli.i18n import _
-from crmcli.review.diff import Side
+from crmcli.review.sides import Side
 
 ATTRIBUTES_FILE = ".gitattributes"
 BEGIN = "# >>> crm git setup: semantic diffs and field-by-field merges of record files"

@@ -2,7 +2,7 @@
 
 `git log --follow` finds the commits that touched the record's file (through renames); each
 commit's two versions of the file are read by blob id through one `git cat-file` process and
-compared field by field with the schema of the working tree (`review.compare_records`).
+compared field by field with the schema of the working tree (`review.changes.compare_records`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,10 @@ from crmcli.errors import UsageError
 from crmcli.git.log import NO_OBJECT, Commit, read_log
 from crmcli.git.sources import GitFiles
 from crmcli.i18n import _
-from crmcli.review.diff import (
-    Found,
-    RecordChange,
-    Side,
-    Style,
-    compare_records,
-    record_data,
-    require_repository,
-    text_details,
-)
+from crmcli.review.changes import RecordChange, compare_records
+from crmcli.review.render_json import record_data
+from crmcli.review.render_text import Style, text_details
+from crmcli.review.sides import Found, Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,4 +183,4 @@ def history_data(history: RecordHistory) -> dict[str, Any]:
     }
 
 
-__all__ = ["History", "history_data", "render_history", "require_repository"]
+__all__ = ["History", "history_data", "render_history"]

@@ -27,7 +27,7 @@ from crmcli.editing.canonical import keys_before
 from crmcli.editing.writer import RecordFile
 from crmcli.git.run import git, merge_file
 from crmcli.i18n import _
-from crmcli.review.diff import Side
+from crmcli.review.sides import Side
 
 _ABSENT = object()
 

@@ -35,7 +35,7 @@ from crmcli.git.sources import (
     shallow_hint,
 )
 from crmcli.i18n import _
-from crmcli.review.diff import Side
+from crmcli.review.sides import Side
 
 _MISSING = object()
 

@@ -1,0 +1,226 @@
+"""What changed in one record between two sides, field by field, in business words.
+
+For each changed record the engine computes its computed fields on both sides
+(`Engine.compute_record` within `Reach.NAMED_RECORDS`, following references into other
+projects), which shows consequences such as a deal's profit or its client's e-mail. Backlinks,
+and what reads them, are not recomputed: they need every record of another project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmcli.core.model import Project
+from crmcli.i18n import _
+from crmcli.review.sides import Found, Side
+
+ADDED, REMOVED, RENAMED, CHANGED = "added", "removed", "renamed", "changed"
+SPECIAL_KEYS = ("list", "tags", "history")  # shown as a move, tags ± and history entries
+Visible = Callable[[str], bool]  # may this field be shown?
+
+
+@dataclass(frozen=True, slots=True)
+class ValueChange:
+    """One field's value on each side: `before`/`after` formatted for people, `old`/`new` raw."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(slots=True)
+class RecordChange:
+    status: str  # ADDED, REMOVED, RENAMED or CHANGED
+    project: str
+    project_name: str
+    id: str
+    name: str
+    record_name: str
+    old_ref: str | None = None
+    list_before: str | None = None
+    list_after: str | None = None
+    tags_added: list[str] = field(default_factory=list)
+    tags_removed: list[str] = field(default_factory=list)
+    fields: list[ValueChange] = field(default_factory=list)
+    history_added: list[str] = field(default_factory=list)
+    history_removed: list[str] = field(default_factory=list)
+    computed: list[ValueChange] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # problems of the record on either side
+
+    @property
+    def ref(self) -> str:
+        return f"{self.project}/{self.id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.record_name} “{self.name}”"
+
+    @property
+    def moved(self) -> bool:
+        return self.status in (CHANGED, RENAMED) and self.list_before != self.list_after
+
+    @property
+    def is_empty(self) -> bool:
+        return self.status == CHANGED and not (
+            self.moved
+            or self.tags_added
+            or self.tags_removed
+            or self.fields
+            or self.history_added
+            or self.history_removed
+            or self.computed
+            or self.flags
+        )
+
+
+def compare_records(
+    before_side: Side,
+    before: Found | None,
+    after_side: Side,
+    after: Found | None,
+    hidden: frozenset[str] = frozenset(),
+    labels: tuple[str, str] | None = None,
+) -> RecordChange:
+    """What changed in one record from one side to the other (either may be missing);
+    `labels` name the two sides in the record's problems (default: the sides' labels)."""
+    main = after or before
+    assert main is not None
+    record = main.record
+    old = before.record.data if before and before.record else {}
+    new = after.record.data if after and after.record else {}
+    status = ADDED if before is None else REMOVED if after is None else CHANGED
+    if before is not None and after is not None and _ref(before) != _ref(after):
+        status = RENAMED
+    change = RecordChange(
+        status=status,
+        project=main.project.key,
+        project_name=main.project.name,
+        id=main.record_id,
+        name=record.name if record else main.record_id,
+        record_name=main.project.record_name,
+        old_ref=_ref(before) if status == RENAMED and before else None,
+        list_before=_text(old.get("list")),
+        list_after=_text(new.get("list")),
+    )
+    old_tags, new_tags = _strings(old.get("tags")), _strings(new.get("tags"))
+    change.tags_added = [tag for tag in new_tags if tag not in old_tags]
+    change.tags_removed = [tag for tag in old_tags if tag not in new_tags]
+    visible = _visible(main.project, hidden)
+    pair = _Pair(before_side, before, after_side, after)
+    change.fields = _field_changes(pair, old, new, visible)
+    if visible("history"):
+        _compare_history(change, before_side, after_side, old, new)
+    change.computed = _computed_changes(pair, visible)
+    before_label, after_label = labels or (before_side.label, after_side.label)
+    for found, side_label in ((before, before_label), (after, after_label)):
+        if found is not None:
+            change.flags.extend(
+                _("in {side}: {problem}").format(side=side_label, problem=flag)
+                for flag in found.flags
+            )
+    return change
+
+
+def _ref(found: Found) -> str:
+    return f"{found.project.key}/{found.record_id}"
+
+
+def _visible(project: Project, hidden: frozenset[str]) -> Visible:
+    return lambda key: f"{project.key}.{key}" not in hidden
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+class _Pair:
+    """One record on both sides, to describe its values."""
+
+    def __init__(
+        self, before_side: Side, before: Found | None, after_side: Side, after: Found | None
+    ) -> None:
+        self.before_side, self.before = before_side, before
+        self.after_side, self.after = after_side, after
+        self.project = (after or before).project  # type: ignore[union-attr]
+
+    def keys(self, *datas: dict[str, Any]) -> list[str]:
+        """Schema order (the target's, then the base's), then keys no schema declares."""
+        keys: dict[str, None] = {}
+        for found in (self.after, self.before):
+            if found is not None:
+                keys.update(dict.fromkeys(found.project.fields))
+        for data in datas:
+            keys.update(dict.fromkeys(str(k) for k in data))
+        return list(keys)
+
+    def change(self, key: str, old: Any, new: Any) -> ValueChange:
+        definition = self.project.fields.get(key)
+        return ValueChange(
+            key,
+            definition.label if definition else key,
+            self.before_side.presenter.value(self.before.project, key, old) if self.before else "",
+            self.after_side.presenter.value(self.after.project, key, new) if self.after else "",
+            old,
+            new,
+        )
+
+
+def _field_changes(
+    pair: _Pair, old: dict[str, Any], new: dict[str, Any], visible: Visible
+) -> list[ValueChange]:
+    return [
+        pair.change(key, old.get(key), new.get(key))
+        for key in pair.keys(old, new)
+        if key not in SPECIAL_KEYS
+        and visible(key)
+        and not (key == "name" and not old)  # a new record's name is its headline
+        and old.get(key) != new.get(key)
+    ]
+
+
+def _compare_history(
+    change: RecordChange,
+    before_side: Side,
+    after_side: Side,
+    old: dict[str, Any],
+    new: dict[str, Any],
+) -> None:
+    """Entries added to or removed from the list history (`crm move` appends one)."""
+    old_history = old.get("history") if isinstance(old.get("history"), list) else []
+    new_history = new.get("history") if isinstance(new.get("history"), list) else []
+    change.history_added = [
+        after_side.presenter.history_entry(entry)
+        for entry in new_history
+        if entry not in old_history
+    ]
+    change.history_removed = [
+        before_side.presenter.history_entry(entry)
+        for entry in old_history
+        if entry not in new_history
+    ]
+
+
+def _computed_changes(pair: _Pair, visible: Visible) -> list[ValueChange]:
+    old = pair.before.record.computed if pair.before and pair.before.record else {}
+    new = pair.after.record.computed if pair.after and pair.after.record else {}
+    return [
+        pair.change(key, old.get(key), new.get(key))
+        for key in pair.keys(old, new)
+        if (key in old or key in new)
+        and visible(key)
+        and old.get(key) != new.get(key)
+        and not (_empty(old.get(key)) and _empty(new.get(key)))
+    ]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
