@@ -4,6 +4,7 @@ the same way for both."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -92,9 +93,7 @@ class Chart:
 
     @property
     def totals(self) -> tuple[float, ...]:
-        return tuple(
-            exact_sum(s.values[i] or 0 for s in self.series) for i in range(len(self.categories))
-        )
+        return category_totals(self.series, len(self.categories))
 
     @property
     def is_empty(self) -> bool:
@@ -123,6 +122,11 @@ class Omitted:
 
 
 Figure = Stat | Chart | RecordTable | Omitted
+
+
+def category_totals(series: Sequence[Series], count: int) -> tuple[float, ...]:
+    """Each category's total over all series: a stacked bar's height, a sort by value."""
+    return tuple(exact_sum(s.values[i] or 0 for s in series) for i in range(count))
 
 
 @dataclass(frozen=True, slots=True)

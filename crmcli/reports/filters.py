@@ -1,0 +1,180 @@
+"""Which records a widget counts: those of its projects in the dashboard's and the widget's
+lists and tags, passing both `where:` expressions, and dated inside the period. Lists and tags
+are matched by name, so the same list in two projects is one category; what is left out for
+want of a date is said in a note."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from crmcli.core.model import Project, Record
+from crmcli.engine import deals
+from crmcli.engine.compute import Engine
+from crmcli.formulas.compiler import Expression
+from crmcli.formulas.values import FormulaError
+from crmcli.i18n import _, ngettext
+from crmcli.reports.labels import Labels
+from crmcli.reports.period import Period
+from crmcli.reports.spec import Dashboard, Widget
+from crmcli.reports.values import Item, RecordValues
+
+Window = tuple[date | None, date | None]
+
+
+@dataclass(slots=True)
+class Filtered:
+    items: list[Item] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def widget_window(widget: Widget, period: Period | None, today: date) -> Window:
+    """The days a widget's date must fall in: the period applies to the widget's date
+    (`date:`, else the date it is grouped by, else none: the state of the workspace today)."""
+    if period is None or widget.period_date is None:
+        return (None, None)
+    return period.window(today)
+
+
+class Filters:
+    def __init__(
+        self,
+        engine: Engine,
+        values: RecordValues,
+        labels: Labels,
+        dashboard: Dashboard,
+        tags: Sequence[str],
+    ) -> None:
+        self.engine = engine
+        self.values = values
+        self.labels = labels
+        self.dashboard = dashboard
+        self.tags = tuple(tags)
+        self._expressions: dict[tuple[str, str], Expression] = {}
+        self._wheres: dict[tuple[str, str], tuple[set[str], str]] = {}
+
+    def select(self, widget: Widget, projects: list[Project], window: Window) -> Filtered:
+        filtered = Filtered()
+        dashboard = self.dashboard
+        for project in projects:
+            tests: list[Callable[[Record], bool]] = []
+            for names, kind, strict in (
+                (dashboard.lists, "lists", False),
+                ((*dashboard.tags, *self.tags), "tags", False),
+                (widget.lists, "lists", True),
+                (widget.tags, "tags", True),
+            ):
+                test = self._name_filter(project, names, kind, strict, filtered.notes)
+                if test is not None:
+                    tests.append(test)
+            for source in (dashboard.where, widget.where):
+                if source:
+                    tests.append(self._where_filter(project, source, filtered.notes))
+            records = list(project.records.values())
+            for test in tests:
+                records = [record for record in records if test(record)]
+            filtered.items += self._in_window(widget, project, records, window, filtered.notes)
+        return filtered
+
+    def _name_filter(
+        self, project: Project, names: Sequence[str], kind: str, strict: bool, notes: list[str]
+    ) -> Callable[[Record], bool] | None:
+        """Records in one of the lists, or with one of the tags. A dashboard-wide filter
+        leaves alone a project that has none of those names, and says so."""
+        if not names:
+            return None
+        wanted = set(names)
+        declared = set(project.lists) if kind == "lists" else set(project.tags)
+        if not strict and not wanted & declared:
+            notes.append(
+                _("{project} has none of the {kind} {names}: not filtered by them").format(
+                    project=project.name,
+                    kind=_("lists") if kind == "lists" else _("tags"),
+                    names=", ".join(names),
+                )
+            )
+            return None
+        if kind == "lists":
+            return lambda record: record.list_name in wanted
+        return lambda record: not wanted.isdisjoint(record.tags)
+
+    def _where_filter(
+        self, project: Project, source: str, notes: list[str]
+    ) -> Callable[[Record], bool]:
+        passing, failure = self._where_results(project, source)
+        if failure:
+            notes.append(failure)
+        return lambda record: record.path in passing
+
+    def _where_results(self, project: Project, source: str) -> tuple[set[str], str]:
+        """The records an expression keeps (evaluated once per dashboard), and a note when
+        it fails on some."""
+        key = (project.key, source)
+        if key not in self._wheres:
+            expression = self._expression(project, source)
+            scope = self.engine.scope(project)
+            passing, failure = set(), ""
+            for record in project.records.values():
+                scope.record = record
+                try:
+                    if expression(scope):
+                        passing.add(record.path)
+                except FormulaError as error:
+                    failure = failure or _(
+                        "“{where}” fails on {record}: {message}; such records are left out"
+                    ).format(
+                        where=source, record=project.record_label(record), message=error.message
+                    )
+            self._wheres[key] = (passing, failure)
+        return self._wheres[key]
+
+    def _expression(self, project: Project, source: str) -> Expression:
+        key = (project.key, source)
+        if key not in self._expressions:
+            self._expressions[key] = self.engine.compile_for(project, source)
+        return self._expressions[key]
+
+    def _in_window(
+        self,
+        widget: Widget,
+        project: Project,
+        records: list[Record],
+        window: Window,
+        notes: list[str],
+    ) -> list[Item]:
+        start, end = window
+        name = widget.period_date
+        if name is None or (start is None and end is None):
+            return [(project, record) for record in records]
+        kept, undated = [], 0
+        for record in records:
+            day = self.values.day(name, project, record)
+            if day is None:
+                undated += expects_date(name, project, record)
+            elif (start is None or day >= start) and (end is None or day <= end):
+                kept.append((project, record))
+        if undated:
+            notes.append(undated_note(self.labels, undated, project, name))
+        return kept
+
+
+def expects_date(name: str, project: Project, record: Record) -> bool:
+    """Whether a record without this date is worth a note: every record has a creation
+    date, a won one has won_at; an open deal without won_at or a bill without paid_on
+    is simply not there yet."""
+    if name in ("created", "updated"):
+        return True
+    if name == "won_at":
+        return deals.outcome(project, record) == "won"
+    if name == "closed_at":
+        return deals.outcome(project, record) not in (None, "open")
+    return False
+
+
+def undated_note(labels: Labels, count: int, project: Project, name: str) -> str:
+    return ngettext(
+        "{n} record of {project} has no {date} date and is left out",
+        "{n} records of {project} have no {date} date and are left out",
+        count,
+    ).format(n=count, project=project.name, date=labels.date(name, [project]))

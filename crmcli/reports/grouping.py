@@ -1,0 +1,203 @@
+"""The categories of a chart or grouped table: records by month (or day, week, quarter,
+year), by list, tag or field value, and split into series; categories in their natural order
+(time, the lists' or options' order), sorted by value or label, and cut to the first N."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from crmcli.core.decimals import exact_sum
+from crmcli.core.model import Project, Record, Workspace
+from crmcli.git.timeline import Timeline
+from crmcli.i18n import _
+from crmcli.reports.figures import Series, category_totals
+from crmcli.reports.filters import Filtered, Window, expects_date, undated_note
+from crmcli.reports.labels import NONE, Labels
+from crmcli.reports.measures import ADDITIVE, Measures
+from crmcli.reports.period import unit_start
+from crmcli.reports.spec import Grouping, Measure, Widget
+from crmcli.reports.values import Item, RecordValues, sortable
+
+
+@dataclass(frozen=True, slots=True)
+class Grouper:
+    workspace: Workspace
+    values: RecordValues
+    measures: Measures
+    labels: Labels
+    timeline: Timeline
+
+    def grouped(
+        self,
+        widget: Widget,
+        projects: list[Project],
+        by: Grouping,
+        measure: Measure,
+        filtered: Filtered,
+        window: Window,
+    ) -> tuple[list[Hashable], list[Series]]:
+        groups: dict[tuple[Hashable, Hashable], list[Item]] = defaultdict(list)
+        undated: dict[str, int] = defaultdict(int)
+        for project, record in filtered.items:
+            keys = self._keys(by, project, record)
+            if by.is_date and keys == [NONE]:
+                undated[project.key] += expects_date(by.name, project, record)
+                continue
+            series_keys = self._keys(widget.series, project, record) if widget.series else [None]
+            for key in keys:
+                for series_key in series_keys:
+                    groups[(key, series_key)].append((project, record))
+        for project_key, count in undated.items():
+            if count and (widget.period_date != by.name or window == (None, None)):
+                filtered.notes.append(
+                    undated_note(self.labels, count, self.workspace.projects[project_key], by.name)
+                )
+        filled = window if widget.period_date == by.name else (None, None)
+        categories = self._ordered(by, projects, {key for key, _s in groups}, filled)
+        series_keys = (
+            self._ordered(widget.series, projects, {s for _k, s in groups}, (None, None))
+            if widget.series
+            else [None]
+        )
+        series = [
+            Series(
+                self.labels.category(widget.series, projects, series_key)
+                if widget.series
+                else None,
+                tuple(
+                    self.measures.aggregate(measure, groups.get((key, series_key), []))
+                    for key in categories
+                ),
+            )
+            for series_key in series_keys
+        ]
+        return categories, series
+
+    def velocity(
+        self, projects: list[Project], items: list[Item]
+    ) -> tuple[list[Hashable], list[Series]]:
+        """Average days a record stays in each list."""
+        days: dict[str, list[float]] = defaultdict(list)
+        for _project, record in items:
+            for list_name, stay in self.timeline.stays(record):
+                days[list_name].append(stay)
+        keys = self._ordered(Grouping(("list",)), projects, set(days), (None, None))
+        stays = [days.get(str(key), []) for key in keys]
+        return keys, [Series(None, tuple(sum(s) / len(s) if s else None for s in stays))]
+
+    def _keys(self, grouping: Grouping | None, project: Project, record: Record) -> list[Hashable]:
+        """The categories a record falls in (several for tags and multiple values)."""
+        if grouping is None:
+            return [None]
+        if grouping.is_date:
+            day = self.values.day(grouping.name, project, record)
+            return [unit_start(day, grouping.unit or "month")] if day else [NONE]
+        if grouping.path == ("tags",):
+            return list(dict.fromkeys(record.tags)) or [NONE]
+        value = self.values.value(project, record, grouping.path)
+        values = value if isinstance(value, list) else [value]
+        keys = [
+            _hashable(v) for v in values if v is not None and v != "" and not isinstance(v, dict)
+        ]
+        return list(dict.fromkeys(keys)) or [NONE]
+
+    def _ordered(
+        self,
+        grouping: Grouping | None,
+        projects: list[Project],
+        keys: set[Hashable],
+        window: Window,
+    ) -> list[Hashable]:
+        """Categories in their natural order: time, the lists' or options' order, else sorted."""
+        if grouping is None:
+            return [None]
+        present = [k for k in keys if k != NONE]
+        if grouping.is_date:
+            start, end = window
+            days = [k for k in present if isinstance(k, date)]
+            if start is not None or end is not None or days:
+                start = start or (min(days) if days else end)
+                end = end or (max(days) if days else start)
+                return _every_unit(start, end, grouping.unit or "month")  # type: ignore[arg-type]
+            return []
+        declared = self._declared_order(grouping, projects)
+        ranked = sorted(
+            present,
+            key=lambda k: (declared.get(k, len(declared)), sortable(k), str(k)),
+        )
+        return [*ranked, NONE] if NONE in keys else ranked
+
+    def _declared_order(self, grouping: Grouping, projects: list[Project]) -> dict[Hashable, int]:
+        names: list[str] = []
+        for project in projects:
+            if grouping.path == ("list",):
+                names += sorted(project.lists, key=lambda n: project.lists[n].index)
+            elif grouping.path == ("tags",):
+                names += project.tags
+            else:
+                definition = self.labels.definition(project, grouping.path)
+                names += definition.options if definition else ()
+        return {name: index for index, name in enumerate(dict.fromkeys(names))}
+
+
+def sorted_categories(
+    widget: Widget,
+    by: Grouping,
+    keys: list[Hashable],
+    labels: list[str],
+    series: list[Series],
+) -> tuple[list[Hashable], list[str], list[Series]]:
+    """Categories by `sort:` (value or label); a pie of field values biggest first."""
+    sort = widget.sort
+    natural = by.is_date or by.path in (("list",), ("tags",))
+    if sort is None and widget.type == "pie" and not natural:
+        sort = "-value"
+    if sort is None:
+        return keys, labels, series
+    totals = category_totals(series, len(keys))
+    if sort.endswith("value"):
+        order = sorted(range(len(keys)), key=lambda i: totals[i], reverse=sort.startswith("-"))
+    else:
+        order = sorted(
+            range(len(keys)), key=lambda i: labels[i].casefold(), reverse=sort.startswith("-")
+        )
+    return (
+        [keys[i] for i in order],
+        [labels[i] for i in order],
+        [Series(s.name, tuple(s.values[i] for i in order)) for s in series],
+    )
+
+
+def limited(
+    widget: Widget, measure: Measure, labels: list[str], series: list[Series]
+) -> tuple[list[str], list[Series]]:
+    """The first N categories; a pie of an additive measure adds up the rest as “Others”."""
+    limit = widget.limit or len(labels)
+    others = widget.type == "pie" and measure.kind in ADDITIVE
+    kept = limit - 1 if others else limit
+    trimmed = [
+        Series(
+            s.name,
+            s.values[:kept] + ((exact_sum(v or 0 for v in s.values[kept:]),) if others else ()),
+        )
+        for s in series
+    ]
+    return labels[:kept] + ([_("Others")] if others else []), trimmed
+
+
+def _hashable(value: Any) -> Hashable:
+    return value if isinstance(value, Hashable) else str(value)
+
+
+def _every_unit(start: date, end: date, unit: str) -> list[Hashable]:
+    first, last = unit_start(start, unit), unit_start(end, unit)
+    found: list[Hashable] = []
+    current = first
+    while current <= last:
+        found.append(current)
+        current = unit_start(current, unit, 1)
+    return found

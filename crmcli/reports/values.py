@@ -1,0 +1,55 @@
+"""A record's values and dates as a dashboard reads them: one engine scope per project and
+each date looked up once, however many widgets ask for it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from crmcli.core.model import Project, Record
+from crmcli.engine.compute import Engine
+from crmcli.git.timeline import Timeline
+from crmcli.reports.labels import NONE
+from crmcli.reports.spec import RECORD_DATES
+
+Item = tuple[Project, Record]
+
+
+class RecordValues:
+    def __init__(self, engine: Engine, timeline: Timeline) -> None:
+        self.engine = engine
+        self.timeline = timeline
+        self._days: dict[tuple[str, str], date | None] = {}
+        self._scopes: dict[str, Any] = {}
+
+    def scope(self, project: Project, record: Record) -> Any:
+        scope = self._scopes.get(project.key)
+        if scope is None:
+            scope = self._scopes[project.key] = self.engine.scope(project)
+        scope.record = record
+        return scope
+
+    def value(self, project: Project, record: Record, path: tuple[str, ...]) -> Any:
+        scope = self.scope(project, record)
+        return scope.get(path[0]) if len(path) == 1 else scope.path(path)
+
+    def day(self, name: str, project: Project, record: Record) -> date | None:
+        key = (name, record.path)
+        if key not in self._days:
+            if name in RECORD_DATES:
+                self._days[key] = self.timeline.day(self.timeline.date(name, project, record))
+            else:
+                value = self.value(project, record, tuple(name.split(".")))
+                self._days[key] = self.timeline.day(value)
+        return self._days[key]
+
+
+def sortable(value: Any) -> tuple[int, Any]:
+    """Empty values last; numbers, dates and text each compare among themselves."""
+    if value is None or value == "" or value == [] or value == NONE:
+        return (3, 0)
+    if isinstance(value, bool | int | float):
+        return (0, value)
+    if isinstance(value, datetime | date):
+        return (1, value.isoformat())
+    return (2, str(value).casefold())
