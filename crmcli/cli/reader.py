@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crmcli.i18n import _
+
+if TYPE_CHECKING:
+    from crmcli.engine.reader import Reader
+    from crmcli.engine.workspace import OpenWorkspace
 
 ActAsOption = Annotated[
     str | None,
@@ -39,3 +44,14 @@ RoleOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def open_as_reader(
+    root: Path, acting_as: str | None, role_name: str | None
+) -> tuple[OpenWorkspace, Reader]:
+    """The workspace a reading command opens, and who reads it (--as, --role)."""
+    from crmcli.engine.reader import identify_reader
+    from crmcli.engine.workspace import open_workspace
+
+    opened = open_workspace(root)
+    return opened, identify_reader(opened.workspace, opened.engine, acting_as, role_name)

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
-from crmcli.cli.reader import ReadAsOption, RoleOption
+from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
 from crmcli.i18n import _
 
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
+
+TableFormatOption = Annotated[TableFormat, typer.Option("--format", "-f", help=_("Output format."))]
 
 
 def register(app: typer.Typer) -> None:
@@ -41,19 +43,14 @@ def show(
             metavar="PROJECT/ID", help=_("The record, e.g. opportunities/acme-website.")
         ),
     ],
-    fmt: Annotated[
-        TableFormat, typer.Option("--format", "-f", help=_("Output format."))
-    ] = TableFormat.table,
+    fmt: TableFormatOption = TableFormat.table,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
 ) -> None:
     from crmcli.engine.present import Presenter
-    from crmcli.engine.reader import identify_reader
-    from crmcli.engine.workspace import open_workspace
 
-    opened = open_workspace(ctx.obj.root)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
     project, record = opened.record(reference)
-    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
     fields = reader.visible_fields(project)
     backlinks = _backlinks(opened, project.key, record.id)
     if fmt is TableFormat.json:
@@ -167,20 +164,15 @@ def list_records(
         int | None,
         typer.Option("--limit", "-n", min=1, help=_("Show at most N records."), show_default=False),
     ] = None,
-    fmt: Annotated[
-        TableFormat, typer.Option("--format", "-f", help=_("Output format."))
-    ] = TableFormat.table,
+    fmt: TableFormatOption = TableFormat.table,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
 ) -> None:
     from crmcli.engine.present import Presenter
     from crmcli.engine.query import parse_sort, require_field, select_records
-    from crmcli.engine.reader import identify_reader
-    from crmcli.engine.workspace import open_workspace
 
-    opened = open_workspace(ctx.obj.root)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
     project = opened.project(project_key)
-    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
     names = [c.strip() for c in (columns.split(",") if columns else DEFAULT_COLUMNS) if c.strip()]
     for name in names:
         require_field(project, name)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.output import problem_line
-from crmcli.cli.reader import ReadAsOption, RoleOption
+from crmcli.cli.reader import ActAsOption, ReadAsOption, RoleOption, open_as_reader
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import _
 
@@ -141,14 +141,7 @@ def import_command(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help=_("Import the valid rows, report the others."))
     ] = False,
-    acting_as: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help=_("Act as this member (default: $CRM_USER, else git user.email)."),
-            show_default=False,
-        ),
-    ] = None,
+    acting_as: ActAsOption = None,
 ) -> None:
     from crmcli.transfer.importing import ImportOptions, import_file
     from crmcli.transfer.mapping_file import read_recipe
@@ -276,16 +269,13 @@ def export_command(
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
 ) -> None:
-    from crmcli.engine.reader import identify_reader
-    from crmcli.engine.workspace import open_workspace
     from crmcli.transfer.export import sheets, write_csv, write_json, write_sqlite, write_xlsx
 
     kind = fmt
-    opened = open_workspace(ctx.obj.root)
     if project is None and kind is ExportFormat.csv:
         raise UsageError(_("a CSV file holds one project: name it (crm export PROJECT)"))
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
     keys = [project] if project else list(opened.workspace.projects)
-    reader = identify_reader(opened.workspace, opened.engine, acting_as, role_name)
     exported = sheets(opened, keys, reader)
     if kind is ExportFormat.csv:
         _write_text(out, lambda stream: write_csv(exported[0], stream))

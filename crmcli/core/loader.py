@@ -99,18 +99,12 @@ class Loader:
     # configuration files
 
     def read_config(self, relative: str) -> ConfigFile | None:
-        try:
-            text = decode_text(self.source.read_bytes(relative, MAX_CONFIG_BYTES))
-            document = parse(text)
-        except YamlReadError as error:
-            self.log.add_at(relative, error.line, error.column, error.code, error.message)
+        read = self._read_yaml(relative, MAX_CONFIG_BYTES)
+        if read is None:
             return None
-        except OSError as error:
-            self.log.add_at(relative, 0, 0, "unreadable", str(error.strerror or error))
-            return None
+        text, document = read
         positions = key_positions(text)
         self.log.remember_positions(relative, positions)
-        self._report_duplicates(relative, document)
         config = ConfigFile(relative, document.data, positions)
         self.config_files[relative] = config
         return config
@@ -209,8 +203,21 @@ class Loader:
                 project.records[record.id] = record
 
     def read_record(self, project_key: str, relative: str) -> Record | None:
+        read = self._read_yaml(relative, MAX_RECORD_BYTES)
+        if read is None:
+            return None
+        document = read[1]
+        if not isinstance(document.data, dict):
+            self._not_a_mapping(relative, document.data)
+            return None
+        return Record(project_key, relative.rpartition("/")[2][:-5], relative, document.data)
+
+    def _read_yaml(self, relative: str, max_bytes: int) -> tuple[str, YamlDocument] | None:
+        """The text and document of one file; a file that cannot be read or parsed is a
+        problem at its place (and None), duplicate keys are reported here for every file."""
         try:
-            document = parse(decode_text(self.source.read_bytes(relative, MAX_RECORD_BYTES)))
+            text = decode_text(self.source.read_bytes(relative, max_bytes))
+            document = parse(text)
         except YamlReadError as error:
             self.log.add_at(relative, error.line, error.column, error.code, error.message)
             return None
@@ -218,10 +225,7 @@ class Loader:
             self.log.add_at(relative, 0, 0, "unreadable", str(error.strerror or error))
             return None
         self._report_duplicates(relative, document)
-        if not isinstance(document.data, dict):
-            self._not_a_mapping(relative, document.data)
-            return None
-        return Record(project_key, relative.rpartition("/")[2][:-5], relative, document.data)
+        return text, document
 
     def _report_duplicates(self, relative: str, document: YamlDocument) -> None:
         for duplicate in document.duplicates:

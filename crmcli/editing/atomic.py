@@ -1,7 +1,8 @@
 """Atomic writes: a file is replaced whole or not at all, and never over a concurrent edit.
 
 New content goes to a temp file beside its target, renamed over it only if the file on disk
-is still the one that was read (same sha256). `create_files` is the bulk path of imports:
+is still the one that was read (same sha256); `replace_all` is the same for bytes with no
+such check (a report's files). `create_files` is the bulk path of imports:
 many new files, none overwriting an existing one.
 """
 
@@ -12,7 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,10 +45,16 @@ def write_all_atomically(writes: Sequence[PendingWrite]) -> None:
     goes to a temp file beside its target, and only then are the temp files renamed into place."""
     for write in writes:
         _refuse_stale(write.path, write.expected_sha)
+    replace_all({write.path: write.text.encode("utf-8") for write in writes})
+
+
+def replace_all(files: Mapping[Path, bytes]) -> None:
+    """All the files or none, whatever they held before (a report's pages and charts):
+    every content goes to a temp file beside its target, then the temp files are renamed."""
     staged: list[tuple[Path, Path]] = []
     try:
-        for write in writes:
-            staged.append((_write_temporary(write.path, write.text), write.path))
+        for path, content in files.items():
+            staged.append((_write_temporary(path, content), path))
     except BaseException:
         for temporary, _target in staged:
             temporary.unlink(missing_ok=True)
@@ -68,13 +75,13 @@ def _refuse_stale(path: Path, expected_sha: str | None) -> None:
     )
 
 
-def _write_temporary(path: Path, text: str) -> Path:
+def _write_temporary(path: Path, content: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = Path(name)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
         temporary.chmod(path.stat().st_mode & 0o7777 if path.exists() else 0o644)

@@ -11,8 +11,6 @@ time zone), and “today” is that day: relative periods and stale deals count 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from crmcli.core.loader import DASHBOARDS_DIR, Loader
 from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.sources import DiskSource, FileSource
+from crmcli.editing.atomic import replace_all
 from crmcli.engine.compute import Engine, compute
 from crmcli.engine.reader import identify_reader, workspace_now
 from crmcli.errors import CrmError, Problem, UsageError
@@ -215,19 +214,7 @@ def _slug(title: str) -> str:
 def _write_all(folder: Path, files: dict[Path, bytes]) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        staged = []
-        try:
-            for target, content in files.items():
-                handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(content)
-                staged.append((Path(temporary), target))
-        except BaseException:
-            for temporary, _target in staged:
-                temporary.unlink(missing_ok=True)
-            raise
-        for temporary, target in staged:
-            temporary.replace(target)
+        replace_all(files)
     except OSError as error:
         raise CrmError(
             _("cannot write the report to {path}: {reason}").format(
