@@ -15,7 +15,8 @@ from crmcli.errors import CrmError
 from crmcli.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from crmcli.automations.runner import Report, RunOptions
+    from crmcli.automations.outcomes import Report
+    from crmcli.automations.runs import RunOptions
     from crmcli.editing.change import Change
 
 
@@ -79,7 +80,7 @@ def remind(
     state_file: StateOption = None,
     fmt: FormatOption = RunFormat.text,
 ) -> None:
-    from crmcli.automations.runner import remind as run_remind
+    from crmcli.automations.runs import remind as run_remind
 
     root = ctx.obj.root
     report = run_remind(root, _options(root, now, dry_run, state_file))
@@ -97,7 +98,7 @@ def automate(
     state_file: StateOption = None,
     fmt: FormatOption = RunFormat.text,
 ) -> None:
-    from crmcli.automations.runner import automate as run_automate
+    from crmcli.automations.runs import automate as run_automate
 
     root = ctx.obj.root
     report = run_automate(root, since, _options(root, now, dry_run, state_file))
@@ -105,7 +106,7 @@ def automate(
 
 
 def _options(root: Path, now: str | None, dry_run: bool, state_file: str | None) -> RunOptions:
-    from crmcli.automations.runner import RunOptions
+    from crmcli.automations.runs import RunOptions
     from crmcli.core.loader import Loader
     from crmcli.engine.reader import workspace_now
 
@@ -163,7 +164,7 @@ def _summary(report: Report, dry_run: bool) -> str:
 
 def after_edit(root: Path, change: Change) -> Change:
     """Run the rules an edit triggered; their writes join the change (and its commit)."""
-    from crmcli.automations.runner import after_edit as run_rules
+    from crmcli.automations.runs import after_edit as run_rules
     from crmcli.core.loader import Loader
     from crmcli.engine.reader import workspace_now
 

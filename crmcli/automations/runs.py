@@ -1,0 +1,114 @@
+"""The three ways automations run: `crm remind` (schedule rules over the whole workspace),
+`crm automate --since REV` (events read from git), and after `crm add/move/set` (the events of
+the edit). Each opens the automations' state, runs a `Runner` and saves what it delivered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from crmcli.automations import workload
+from crmcli.automations.events import triggers_since
+from crmcli.automations.outcomes import Report
+from crmcli.automations.runner import Runner
+from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
+from crmcli.core.loader import AUTOMATIONS_FILE, Loader
+from crmcli.core.model import RecordEvent, Workspace
+from crmcli.editing.change import Change
+from crmcli.editing.editor import Editor
+from crmcli.engine.compute import Engine
+
+
+@dataclass(slots=True)
+class RunOptions:
+    now: datetime
+    dry_run: bool = False
+    state_file: str | None = None
+
+
+def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Path, str]:
+    """--state-file, else `state_file` of crm.yaml, else .crm/; (path, path as shown)."""
+    chosen = option or workspace.config.state_file or DEFAULT_STATE_FILE
+    path = Path(chosen)
+    if not path.is_absolute():
+        path = root / path
+    return path, str(chosen)
+
+
+def _open_state(root: Path, workspace: Workspace, option: str | None) -> AutomationState:
+    path, label = state_path(root, workspace, option)
+    return AutomationState.load(path, label)
+
+
+def _finish(runner: Runner, save: bool) -> Report:
+    runner.times.close()
+    if save and not runner.dry_run:
+        runner.state.save()
+    return runner.report
+
+
+def remind(root: Path, options: RunOptions) -> Report:
+    from crmcli.automations.state import exclusive_run
+
+    with exclusive_run(root):
+        editor = Editor(root)
+        state = _open_state(root, editor.workspace, options.state_file)
+        runner = Runner(root, state, options.now, options.dry_run, editor)
+        if not any(rule.trigger == "schedule" for rule in runner.rules):
+            return _finish(runner, save=False)
+        loader = Loader(root)
+        workspace = loader.load()
+        engine = Engine(workspace, loader.log, options.now.date())
+        engine.run()
+        for project in workspace.projects.values():
+            workload.refresh_from_loaded(root, project)
+        runner.remind(workspace, engine)
+        return _finish(runner, save=True)
+
+
+def automate(root: Path, since: str, options: RunOptions) -> Report:
+    from crmcli.automations.state import exclusive_run
+
+    with exclusive_run(root):
+        editor = Editor(root)
+        state = _open_state(root, editor.workspace, options.state_file)
+        runner = Runner(root, state, options.now, options.dry_run, editor)
+        if any(rule.trigger != "schedule" for rule in runner.rules):
+            runner.on_triggers(triggers_since(root, since, runner.zone))
+        return _finish(runner, save=True)
+
+
+def after_edit(root: Path, change: Change, now: datetime) -> Report | None:
+    """Run the event rules an edit triggered (None when there are no automations)."""
+    if not change.events or not (root / AUTOMATIONS_FILE).is_file():
+        return None
+    editor = Editor(root)
+    if not _may_match(editor.workspace, change.events):
+        return None  # the usual case: no rule watches this, so nothing is checked or loaded
+    state = _open_state(root, editor.workspace, None)
+    runner = Runner(root, state, now, editor=editor)
+    if not any(rule.matches(e) for rule in runner.rules for e in change.events):
+        return None
+    runner.on_change(change)
+    path, label = state_path(root, editor.workspace, None)
+    if runner.state.changed and _is_committable(root, path):
+        runner.report.written.append(label)  # kept in the repository: commit it with the edit
+    return _finish(runner, save=True)
+
+
+def _may_match(workspace: Workspace, events: list[RecordEvent]) -> bool:
+    file = workspace.config_files.get(AUTOMATIONS_FILE)
+    rules = file.data.get("rules") if file and isinstance(file.data, dict) else None
+    watched = {(r.get("on"), r.get("project")) for r in rules or [] if isinstance(r, dict)}
+    return any((event.kind, event.project) in watched for event in events)
+
+
+def _is_committable(root: Path, path: Path) -> bool:
+    from crmcli.core.loader import STATE_DIR
+
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return relative.parts[:1] != (STATE_DIR,)
