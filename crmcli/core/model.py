@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,7 +176,7 @@ class Project:
     tags: tuple[str, ...] = ()
     fields: dict[str, FieldDef] = field(default_factory=dict)
     removed: frozenset[str] = frozenset()
-    records: dict[str, Record] = field(default_factory=dict)
+    records: MutableMapping[str, Record] = field(default_factory=dict)  # or lazy: LazyRecords
     value_field: str | None = None  # the money a record stands for in pipeline figures
 
     @property
