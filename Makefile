@@ -27,9 +27,10 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine
 	$(VENV)/bin/pytest -q -n auto
 
-# Not in `test` yet: the core packages are being rewritten; the goal is zero errors there.
+# The core packages type-check with no errors (`test` runs this too).
 typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine
 

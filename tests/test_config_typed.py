@@ -224,3 +224,87 @@ def test_export_into_a_missing_folder_is_a_clear_error(workspace):
     assert _is_crm_error(result.exception) or isinstance(result.exception, SystemExit)
     message = str(getattr(result.exception, "message", "")) + result.output
     assert "/nonexistent/dir" in message
+
+
+# each case: a computed field with a setting of the wrong type, the line that writes it, and
+# the setting's attribute on FieldDef (left empty: the safe default)
+WRONG_SETTINGS = {
+    "expr-a-number": ("type: formula\n    expr: 5", "expr: 5", "expr"),
+    "agg-a-list": (
+        "type: rollup\n    through: client\n    field: email\n    agg: [sum]",
+        "agg: [sum]",
+        "agg",
+    ),
+    "through-a-list": (
+        "type: lookup\n    through: [client]\n    field: email",
+        "through: [client]",
+        "through",
+    ),
+    "field-a-mapping": (
+        "type: lookup\n    through: client\n    field: {name: email}",
+        "field: {name: email}",
+        "source_field",
+    ),
+    "where-a-number": (
+        "type: rollup\n    through: client\n    agg: count\n    where: 5",
+        "where: 5",
+        "where",
+    ),
+    "from-a-list": (
+        "type: referenced_by\n    from: [opportunities.client]",
+        "from: [opportunities.client]",
+        "backlink_from",
+    ),
+}
+
+
+def _computed(settings: str) -> dict[str, str]:
+    return _field(f"odd:\n    {settings}")
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_SETTINGS))
+def test_a_wrongly_typed_computed_setting_is_one_problem_at_its_line(workspace, case):
+    settings, wrong_line, _attribute = WRONG_SETTINGS[case]
+    root = workspace(_computed(settings))
+    problems = [p for p in check(root).problems if p.path == "opportunities/_project.yaml"]
+    assert [(p.code, p.line) for p in problems] == [
+        ("bad-setting", _line_of(root, "opportunities/_project.yaml", wrong_line))
+    ], [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_SETTINGS))
+def test_a_wrongly_typed_computed_setting_gives_way_to_nothing(workspace, case):
+    settings, _line, attribute = WRONG_SETTINGS[case]
+    opportunities = Loader(workspace(_computed(settings))).load().projects["opportunities"]
+    odd = opportunities.fields["odd"]
+    assert getattr(odd, attribute) is None
+    assert odd.broken
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_SETTINGS))
+def test_show_and_list_work_beside_a_wrongly_typed_computed_setting(workspace, case):
+    settings, _line, _attribute = WRONG_SETTINGS[case]
+    root = workspace(_computed(settings))
+    for command in (("show", "opportunities/acme-website"), ("list", "opportunities")):
+        result = CliRunner().invoke(app, ["-C", str(root), *command])
+        assert result.exit_code == 0, (command, result.output, result.exception)
+        assert "Acme" in result.output
+
+
+def test_a_wrongly_typed_format_leaves_the_formula_computed(workspace):
+    root = workspace(_computed('type: formula\n    expr: "amount - cost"\n    format: [currency]'))
+    loaded = Loader(root).load()
+    odd = loaded.projects["opportunities"].fields["odd"]
+    assert (odd.display_format, odd.broken) == (None, False)
+    assert [p.code for p in check(root).problems] == ["bad-setting"]
+    result = CliRunner().invoke(app, ["-C", str(root), "show", "opportunities/acme-website"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "5 000" in result.output.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_the_exported_record_schema_uses_the_safe_rating_max(workspace):
+    from crmcli.check.schema_export import record_schema
+
+    loaded = Loader(workspace(_field('confidence: {type: rating, max: "10"}'))).load()
+    schema = record_schema(loaded, loaded.projects["opportunities"])
+    assert schema["properties"]["confidence"]["maximum"] == 5

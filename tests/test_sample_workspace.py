@@ -64,7 +64,7 @@ def test_opportunities_have_the_nine_stages_with_probabilities_and_the_fourteen_
     assert {
         f.key: f.type for f in opportunities.custom_fields if f.key in CUSTOM_OPPORTUNITY_FIELDS
     } == (CUSTOM_OPPORTUNITY_FIELDS)
-    assert opportunities.fields["confidence"].spec["max"] == 5
+    assert opportunities.fields["confidence"].rating_max == 5
     assert {"branding", "website", "seo", "facebook-management"} <= set(opportunities.tags)
     stages_used = Counter(r.list_name for r in opportunities.records.values())
     assert set(stages_used) == set(STAGES)

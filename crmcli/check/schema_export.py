@@ -21,17 +21,16 @@ FORMAT_SCHEMAS = {
 
 def _scalar_schema(field: FieldDef, workspace: Workspace, project: Project) -> dict[str, Any]:
     kind = field.type
-    spec = field.spec
     if kind in ("text", "long_text"):
         schema: dict[str, Any] = {"type": ["string", "number"]}
-        if isinstance(spec.get("max_length"), int):
-            schema["maxLength"] = spec["max_length"]
+        if field.max_length is not None:
+            schema["maxLength"] = field.max_length
         return schema
     if kind in ("number", "currency", "percent"):
         schema = {"type": "number"}
-        for key, keyword in (("min", "minimum"), ("max", "maximum")):
-            if isinstance(spec.get(key), int | float):
-                schema[keyword] = spec[key]
+        for bound, keyword in ((field.minimum, "minimum"), (field.maximum, "maximum")):
+            if bound is not None:
+                schema[keyword] = bound
         return schema
     simple: dict[str, dict[str, Any]] = {
         "email": {"type": "string", "format": "email"},
@@ -45,13 +44,13 @@ def _scalar_schema(field: FieldDef, workspace: Workspace, project: Project) -> d
     if kind in simple:
         return dict(simple[kind])
     if kind == "rating":
-        return {"type": "integer", "minimum": 1, "maximum": spec.get("max", 5)}
+        return {"type": "integer", "minimum": 1, "maximum": field.rating_max}
     if kind == "select":
         return {"enum": list(field.options)}
     if kind == "multi_select":
         return {"type": "array", "items": {"enum": list(field.options)}, "uniqueItems": True}
     if kind == "reference":
-        target = workspace.projects.get(str(spec.get("project")))
+        target = workspace.projects.get(field.target_project or "")
         one: dict[str, Any] = {"type": "string"}
         if target is not None and 0 < len(target.records) <= MAX_ENUM_IDS:
             one["enum"] = sorted(target.records)

@@ -243,6 +243,7 @@ def _field(
                 field=key, kind=type_
             ),
         )
+    settings, wrong = _computed_settings(key, type_, spec, schema_path, log)
     return FieldDef(
         key=key,
         type=type_,
@@ -254,7 +255,7 @@ def _field(
         options=options,
         multiple=spec.get("multiple") is True,
         target_project=_text(spec.get("project")),
-        display_format=_text(spec.get("format")),
+        display_format=settings.get("format"),
         currency=_text(spec.get("currency")),
         rating_max=_rating_max(key, type_, spec, schema_path, log),
         minimum=spec["min"] if is_number(spec.get("min")) else None,
@@ -262,8 +263,49 @@ def _field(
         max_length=spec["max_length"] if _whole(spec.get("max_length")) else None,
         phone_region=_text(spec.get("region")),
         description=_text(spec.get("description")),
-        spec=spec,
+        through=settings.get("through"),
+        source_field=settings.get("field"),
+        agg=settings.get("agg"),
+        where=settings.get("where"),
+        expr=settings.get("expr"),
+        backlink_from=settings.get("from"),
+        broken=bool(wrong - {"format"}),
     )
+
+
+# the settings of each computed type, all written as text
+_COMPUTED_SETTINGS = {
+    "formula": ("expr", "format"),
+    "lookup": ("through", "field", "format"),
+    "rollup": ("through", "field", "agg", "where", "format"),
+    "referenced_by": ("from",),
+}
+
+
+def _computed_settings(
+    key: str, type_: str, spec: dict[Any, Any], schema_path: str, log: ProblemLog
+) -> tuple[dict[str, str], set[str]]:
+    """A computed field's settings, and the names of those not written as text (`expr: 5`,
+    `agg: [sum]`): each is reported at its line and left out, so that no consumer meets it."""
+    settings: dict[str, str] = {}
+    wrong: set[str] = set()
+    for name in _COMPUTED_SETTINGS.get(type_, ()):
+        value = spec.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            settings[name] = value
+            continue
+        wrong.add(name)
+        log.add(
+            schema_path,
+            ("fields", key, name),
+            "bad-setting",
+            _("field “{field}”: “{setting}” must be text, not {value}").format(
+                field=key, setting=name, value=value
+            ),
+        )
+    return settings, wrong
 
 
 def _rating_max(

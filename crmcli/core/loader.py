@@ -174,7 +174,7 @@ class Loader:
             return None
         project = build_project(key, schema_path, file.data, file.positions, self.log)
         if self.lazy:
-            project.records = LazyRecords(self, project)  # type: ignore[assignment]
+            project.records = LazyRecords(self, project)
         else:
             self._load_records(project)
         return project

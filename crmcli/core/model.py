@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +40,8 @@ DEFAULT_RATING_MAX = 5
 
 @dataclass(frozen=True, slots=True)
 class FieldDef:
-    """One field of a project's schema, its settings checked when loaded (core/config.py).
-
-    `spec` is the field's mapping as written, for settings read only by the engine."""
+    """One field of a project's schema, its settings checked when loaded (core/config.py):
+    consumers read these typed settings, never the mapping as written."""
 
     key: str
     type: str
@@ -63,11 +62,33 @@ class FieldDef:
     max_length: int | None = None
     phone_region: str | None = None
     description: str | None = None
-    spec: Mapping[str, Any] = field(default_factory=dict)
+    through: str | None = None  # lookup, rollup: the reference or referenced_by field followed
+    source_field: str | None = None  # lookup, rollup: the field read on the records reached
+    agg: str | None = None  # rollup: sum, count, min, max, avg or join
+    where: str | None = None  # rollup: the expression the records reached must satisfy
+    expr: str | None = None  # formula: its expression
+    backlink_from: str | None = None  # referenced_by: the reference pointing here, project.field
+    broken: bool = False  # a setting it is computed from has the wrong type: it computes nothing
 
     @property
     def computed(self) -> bool:
         return self.type in COMPUTED_TYPES
+
+    @property
+    def linked_project(self) -> str | None:
+        """The project whose records the field links to: a reference's target, or the project
+        a referenced_by field's backlinks come from."""
+        if self.type == "reference":
+            return self.target_project
+        if self.type == "referenced_by":
+            return self.backlink[0] or None
+        return None
+
+    @property
+    def backlink(self) -> tuple[str, str]:
+        """referenced_by: (project, reference field) of `from: project.field`."""
+        project, _dot, reference = (self.backlink_from or "").partition(".")
+        return project, reference
 
     @property
     def shown_as(self) -> str:
@@ -155,7 +176,7 @@ class Project:
     tags: tuple[str, ...] = ()
     fields: dict[str, FieldDef] = field(default_factory=dict)
     removed: frozenset[str] = frozenset()
-    records: dict[str, Record] = field(default_factory=dict)
+    records: MutableMapping[str, Record] = field(default_factory=dict)  # or lazy: LazyRecords
     value_field: str | None = None  # the money a record stands for in pipeline figures
 
     @property

@@ -16,8 +16,6 @@ from typing import Any
 
 import yaml
 import yaml.resolver
-from yaml.constructor import SafeConstructor
-from yaml.cyaml import CParser
 from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -96,13 +94,11 @@ for _first, _resolvers in _Yaml12Resolver.yaml_implicit_resolvers.items():
         QuotingResolver.add_implicit_resolver(_tag, _regexp, [_first])
 
 
-class _FastLoader(CParser, SafeConstructor, _Yaml12Resolver):
+class _FastLoader(yaml.CSafeLoader, _Yaml12Resolver):
     """The C parser with YAML 1.2 scalars, duplicate-key detection and lenient timestamps."""
 
     def __init__(self, stream: str | bytes) -> None:
-        CParser.__init__(self, stream)
-        SafeConstructor.__init__(self)
-        _Yaml12Resolver.__init__(self)
+        super().__init__(stream)
         self.duplicates: list[DuplicateKey] = []
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -222,7 +218,7 @@ def _char_at(text: str, mark: yaml.Mark | None) -> str:
 
 def _refuse_alias_bombs(text: str) -> None:
     """Refuse documents whose aliases expand to more than MAX_EXPANDED_NODES values."""
-    anchored: dict[str, int] = {}
+    anchored: dict[str | None, int] = {}  # an alias event's anchor is never None
     stack: list[list[Any]] = [[None, 0]]
 
     def add(count: int, event: Any) -> None:

@@ -59,8 +59,7 @@ def holds_percent(engine: Engine, project: Project, definition: FieldDef) -> boo
     """Whether a field's numbers count in percent (80 = 80 %) rather than as fractions."""
     from crmcli.engine.present import display_field
 
-    shown = display_field(engine, project, definition)
-    return shown.type == "percent" or shown.spec.get("format") == "percent"
+    return display_field(engine, project, definition).shown_as == "percent"
 
 
 def probability(scope: RecordScope) -> float:

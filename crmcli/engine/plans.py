@@ -8,9 +8,9 @@ The same `value` serves that run and a single record computed on demand.
 
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crmcli.core.model import FieldDef, Project, Record
@@ -31,11 +31,11 @@ Report = Callable[[FormulaError, Record], None]  # a runtime error of one record
 Value = Callable[[Record, Report], Any]
 
 
-@dataclass(slots=True)
+@dataclasses.dataclass(slots=True)
 class Plan:
     project: Project
     field: FieldDef
-    depends_on: set[FieldKey] = field(default_factory=set)
+    depends_on: set[FieldKey] = dataclasses.field(default_factory=set)  # `field` is a column
     value: Value | None = None  # None when the definition is broken
     whole_project: bool = False  # reads every record of a project (backlinks)
 
@@ -49,6 +49,8 @@ class Planner:
 
     def plan(self, project: Project, definition: FieldDef) -> tuple[Plan, ExpressionError | None]:
         plan = Plan(project, definition)
+        if definition.broken:  # its wrongly typed setting was reported when loaded
+            return plan, None
         try:
             getattr(self, "_plan_" + definition.type)(plan)
         except ExpressionError as error:
@@ -74,7 +76,7 @@ class Planner:
                 plan.depends_on.add((project_key, name))
 
     def _plan_referenced_by(self, plan: Plan) -> None:
-        source_key, _dot, source_field = str(plan.field.spec.get("from", "")).partition(".")
+        source_key, source_field = plan.field.backlink
         source = self.workspace.projects.get(source_key)
         if source_key in self.workspace.unreadable_projects:
             raise ExpressionError(UNREADABLE, source_key)
@@ -99,13 +101,13 @@ class Planner:
                     ),
                 ),
             )
-        if definition.spec.get("project") != plan.project.key:
+        if definition.target_project != plan.project.key:
             raise ExpressionError(
                 "wrong-project",
                 _("{source}.{field} refers to {other}, not to {project}").format(
                     source=source_key,
                     field=source_field,
-                    other=definition.spec.get("project"),
+                    other=definition.target_project,
                     project=plan.project.key,
                 ),
             )
@@ -118,7 +120,7 @@ class Planner:
         plan.whole_project = True
 
     def _through(self, plan: Plan) -> tuple[FieldDef, Project]:
-        through = str(plan.field.spec.get("through", ""))
+        through = plan.field.through or ""
         definition = plan.project.fields.get(through)
         target = self.engine.target_of(plan.project, through)
         self.engine.refuse_unreadable(plan.project, through)
@@ -144,7 +146,7 @@ class Planner:
         return definition, target
 
     def _target_field(self, plan: Plan, target: Project, required: bool = True) -> str | None:
-        name = plan.field.spec.get("field")
+        name = plan.field.source_field
         if name is None and not required:
             return None
         name = str(name)
@@ -177,8 +179,8 @@ class Planner:
         plan.value = value
 
     def _plan_rollup(self, plan: Plan) -> None:
-        agg = plan.field.spec.get("agg")
-        if agg not in AGGREGATES:
+        agg = plan.field.agg
+        if agg is None or agg not in AGGREGATES:
             raise ExpressionError(
                 "bad-aggregate",
                 _("“agg: {agg}” must be one of {choices}{hint}").format(
@@ -195,7 +197,7 @@ class Planner:
                     _("cannot {agg} “{field}”: it is not a number").format(agg=agg, field=name),
                 )
         where = self._where(plan, target)
-        aggregate = AGGREGATORS[str(agg)]
+        aggregate = AGGREGATORS[agg]
         linked = _linked_records(self.engine, plan.project, through, target)
         scopes = Scopes(self.engine, target)
 
@@ -217,17 +219,17 @@ class Planner:
         plan.value = value
 
     def _where(self, plan: Plan, target: Project) -> Expression | None:
-        source = plan.field.spec.get("where")
+        source = plan.field.where
         if source is None:
             return None
-        expression = self.engine.compile_for(target, str(source))
+        expression = self.engine.compile_for(target, source)
         for path in {*expression.paths, *((n,) for n in expression.names)}:
             self._depend_on_path(plan, target, path)
         return expression
 
     def _plan_formula(self, plan: Plan) -> None:
         project = plan.project
-        expression = self.engine.compile_for(project, str(plan.field.spec.get("expr", "")))
+        expression = self.engine.compile_for(project, plan.field.expr or "")
         for path in {*expression.paths, *((n,) for n in expression.names)}:
             self._depend_on_path(plan, project, path)
         evaluate, scopes = expression.evaluate, Scopes(self.engine, project)

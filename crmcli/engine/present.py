@@ -79,11 +79,11 @@ def display_field(engine: Engine, project: Project, field: FieldDef) -> FieldDef
     """The field whose type decides how a value reads: a lookup of an amount is money, a
     lookup of a reference is a name."""
     seen = set()
-    while field.type in ("lookup", "rollup") and "format" not in field.spec:
-        if field.type == "rollup" and field.spec.get("agg") in ("count", "join"):
+    while field.type in ("lookup", "rollup") and field.display_format is None:
+        if field.type == "rollup" and field.agg in ("count", "join"):
             return field
-        target = engine.target_of(project, str(field.spec.get("through")))
-        target_field = target.fields.get(str(field.spec.get("field"))) if target else None
+        target = engine.target_of(project, field.through or "")
+        target_field = target.fields.get(field.source_field or "") if target else None
         if target is None or target_field is None or (target.key, target_field.key) in seen:
             return field
         seen.add((target.key, target_field.key))

@@ -93,14 +93,14 @@ def select_records(
                 ) from None
         records = kept
     scope = engine.scope(project)
-    for key in reversed(sort):
+    for sort_key in reversed(sort):
 
-        def value_of(record: Record, name: str = key.field) -> tuple[int, Any]:
+        def value_of(record: Record, name: str = sort_key.field) -> tuple[int, Any]:
             scope.record = record
             return _sortable(scope.get(name))
 
         empties = [r for r in records if value_of(r)[0] == 3]
         present = [r for r in records if value_of(r)[0] != 3]
-        present.sort(key=value_of, reverse=key.descending)
+        present.sort(key=value_of, reverse=sort_key.descending)
         records = present + empties
     return records[:limit] if limit else records

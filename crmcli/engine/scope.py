@@ -41,15 +41,18 @@ _DERIVED: dict[str, Callable[[Project, Record], Any]] = {
 
 
 class RecordScope:
-    """The names an expression sees for one record. Reused across records for speed."""
+    """The names an expression sees for one record. Reused across records for speed: a
+    scope made without a record is pointed at each one (`scope.record = …`) before it is read."""
 
     __slots__ = ("engine", "fields", "project", "record", "today")
+    record: Record
 
     def __init__(self, engine: Engine, project: Project, record: Record | None = None) -> None:
         self.engine = engine
         self.project = project
         self.fields = project.fields
-        self.record = record
+        if record is not None:
+            self.record = record
         self.today = engine.today
 
     def get(self, name: str) -> Any:
@@ -82,8 +85,10 @@ class Scopes:
         self.idle: list[RecordScope] = []
 
     def take(self, record: Record | None) -> RecordScope:
+        """A free scope, pointed at `record` (None: the caller points it before reading)."""
         scope = self.idle.pop() if self.idle else RecordScope(self.engine, self.project)
-        scope.record = record
+        if record is not None:
+            scope.record = record
         return scope
 
     def give(self, scope: RecordScope) -> None:

@@ -55,14 +55,8 @@ class FieldTypes:
     def target_of(self, project: Project, field_key: str) -> Project | None:
         """The project a reference or referenced_by field points into."""
         definition = project.fields.get(field_key)
-        if definition is None:
-            return None
-        if definition.type == "reference":
-            return self.workspace.projects.get(str(definition.spec.get("project")))
-        if definition.type == "referenced_by":
-            source = str(definition.spec.get("from", "")).partition(".")[0]
-            return self.workspace.projects.get(source)
-        return None
+        linked = definition.linked_project if definition is not None else None
+        return self.workspace.projects.get(linked) if linked is not None else None
 
     def check_names(self, project: Project, expression: Expression) -> None:
         paths = set(expression.paths) | {(name,) for name in expression.names}
@@ -131,13 +125,13 @@ class FieldTypes:
         if kind == "reference":
             return LIST if definition.multiple else TEXT
         if kind == "formula":
-            declared = definition.spec.get("format")
+            declared = definition.display_format
             if declared in ("number", "currency", "percent"):
                 return NUMBER
             if declared in ("text", "date", "checkbox"):
                 return {"text": TEXT, "date": "date", "checkbox": "bool"}[declared]
             try:
-                expression = compile_expression(str(definition.spec.get("expr", "")))
+                expression = compile_expression(definition.expr or "")
                 return infer_type(expression, lambda path: self.type_of_path(project, path))
             except (FormulaError, ExpressionError):
                 return ANY
@@ -146,15 +140,17 @@ class FieldTypes:
         return formula_type(kind) or ANY
 
     def _aggregate_type(self, project: Project, definition: FieldDef) -> str:
-        through = str(definition.spec.get("through", ""))
+        through = definition.through or ""
         target = self.target_of(project, through)
-        target_field = definition.spec.get("field")
-        if target is None or (
-            target_field not in target.fields and target_field not in DERIVED_NAMES
+        target_field = definition.source_field
+        if (
+            target is None
+            or target_field is None
+            or (target_field not in target.fields and target_field not in DERIVED_NAMES)
         ):
-            return NUMBER if definition.spec.get("agg") == "count" else ANY
+            return NUMBER if definition.agg == "count" else ANY
         if definition.type == "rollup":
-            agg = definition.spec.get("agg")
+            agg = definition.agg
             if agg in ("sum", "count", "avg"):
                 return NUMBER
             if agg == "join":
@@ -163,42 +159,34 @@ class FieldTypes:
         many = through_field is not None and (
             through_field.type == "referenced_by" or through_field.multiple
         )
-        inner = self.type_of_field(target.key, str(target_field))
+        inner = self.type_of_field(target.key, target_field)
         return LIST if many and definition.type == "lookup" else inner
 
     def refuse_unreadable(self, project: Project, field_key: str) -> None:
         """Raise UNREADABLE when field_key leads into a project whose schema cannot be read."""
         definition = project.fields.get(field_key)
-        if definition is None:
-            return
-        if definition.type == "reference":
-            target = str(definition.spec.get("project"))
-        elif definition.type == "referenced_by":
-            target = str(definition.spec.get("from", "")).partition(".")[0]
-        else:
-            return
-        if target in self.workspace.unreadable_projects:
+        target = definition.linked_project if definition is not None else None
+        if target is not None and target in self.workspace.unreadable_projects:
             raise ExpressionError(UNREADABLE, target)
 
     def inputs_of(self, project: Project, definition: FieldDef) -> set[str]:
         """The fields ("project.field") a computed field reads directly; empty if broken."""
-        spec = definition.spec
         paths: list[tuple[Project, tuple[str, ...]]] = []
         if definition.type == "referenced_by":
-            return {str(spec.get("from", ""))}
+            return {definition.backlink_from or ""}
         if definition.type in ("lookup", "rollup"):
-            through = str(spec.get("through", ""))
+            through = definition.through or ""
             target = self.target_of(project, through)
             inputs = {f"{project.key}.{through}"}
             if target is None:
                 return inputs
-            if spec.get("field") is not None:
-                inputs.add(f"{target.key}.{spec['field']}")
-            if spec.get("where") is not None:
-                paths.extend((target, p) for p in _expression_paths(str(spec["where"])))
+            if definition.source_field is not None:
+                inputs.add(f"{target.key}.{definition.source_field}")
+            if definition.where is not None:
+                paths.extend((target, p) for p in _expression_paths(definition.where))
         elif definition.type == "formula":
             inputs = set()
-            paths.extend((project, p) for p in _expression_paths(str(spec.get("expr", ""))))
+            paths.extend((project, p) for p in _expression_paths(definition.expr or ""))
         else:
             return set()
         for start, path in paths:

@@ -33,7 +33,7 @@ class Reference(FieldType):
         if self.field.multiple:
             if not isinstance(value, list):
                 return self.not_a_list(value, _("a list of record ids"))
-            items = list(enumerate(value))
+            items: list[tuple[int | None, Any]] = list(enumerate(value))
         else:
             if isinstance(value, list):
                 return self.wrong(
