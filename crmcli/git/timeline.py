@@ -81,8 +81,9 @@ class Timeline:
             except ValueError:
                 return None
         if isinstance(value, datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=self.zone)
-            return aware.astimezone(self.zone)
+            if value.tzinfo is None or value.tzinfo is self.zone:
+                return value.replace(tzinfo=self.zone)
+            return value.astimezone(self.zone)
         if isinstance(value, date):
             return datetime.combine(value, time(), self.zone)
         return None
