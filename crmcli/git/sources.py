@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from crmcli.core.sources import Entry
-from crmcli.core.yamlio import refuse_large
+from crmcli.core.yamlio import YamlDocument, decode_text, parse, refuse_large
 from crmcli.errors import CrmError
 from crmcli.git.run import git, git_bytes
 from crmcli.i18n import _
@@ -94,6 +94,10 @@ class GitFiles:
 
     def read_object(self, object_id: str, max_bytes: int) -> bytes:
         return self.read_objects([object_id], max_bytes)[object_id]
+
+    def read_document(self, object_id: str, max_bytes: int) -> YamlDocument:
+        """A blob parsed as the loader parses files (YamlReadError when it cannot be)."""
+        return parse(decode_text(self.read_object(object_id, max_bytes)))
 
     def read_objects(self, object_ids: list[str], max_bytes: int) -> dict[str, bytes]:
         """Blobs by id, read in few round trips; YamlReadError for one over max_bytes."""

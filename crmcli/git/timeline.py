@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcli.core.model import Project, Record
-from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError, decode_text, parse
+from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
 from crmcli.git.log import NO_OBJECT, read_log
 from crmcli.git.sources import FileChange, GitFiles, find_commit, working_tree_changes
 
@@ -265,7 +265,7 @@ class Timeline:
         if object_id == NO_OBJECT or self._files is None:
             return None
         try:
-            return parse(decode_text(self._files.read_object(object_id, MAX_RECORD_BYTES))).data
+            return self._files.read_document(object_id, MAX_RECORD_BYTES).data
         except YamlReadError:
             return None
 

@@ -16,7 +16,7 @@ from crmcli.core.loader import is_safe_id
 from crmcli.core.model import Record
 from crmcli.core.problems import did_you_mean
 from crmcli.core.sources import DiskSource
-from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError, decode_text, parse
+from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
 from crmcli.errors import UsageError
 from crmcli.git.log import NO_OBJECT, Commit, read_log
 from crmcli.git.sources import GitFiles
@@ -61,7 +61,7 @@ class History:
             return None
         project, record_id = located
         try:
-            document = parse(decode_text(self.files.read_object(object_id, MAX_RECORD_BYTES)))
+            document = self.files.read_document(object_id, MAX_RECORD_BYTES)
         except YamlReadError as error:
             flag = _("line {line}: {message}").format(line=error.line, message=error.message)
             return Found(project, record_id, None, [flag])

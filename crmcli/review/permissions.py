@@ -22,7 +22,6 @@ from crmcli.core.yamlio import (
     decode_text,
     key_positions,
     locate,
-    parse,
 )
 from crmcli.errors import CrmError, Problem, Severity
 from crmcli.git.log import EMPTY_TREE, NO_OBJECT, Commit, read_log
@@ -147,7 +146,7 @@ class _Checker:
         if object_id == NO_OBJECT:
             return {}
         try:
-            data = parse(decode_text(self.files.read_object(object_id, MAX_CONFIG_BYTES))).data
+            data = self.files.read_document(object_id, MAX_CONFIG_BYTES).data
         except YamlReadError:
             return None
         return data if isinstance(data, dict) else None
