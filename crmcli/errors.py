@@ -13,7 +13,10 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong in the workspace, located in a file (path relative to the root)."""
+    """One thing wrong in the workspace, located in a file (path relative to the root).
+
+    `field` ("project.field") names the field a problem is about, so that a reader who may not
+    see that field is told of the problem without its message, which may quote the value."""
 
     path: str
     line: int
@@ -21,6 +24,7 @@ class Problem:
     severity: Severity
     code: str
     message: str
+    field: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -29,6 +33,8 @@ class Problem:
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["severity"] = str(self.severity)
+        if self.field is None:
+            del data["field"]
         return data
 
     def sort_key(self) -> tuple[str, int, int, str]:

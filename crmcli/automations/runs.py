@@ -25,6 +25,7 @@ class RunOptions:
     now: datetime
     dry_run: bool = False
     state_file: str | None = None
+    acting_as: str | None = None  # who runs it, and so reads every outcome printed
 
 
 def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Path, str]:
@@ -52,7 +53,7 @@ def remind(root: Path, options: RunOptions) -> Report:
     from crmcli.automations.state import exclusive_run
 
     with exclusive_run(root):
-        editor = Editor(root)
+        editor = Editor(root, options.acting_as)
         state = _open_state(root, editor.workspace, options.state_file)
         runner = Runner(root, state, options.now, options.dry_run, editor)
         if not any(rule.trigger == "schedule" for rule in runner.rules):
@@ -71,7 +72,7 @@ def automate(root: Path, since: str, options: RunOptions) -> Report:
     from crmcli.automations.state import exclusive_run
 
     with exclusive_run(root):
-        editor = Editor(root)
+        editor = Editor(root, options.acting_as)
         state = _open_state(root, editor.workspace, options.state_file)
         runner = Runner(root, state, options.now, options.dry_run, editor)
         if any(rule.trigger != "schedule" for rule in runner.rules):

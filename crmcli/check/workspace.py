@@ -191,8 +191,14 @@ def check_records(context: CheckContext) -> None:
         checker = RecordChecker(FieldContext(workspace, project))
         for record in project.records.values():
             for issue in checker.issues(record):
+                field = issue.field if issue.field in project.fields else None
                 context.log.add(
-                    record.path, issue.key_path, issue.code, issue.message, issue.severity
+                    record.path,
+                    issue.key_path,
+                    issue.code,
+                    issue.message,
+                    issue.severity,
+                    f"{project.key}.{field}" if field else None,
                 )
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crmcli.cli.output import write_json
+from crmcli.cli.reader import ReadAsOption
 from crmcli.errors import CrmError
 from crmcli.i18n import _, ngettext
 
@@ -79,11 +80,12 @@ def remind(
     now: NowOption = None,
     state_file: StateOption = None,
     fmt: FormatOption = RunFormat.text,
+    acting_as: ReadAsOption = None,
 ) -> None:
     from crmcli.automations.runs import remind as run_remind
 
     root = ctx.obj.root
-    report = run_remind(root, _options(root, now, dry_run, state_file))
+    report = run_remind(root, _options(root, now, dry_run, state_file, acting_as))
     _show(report, fmt, dry_run)
 
 
@@ -97,15 +99,18 @@ def automate(
     now: NowOption = None,
     state_file: StateOption = None,
     fmt: FormatOption = RunFormat.text,
+    acting_as: ReadAsOption = None,
 ) -> None:
     from crmcli.automations.runs import automate as run_automate
 
     root = ctx.obj.root
-    report = run_automate(root, since, _options(root, now, dry_run, state_file))
+    report = run_automate(root, since, _options(root, now, dry_run, state_file, acting_as))
     _show(report, fmt, dry_run)
 
 
-def _options(root: Path, now: str | None, dry_run: bool, state_file: str | None) -> RunOptions:
+def _options(
+    root: Path, now: str | None, dry_run: bool, state_file: str | None, acting_as: str | None
+) -> RunOptions:
     from crmcli.automations.runs import RunOptions
     from crmcli.core.loader import Loader
     from crmcli.engine.reader import workspace_now
@@ -122,7 +127,7 @@ def _options(root: Path, now: str | None, dry_run: bool, state_file: str | None)
             ) from None
         zone = moment.tzinfo
         moment = parsed.astimezone(zone) if parsed.tzinfo else parsed.replace(tzinfo=zone)
-    return RunOptions(moment, dry_run, state_file)
+    return RunOptions(moment, dry_run, state_file, acting_as)
 
 
 def _show(report: Report, fmt: RunFormat, dry_run: bool) -> None:

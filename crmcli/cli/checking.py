@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.output import ProblemFormat, write_problems
+from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.i18n import _, ngettext
 
 
@@ -50,8 +51,11 @@ def check(
             show_default=False,
         ),
     ] = None,
+    acting_as: ReadAsOption = None,
+    role_name: RoleOption = None,
 ) -> None:
     from crmcli.check.workspace import check_workspace, count_by_severity
+    from crmcli.engine.reader import identify_reader
 
     root = ctx.obj.root
     result = check_workspace(root, _parse_day(today))
@@ -60,7 +64,8 @@ def check(
         from crmcli.review.permissions import check_since
 
         problems.extend(check_since(root, since))
-    write_problems(root, problems, fmt, sys.stdout)
+    reader = identify_reader(result.workspace, result.engine, acting_as, role_name)
+    write_problems(root, reader.screen(problems), fmt, sys.stdout)
     errors, warnings = count_by_severity(problems)
     if fmt is ProblemFormat.text:
         records = sum(len(p.records) for p in result.workspace.projects.values())

@@ -43,9 +43,10 @@ class ProblemLog:
         code: str,
         message: str,
         severity: Severity = Severity.ERROR,
+        field: str | None = None,
     ) -> None:
         line, column = self.position(path, key_path)
-        self.problems.append(Problem(path, line, column, severity, code, message))
+        self.problems.append(Problem(path, line, column, severity, code, message, field))
 
     def add_at(
         self,
@@ -55,8 +56,9 @@ class ProblemLog:
         code: str,
         message: str,
         severity: Severity = Severity.ERROR,
+        field: str | None = None,
     ) -> None:
-        self.problems.append(Problem(path, line, column, severity, code, message))
+        self.problems.append(Problem(path, line, column, severity, code, message, field))
 
     def warn(self, path: str, key_path: KeyPath, code: str, message: str) -> None:
         self.add(path, key_path, code, message, Severity.WARNING)

@@ -100,6 +100,7 @@ def check_probabilities(engine: Engine, log: ProblemLog) -> None:
                     (PROBABILITY,),
                     "probability-out-of-range",
                     _range_message(own, percent),
+                    field=f"{project.key}.{PROBABILITY}",
                 )
 
 

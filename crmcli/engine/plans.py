@@ -302,6 +302,7 @@ def schema_problem(log: ProblemLog, plan: Plan, code: str, message: str) -> None
         _("{project} field “{field}”: {message}").format(
             project=plan.project.name, field=plan.field.key, message=message
         ),
+        field=f"{plan.project.key}.{plan.field.key}",
     )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from crmcli.core.model import FieldDef, Member, Project, Role, Workspace
 from crmcli.core.problems import did_you_mean
-from crmcli.errors import CrmError, UsageError
+from crmcli.errors import CrmError, Problem, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.i18n import _
 
@@ -41,6 +41,16 @@ class Reader:
     def visible_fields(self, project: Project) -> list[FieldDef]:
         """The fields this reader may see, in schema order."""
         return [f for f in project.fields.values() if self.may_see(project.key, f.key)]
+
+    def screen(self, problems: Iterable[Problem]) -> list[Problem]:
+        """The problems as this reader may read them: one about a field hidden from them keeps
+        its code and place, but not its message, which may quote the hidden value."""
+        return [
+            replace(p, message=_("The value of a field you may not see is invalid."))
+            if p.field is not None and p.field in self.hidden
+            else p
+            for p in problems
+        ]
 
     def refuse_hidden(self, project: Project, names: Sequence[str], prefix: str = "") -> None:
         """UsageError when the reader asks for fields hidden from them."""

@@ -25,6 +25,7 @@ from crmcli.core.yamlio import YamlReadError, decode_text, parse
 from crmcli.editing.atomic import write_atomically
 from crmcli.editing.canonical import keys_before
 from crmcli.editing.writer import RecordFile
+from crmcli.engine.reader import Reader, identify_reader
 from crmcli.git.run import git, merge_file
 from crmcli.i18n import _
 from crmcli.review.sides import Side
@@ -130,7 +131,8 @@ def merge_driver(
     write_atomically(ours, text, document.original_sha)
     name = datas[1].get("name") or datas[2].get("name") or record_id
     label = f"{project.record_name} “{name}”"
-    return DriverResult([_describe(side, project, label, c) for c in merged.conflicts])
+    reader = identify_reader(side.workspace, side.engine)
+    return DriverResult([_describe(side, reader, project, label, c) for c in merged.conflicts])
 
 
 def _nodes(items: list, *sides: tuple[Any, Any]) -> Any:
@@ -220,9 +222,15 @@ def _key_text(document: RecordFile, key: str, value: Any, node: Any) -> str:
     return single.render()
 
 
-def _describe(side: Side, project: Project, label: str, conflict: Conflict) -> str:
+def _describe(side: Side, reader: Reader, project: Project, label: str, conflict: Conflict) -> str:
+    """The conflict in business words; both values only for a reader who may see the field."""
     definition = project.fields.get(conflict.key)
     field_label = definition.label if definition else conflict.key
+    if not reader.may_see(project.key, conflict.key):
+        return _(
+            "{record}: {field} was changed two ways; the values are not shown, as your role "
+            "may not see this field."
+        ).format(record=label, field=field_label)
 
     def shown(value: Any) -> str:
         if value is _ABSENT:
