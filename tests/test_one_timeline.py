@@ -197,3 +197,30 @@ def test_only_the_git_package_runs_git():
     ]
     assert offenders == []
     assert _runs_git(ast.parse((package / "git" / "run.py").read_text(encoding="utf-8")))
+
+
+def test_crm_log_and_the_timeline_agree_on_when_the_deal_entered_its_lists(repo):
+    moved = crm("-C", repo, "move", "opportunities/bolt-app", "Won", env={"CRM_NOW": NOW})
+    assert moved.returncode == 0, moved.stderr
+    commit(repo, "won", "2026-03-10T12:05:00+01:00")
+    (repo / DEAL).write_text(
+        (repo / DEAL).read_text(encoding="utf-8").replace("list: Won\n", "list: Lost\n", 1),
+        encoding="utf-8",
+    )
+    commit(repo, "lost after all, by hand", "2026-03-11T09:00:00+01:00")
+
+    log = crm("-C", repo, "log", "opportunities/bolt-app", "-f", "json")
+    assert log.returncode == 0, log.stderr
+    history = json.loads(log.stdout)["list_history"]
+    assert [(m["list"], m["source"] == "history") for m in history] == [
+        ("Proposal sent", False),
+        ("Won", True),
+        ("Lost", False),
+    ]
+    record = Loader(repo).load().projects["opportunities"].records["bolt-app"]
+    timeline = Timeline(repo, PARIS)
+    entered = timeline.entered_list(record)
+    assert [move.at for move in timeline.list_history(record)][-1] == entered
+    assert datetime.fromisoformat(history[-1]["at"]) == entered
+    assert entered == datetime(2026, 3, 11, 9, tzinfo=PARIS)
+    timeline.close()

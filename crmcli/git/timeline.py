@@ -10,10 +10,12 @@ file's modification time dates what git has not seen yet:
   that only re-laid the file out (`crm fmt`, a comment) is no update; the commit that added
   the file counts when nothing else is known; an uncommitted change counts at the file's time;
 - entered a list (its current one, a won one, a closed one): the start of the latest run of
-  history entries in such lists, else of the latest run of commits in which the file had one.
+  history entries in such lists, else of the latest run of commits in which the file had one;
+- its list history (`crm log`): its history entries and the list changes commits made without
+  adding one (hand edits of `list:`).
 
-Git is asked once for the whole workspace (one `git log --raw`), and only when some record
-needs it; old versions of files are read by blob id through one `git cat-file` process and
+Git is asked once for the whole workspace (one `git log --raw`, following renames), and only
+when some record needs it; old versions of files are read by blob id through one `git cat-file` process and
 parsed once per blob.
 """
 
@@ -29,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from crmcli.core.model import Project, Record
 from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
-from crmcli.git.log import NO_OBJECT, read_log
+from crmcli.git.log import NO_OBJECT, Commit, read_log
 from crmcli.git.sources import FileChange, GitFiles, find_commit, working_tree_changes
 
 _MAX_COMMITS_COMPARED = 10  # layout-only commits looked through before trusting older dates
@@ -37,18 +39,27 @@ _MAX_COMMITS_COMPARED = 10  # layout-only commits looked through before trusting
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """A record entering a list; `at` is None when the history entry has no readable time."""
+    """A record entering a list; `at` is None when the history entry has no readable time.
+    `by` is the member key the entry names or the commit's author, `source` "history" or the
+    commit's short id, `written` the moment as the entry or the commit wrote it (`crm log`
+    shows it as written)."""
 
     list_name: str
     at: datetime | None
+    by: str = ""
+    source: str = "history"
+    written: Any = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Version:
-    """A commit that changed a record's file: when, and the file's blobs before and after."""
+    """A commit that changed a record's file: when, which, and the file's blobs before and
+    after; `order` is its place in the log (0 the newest)."""
 
     at: datetime
     change: FileChange
+    commit: Commit
+    order: int
 
 
 class Timeline:
@@ -103,7 +114,12 @@ class Timeline:
         if moves is None:
             history = record.data.get("history")
             moves = [
-                Move(entry["list"], self.moment(entry.get("at")))
+                Move(
+                    entry["list"],
+                    self.moment(entry.get("at")),
+                    str(entry["by"]) if entry.get("by") else "",
+                    written=entry.get("at"),
+                )
                 for entry in (history if isinstance(history, list) else [])
                 if isinstance(entry, dict) and isinstance(entry.get("list"), str)
             ]
@@ -111,6 +127,13 @@ class Timeline:
                 moves.sort(key=lambda move: move.at)  # type: ignore[arg-type, return-value]
             self._moves[record.path] = moves
         return moves
+
+    def list_history(self, record: Record) -> list[Move]:
+        """The lists the record entered, oldest first: its history entries, and the list changes
+        commits made without adding a history entry (hand edits of `list:`)."""
+        seen = [self._seen_move(version) for version in reversed(self._versions_of(record))]
+        moves = self.moves(record) + [move for move in seen if move is not None]
+        return sorted(moves, key=lambda move: move.at.timestamp() if move.at else float("inf"))
 
     def stages(self, record: Record) -> list[Move]:
         """The lists a record went through: its history, or else just the list it is in."""
@@ -218,6 +241,19 @@ class Timeline:
             since = version.at
         return since
 
+    def _seen_move(self, version: _Version) -> Move | None:
+        """The list a commit put the file in without adding a history entry, if it did."""
+        old, new = (self._blob(version.change.old_object), self._blob(version.change.new_object))
+        old, new = (old if isinstance(old, dict) else {}), (new if isinstance(new, dict) else {})
+        entered = new.get("list")
+        if not isinstance(entered, str) or not entered or entered == old.get("list"):
+            return None
+        old_history, new_history = (_history(old), _history(new))
+        if any(entry not in old_history for entry in new_history):
+            return None
+        commit = version.commit
+        return Move(entered, version.at, commit.author, commit.short, commit.date)
+
     def _changed_since_commit(self, record: Record, versions: list[_Version]) -> bool:
         """Whether the working tree holds data of the record that no commit has."""
         if record.path not in self._uncommitted:
@@ -246,14 +282,15 @@ class Timeline:
             return {}  # not in git (or no commit yet): file dates it is
         self._files = files = GitFiles(self.root)
         versions: dict[str, list[_Version]] = {}
-        for found in read_log(self.root, commit, "--no-renames", paths=["."], changes=True):
+        log = read_log(self.root, commit, "-M", paths=["."], changes=True)
+        for order, found in enumerate(log):
             moment = found.committed.astimezone(self.zone)
             for change in found.changes:
                 path = change.path.removeprefix(files.prefix)
-                versions.setdefault(path, []).append(_Version(moment, change))
+                versions.setdefault(path, []).append(_Version(moment, change, found, order))
         if self.revision is None:
             self._uncommitted = {path for _s, path, _o in working_tree_changes(self.root, commit)}
-        return versions
+        return {path: _followed(versions, own, files.prefix) for path, own in versions.items()}
 
     def _blob(self, object_id: str) -> Any:
         """The parsed content of a blob (None for no blob, or one too large or broken)."""
@@ -268,6 +305,24 @@ class Timeline:
             return self._files.read_document(object_id, MAX_RECORD_BYTES).data
         except YamlReadError:
             return None
+
+
+def _followed(
+    versions: dict[str, list[_Version]], own: list[_Version], prefix: str
+) -> list[_Version]:
+    """A file's versions, then those of the file it was renamed from, before the rename."""
+    for index, version in enumerate(own):
+        old_path = version.change.old_path
+        if version.change.status == "R" and old_path is not None:
+            older = versions.get(old_path.removeprefix(prefix), [])
+            earlier = [old for old in older if old.order > version.order]
+            return own[: index + 1] + _followed(versions, earlier, prefix)
+    return own
+
+
+def _history(content: dict[str, Any]) -> list[Any]:
+    history = content.get("history")
+    return history if isinstance(history, list) else []
 
 
 def _outcome(project: Project, list_name: str | None) -> str | None:

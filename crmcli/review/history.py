@@ -7,10 +7,11 @@ compared field by field with the schema of the working tree (`review.changes.com
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from crmcli.core.loader import is_safe_id
 from crmcli.core.model import Record
@@ -20,6 +21,7 @@ from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
 from crmcli.errors import UsageError
 from crmcli.git.log import NO_OBJECT, Commit, read_log
 from crmcli.git.sources import GitFiles
+from crmcli.git.timeline import Move, Timeline
 from crmcli.i18n import _
 from crmcli.review.changes import RecordChange, compare_records
 from crmcli.review.render_json import record_data
@@ -27,20 +29,12 @@ from crmcli.review.render_text import Style, text_details
 from crmcli.review.sides import Found, Side
 
 
-@dataclass(frozen=True, slots=True)
-class ListMove:
-    at: Any  # a datetime, or the text the history holds
-    list_name: str
-    by: str
-    source: str  # "history" (the record's own history) or a commit id
-
-
 @dataclass(slots=True)
 class RecordHistory:
     ref: str
     label: str
     entries: list[tuple[Commit, RecordChange]] = field(default_factory=list)  # newest first
-    moves: list[ListMove] = field(default_factory=list)  # oldest first
+    moves: list[Move] = field(default_factory=list)  # oldest first
 
 
 class History:
@@ -103,29 +97,23 @@ class History:
                 history.entries.append(
                     (commit, compare_records(self.side, before, self.side, after, hidden, labels))
                 )
-        history.moves = self._moves(history.entries, current)
+        history.moves = self._list_history(
+            current or Record(project.key, record_id, f"{project.key}/{record_id}.yaml", {})
+        )
         return history
 
-    def _moves(
-        self, entries: list[tuple[Commit, RecordChange]], current: Record | None
-    ) -> list[ListMove]:
-        """The record's own history entries, plus the list changes git saw that it lacks
-        (hand edits of `list:` that added no history entry)."""
-        moves = []
-        recorded = current.data.get("history") if current is not None else None
-        for entry in recorded if isinstance(recorded, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("list"), str):
-                by = self.side.presenter.member(entry["by"]) if entry.get("by") else ""
-                moves.append(ListMove(entry.get("at"), entry["list"], by, "history"))
-        for commit, change in reversed(entries):
-            entered = change.list_after if (change.moved or change.status == "added") else None
-            if entered and not change.history_added:
-                moves.append(ListMove(commit.date, entered, commit.author, commit.short))
-        return sorted(moves, key=_moment)
-
-
-def _moment(move: ListMove) -> str:
-    return move.at.isoformat() if isinstance(move.at, datetime) else str(move.at)
+    def _list_history(self, record: Record) -> list[Move]:
+        """The timeline's list history, with the members the history entries name."""
+        timeline = Timeline(self.root, ZoneInfo(self.side.workspace.config.timezone))
+        try:
+            moves = timeline.list_history(record)
+        finally:
+            timeline.close()
+        member = self.side.presenter.member
+        return [
+            replace(move, by=member(move.by)) if move.source == "history" and move.by else move
+            for move in moves
+        ]
 
 
 def render_history(history: RecordHistory, side: Side, colour: bool = False) -> str:
@@ -151,10 +139,14 @@ def render_history(history: RecordHistory, side: Side, colour: bool = False) -> 
     if history.moves:
         lines.extend(["", style.bold(_("List history"))])
         for move in history.moves:
-            when = moment(move.at) if isinstance(move.at, datetime) else str(move.at)
+            when = moment(move.written) if isinstance(move.written, datetime) else str(move.written)
             source = _("history") if move.source == "history" else move.source
             lines.append(f"  {when}  {move.list_name}  {move.by}  [{source}]")
     return "\n".join(lines) + "\n"
+
+
+def _written(move: Move) -> str:
+    return move.written.isoformat() if isinstance(move.written, datetime) else str(move.written)
 
 
 def history_data(history: RecordHistory) -> dict[str, Any]:
@@ -173,7 +165,7 @@ def history_data(history: RecordHistory) -> dict[str, Any]:
         ],
         "list_history": [
             {
-                "at": move.at.isoformat() if isinstance(move.at, datetime) else str(move.at),
+                "at": _written(move),
                 "list": move.list_name,
                 "by": move.by,
                 "source": move.source,
