@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crmcli.errors import Problem
-from crmcli.transfer.cells import neutralise_formula
+from crmcli.transfer.cells import neutralise_formula, write_csv_rows
 
 
 class ProblemFormat(StrEnum):
@@ -152,10 +151,8 @@ def write_json(data: Any, out: TextIO | None = None) -> None:
 def write_csv(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None
 ) -> None:
-    writer = csv.writer(out or sys.stdout, lineterminator="\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([neutralise_formula(cell) for cell in row])
+    neutralised = ([neutralise_formula(cell) for cell in row] for row in rows)
+    write_csv_rows(out or sys.stdout, [headers, *neutralised])
 
 
 def write_table(

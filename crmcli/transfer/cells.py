@@ -8,10 +8,12 @@ exporting and importing gives back the same value (a phone number +33 1 99 00 â€
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from crmcli.core.yamlio import jsonable
 
@@ -24,6 +26,17 @@ def neutralise_formula(cell: Any) -> Any:
     if isinstance(cell, str) and cell[:1] in FORMULA_STARTS:
         return "'" + cell
     return cell
+
+
+def write_csv_rows(out: TextIO, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows as CSV, one per line ending in \\n. The csv module quotes a cell only for the
+    characters of its line ending, so a cell with a bare carriage return would split its row
+    for every reader: such a row has every cell quoted."""
+    minimal = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        has_bare_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
+        (quoted if has_bare_cr else minimal).writerow(row)
 
 
 def restore_formula(text: str) -> str:

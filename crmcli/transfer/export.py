@@ -11,7 +11,6 @@ field derived from them.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import tempfile
@@ -29,7 +28,7 @@ from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, UsageError
 from crmcli.formulas.values import BOOL, NUMBER
 from crmcli.i18n import _
-from crmcli.transfer.cells import ID, cell_text, neutralise_formula
+from crmcli.transfer.cells import ID, cell_text, neutralise_formula, write_csv_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +60,10 @@ def sheets(opened: OpenWorkspace, project_keys: Sequence[str], reader: Reader) -
 
 
 def write_csv(sheet: Sheet, out: TextIO) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(sheet.headers)
-    for record in sheet.records:
-        writer.writerow([neutralise_formula(cell_text(v)) for v in sheet.values(record)])
+    rows = (
+        [neutralise_formula(cell_text(v)) for v in sheet.values(record)] for record in sheet.records
+    )
+    write_csv_rows(out, [sheet.headers, *rows])
 
 
 def write_json(exported: Sequence[Sheet], out: TextIO, one_project: bool) -> None:
