@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crmcli.core.model import Record
+from crmcli.errors import Problem
 
 if TYPE_CHECKING:
     from crmcli.automations.rules import Rule
@@ -38,6 +39,7 @@ class Outcome:
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    left_out: list[Problem] = field(default_factory=list)  # records that cannot be read
 
     @property
     def failed(self) -> list[Outcome]:

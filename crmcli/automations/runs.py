@@ -13,6 +13,7 @@ from crmcli.automations.events import triggers_since
 from crmcli.automations.outcomes import Report
 from crmcli.automations.runner import Runner
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
+from crmcli.core.left_out import left_out_records, refuse_left_out
 from crmcli.core.loader import AUTOMATIONS_FILE, Loader
 from crmcli.core.model import RecordEvent, Workspace
 from crmcli.editing.change import Change
@@ -26,6 +27,7 @@ class RunOptions:
     dry_run: bool = False
     state_file: str | None = None
     acting_as: str | None = None  # who runs it, and so reads every outcome printed
+    strict: bool = False  # a record that cannot be read stops the run before anything is sent
 
 
 def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Path, str]:
@@ -62,6 +64,9 @@ def remind(root: Path, options: RunOptions) -> Report:
         workspace = loader.load()
         engine = Engine(workspace, loader.log, options.now.date())
         engine.run()
+        runner.report.left_out = left_out_records(workspace)
+        if options.strict:
+            refuse_left_out(runner.report.left_out)
         for project in workspace.projects.values():
             workload.refresh_from_loaded(root, project)
         runner.remind(workspace, engine)

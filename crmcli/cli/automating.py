@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
 from crmcli.cli.reader import ReadAsOption
 from crmcli.errors import CrmError
@@ -81,11 +83,14 @@ def remind(
     state_file: StateOption = None,
     fmt: FormatOption = RunFormat.text,
     acting_as: ReadAsOption = None,
+    strict: StrictOption = False,
 ) -> None:
     from crmcli.automations.runs import remind as run_remind
 
     root = ctx.obj.root
-    report = run_remind(root, _options(root, now, dry_run, state_file, acting_as))
+    options = replace(_options(root, now, dry_run, state_file, acting_as), strict=strict)
+    report = run_remind(root, options)
+    name_left_out(report.left_out, strict=False)
     _show(report, fmt, dry_run)
 
 

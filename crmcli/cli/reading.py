@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
 from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
 from crmcli.i18n import _
@@ -167,12 +168,15 @@ def list_records(
     fmt: TableFormatOption = TableFormat.table,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    strict: StrictOption = False,
 ) -> None:
+    from crmcli.core.left_out import left_out_records
     from crmcli.engine.present import Presenter
     from crmcli.engine.query import parse_sort, require_field, select_records
 
     opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
     project = opened.project(project_key)
+    name_left_out(left_out_records(opened.workspace, [project.key]), strict)
     names = [c.strip() for c in (columns.split(",") if columns else DEFAULT_COLUMNS) if c.strip()]
     for name in names:
         require_field(project, name)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.i18n import _, ngettext
 
@@ -75,11 +76,13 @@ def dashboard(
             show_default=False,
         ),
     ] = None,
+    strict: StrictOption = False,
 ) -> None:
     from crmcli.reports.report import ReportRequest, build_report
 
-    request = ReportRequest(name, out, period, tuple(tags or ()), role, as_of, acting_as)
+    request = ReportRequest(name, out, period, tuple(tags or ()), role, as_of, acting_as, strict)
     report = build_report(ctx.obj.root, request)
+    name_left_out(report.data.left_out, strict=False)
     sys.stdout.write(
         _("{title}: {path}").format(title=report.data.title, path=_shown(report.html)) + "\n"
     )

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
 from crmcli.cli.reader import ReadAsOption, RoleOption
 from crmcli.i18n import _, ngettext
@@ -88,6 +89,7 @@ def diff(
     ] = False,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    strict: StrictOption = False,
 ) -> None:
     from crmcli.review.diff import open_review
     from crmcli.review.render_json import review_data
@@ -96,6 +98,7 @@ def diff(
 
     root = ctx.obj.root
     review = open_review(root, revisions, staged, totals, acting_as, role_name)
+    name_left_out(review.left_out, strict)
     if fmt is DiffFormat.json:
         write_json(review_data(review))
     elif fmt is DiffFormat.markdown:

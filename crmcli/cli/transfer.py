@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import problem_line
 from crmcli.cli.reader import ActAsOption, ReadAsOption, RoleOption, open_as_reader
 from crmcli.errors import CrmError, UsageError
@@ -268,7 +269,9 @@ def export_command(
     ] = None,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    strict: StrictOption = False,
 ) -> None:
+    from crmcli.core.left_out import left_out_records
     from crmcli.transfer.export import sheets, write_csv, write_json, write_sqlite, write_xlsx
 
     kind = fmt
@@ -277,6 +280,7 @@ def export_command(
     opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
     keys = [project] if project else list(opened.workspace.projects)
     exported = sheets(opened, keys, reader)
+    name_left_out(left_out_records(opened.workspace, [s.project.key for s in exported]), strict)
     if kind is ExportFormat.csv:
         _write_text(out, lambda stream: write_csv(exported[0], stream))
     elif kind is ExportFormat.json:

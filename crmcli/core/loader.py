@@ -94,6 +94,7 @@ class Loader:
         self._load_extra_configs()
         workspace.config_files = self.config_files
         workspace.problems = self.log.problems
+        workspace.left_out = self.log.left_out
         return workspace
 
     # configuration files
@@ -205,10 +206,12 @@ class Loader:
     def read_record(self, project_key: str, relative: str) -> Record | None:
         read = self._read_yaml(relative, MAX_RECORD_BYTES)
         if read is None:
+            self.log.left_out.add(relative)
             return None
         document = read[1]
         if not isinstance(document.data, dict):
             self._not_a_mapping(relative, document.data)
+            self.log.left_out.add(relative)
             return None
         return Record(project_key, relative.rpartition("/")[2][:-5], relative, document.data)
 

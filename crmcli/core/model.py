@@ -254,6 +254,7 @@ class Workspace:
     config_files: dict[str, Any] = field(default_factory=dict)
     unreadable_projects: set[str] = field(default_factory=set)  # their schema is broken
     problems: list[Problem] = field(default_factory=list)
+    left_out: set[str] = field(default_factory=set)  # record files that cannot be read
 
     def project(self, key: str) -> Project | None:
         return self.projects.get(key)

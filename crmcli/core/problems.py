@@ -19,6 +19,7 @@ class ProblemLog:
         self.root = root
         self._read_text = read_text or (lambda path: read_text_file(root / path, MAX_CONFIG_BYTES))
         self.problems: list[Problem] = []
+        self.left_out: set[str] = set()  # record files skipped: their problems say why
         self._positions: dict[str, dict[KeyPath, tuple[int, int]]] = {}
 
     def remember_positions(self, path: str, positions: dict[KeyPath, tuple[int, int]]) -> None:

@@ -21,6 +21,7 @@ from crmcli.reports.figures import (
     Omitted,
     RecordTable,
     Stat,
+    notices,
     subtitle,
 )
 
@@ -38,7 +39,7 @@ PALETTE = (
     "#14b8a6",
     "#a855f7",
 )
-INK, MUTED, CARD = "#111827", "#6b7280", "#f3f4f6"
+INK, MUTED, CARD, WARNING = "#111827", "#6b7280", "#f3f4f6", "#c0392b"
 _STYLE = {
     "font.family": "DejaVu Sans",
     "font.size": 10,
@@ -88,7 +89,9 @@ def overview_png(data: DashboardData, formatter: Formatter) -> bytes:
     cards = [f for f in data.figures if isinstance(f, Stat | Omitted)]
     charts = [f for f in data.figures if is_drawn(f)]
     tables = [f for f in data.figures if not isinstance(f, Stat | Omitted) and not is_drawn(f)]
+    warnings = notices(data)
     rows: list[tuple[float, list[Figure], int]] = [(0.9, [], 4)]  # the title
+    rows += [(0.3 * len(warnings) + 0.2, [], 4)] if warnings else []
     rows += [(1.7, cards[i : i + 4], 4) for i in range(0, len(cards), 4)]
     rows += [(4.2, charts[i : i + 2], 2) for i in range(0, len(charts), 2)]
     rows += [(0.32 * (min(_rows_of(t), _MAX_TABLE_ROWS) + 3), [t], 1) for t in tables]
@@ -101,12 +104,20 @@ def overview_png(data: DashboardData, formatter: Formatter) -> bytes:
         title.axis("off")
         title.text(0, 0.75, data.title, fontsize=20, fontweight="bold", color=INK, va="top")
         title.text(0, 0.1, subtitle(data, formatter), fontsize=11, color=MUTED, va="bottom")
+        if warnings:
+            _draw_notices(canvas.add_subplot(grid[1, :]), warnings)
         for row, (_height, figures, per_row) in enumerate(rows[1:], start=1):
             span = 4 // per_row
             for column, figure in enumerate(figures):
                 axes = canvas.add_subplot(grid[row, column * span : (column + 1) * span])
                 _draw_any(axes, figure, formatter)
         return _png(canvas)
+
+
+def _draw_notices(axes: Any, warnings: list[str]) -> None:
+    """The records left out, in red under the title, as on the HTML page."""
+    axes.axis("off")
+    axes.text(0, 1, "\n".join(warnings), fontsize=11, color=WARNING, va="top", linespacing=1.6)
 
 
 def _rows_of(figure: Figure) -> int:

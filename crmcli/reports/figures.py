@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from crmcli.core.decimals import exact_sum
+from crmcli.core.left_out import left_out_message
+from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
 
@@ -142,6 +144,12 @@ class DashboardData:
     role: str | None
     tags: tuple[str, ...]
     figures: tuple[Figure, ...]
+    left_out: tuple[Problem, ...] = ()  # records that cannot be read, so not counted
+
+
+def notices(data: DashboardData) -> list[str]:
+    """The warnings the page and its image carry: each record the figures could not count."""
+    return [left_out_message(problem) for problem in data.left_out]
 
 
 def subtitle(data: DashboardData, formatter: Formatter) -> str:

@@ -19,6 +19,7 @@ from crmcli.reports.figures import (
     Omitted,
     RecordTable,
     Stat,
+    notices,
     subtitle,
 )
 
@@ -50,6 +51,7 @@ def render_html(data: DashboardData, images: Mapping[int, bytes], formatter: For
         data=data,
         lang=data.locale.partition("_")[0] or "en",
         subtitle=subtitle(data, formatter),
+        notices=notices(data),
         cards=[p for p in panels if isinstance(p.figure, Stat | Omitted)],
         panels=[p for p in panels if not isinstance(p.figure, Stat | Omitted)],
         width=int(CHART_SIZE[0] * DPI),

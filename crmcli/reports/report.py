@@ -11,12 +11,13 @@ time zone), and “today” is that day: relative periods and stale deals count 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crmcli.core.config_schema import check_config_file
+from crmcli.core.left_out import left_out_records, refuse_left_out
 from crmcli.core.loader import DASHBOARDS_DIR, Loader
 from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
@@ -47,6 +48,7 @@ class ReportRequest:
     role: str | None = None
     as_of: str | None = None
     acting_as: str | None = None
+    strict: bool = False  # a record that cannot be read is an error, nothing is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +108,12 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
         reader=identify_reader(workspace, engine, request.acting_as, request.role),
         revision=snapshot.commit[:12] if snapshot.commit else None,
     )
+    left_out = left_out_records(workspace)
+    if request.strict:
+        refuse_left_out(left_out)
     timeline = Timeline(root, _zone(workspace), snapshot.commit)
-    return compute_dashboard(workspace, engine, dashboard, timeline, options)
+    data = compute_dashboard(workspace, engine, dashboard, timeline, options)
+    return replace(data, left_out=tuple(left_out))
 
 
 # where and when

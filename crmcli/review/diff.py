@@ -8,10 +8,12 @@ the pipeline (`review/pipeline.py`). The renderers (`review/render_*.py`) show t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from crmcli.core.left_out import left_out_records
 from crmcli.engine.reader import identify_reader
+from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
 from crmcli.review.changes import ADDED, CHANGED, REMOVED, RENAMED, RecordChange, compare_records
@@ -37,6 +39,7 @@ class Review:
     pipelines: list[PipelineFigures]
     totals: bool  # the pipelines cover every deal (else the changed ones)
     formatter: Formatter
+    left_out: list[Problem] = field(default_factory=list)  # --totals: records not read
 
     @property
     def is_empty(self) -> bool:
@@ -87,15 +90,24 @@ def build_review(
     records = [r for r in records if not r.is_empty]
     order = {key: index for index, key in enumerate(after.workspace.projects)}
     records.sort(key=lambda r: (order.get(r.project, len(order)), r.ref))
+    pipelines = pipeline_figures(before, after, pairs, totals, hidden)
     return Review(
         base=before.label,
         target=after.label,
         records=records,
         other_files=sorted(other, key=lambda item: item[1]),
-        pipelines=pipeline_figures(before, after, pairs, totals, hidden),
+        pipelines=pipelines,
         totals=totals,
         formatter=after.formatter,
+        left_out=_left_out_of_totals(before, after) if totals else [],
     )
+
+
+def _left_out_of_totals(before: Side, after: Side) -> list[Problem]:
+    """The records the totals could not count, on either side, each named once."""
+    found = {p.path: p for p in left_out_records(before.workspace)}
+    found.update((p.path, p) for p in left_out_records(after.workspace))
+    return list(found.values())
 
 
 def _pair_renames(
