@@ -91,7 +91,7 @@ def test_workspace_is_found_upward_and_from_environment(workspace, tmp_path):
 
 def test_show_prints_stored_computed_fields_and_backlinks(workspace):
     root = workspace()
-    run = crm("-C", root, "show", "opportunities/acme-website")
+    run = crm("-C", root, "show", "opportunities/acme-website", env={"CRM_USER": "alice"})
     assert run.returncode == 0, run.stderr
     shown = plain(run.stdout)
     assert "Deal “Acme — Website”" in shown
@@ -145,6 +145,7 @@ def test_list_filters_sorts_and_picks_columns(workspace):
         "id,amount,profit",
         "--format",
         "json",
+        env={"CRM_USER": "alice"},
     )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == [

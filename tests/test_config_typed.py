@@ -297,7 +297,9 @@ def test_a_wrongly_typed_format_leaves_the_formula_computed(workspace):
     odd = loaded.projects["opportunities"].fields["odd"]
     assert (odd.display_format, odd.broken) == (None, False)
     assert [p.code for p in check(root).problems] == ["bad-setting"]
-    result = CliRunner().invoke(app, ["-C", str(root), "show", "opportunities/acme-website"])
+    result = CliRunner().invoke(
+        app, ["-C", str(root), "show", "opportunities/acme-website", "--as", "alice"]
+    )
     assert result.exit_code == 0, (result.output, result.exception)
     assert "5 000" in result.output.replace("\u202f", " ").replace("\xa0", " ")
 

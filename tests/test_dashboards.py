@@ -323,7 +323,7 @@ def test_role_junior_sees_no_cost_nor_what_derives_from_it(workspace, tmp_path):
         }
     )
     junior = build_report(root, ReportRequest("test", out=tmp_path / "junior", role="junior"))
-    manager = build_report(root, ReportRequest("test", out=tmp_path / "manager"))
+    manager = build_report(root, ReportRequest("test", out=tmp_path / "manager", acting_as="alice"))
     figures = {f.title: f for f in junior.data.figures}
     assert isinstance(figures["Profit"], Omitted)
     assert "opportunities.profit" in figures["Profit"].reason

@@ -27,7 +27,7 @@ from crmcli.editing.references import reference_rewrites, referrers
 from crmcli.editing.writer import RecordFile
 from crmcli.engine.compute import Engine
 from crmcli.engine.present import Presenter
-from crmcli.engine.reader import identify_actor, reader_for, workspace_now
+from crmcli.engine.reader import identify_actor, reader_for, role_of, workspace_now
 from crmcli.errors import CrmError, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.fields.context import FieldContext
@@ -83,11 +83,7 @@ class Editor:
     # permissions
 
     def refuse_read_only(self, project: Project, keys: Iterable[str]) -> None:
-        role = (
-            self.workspace.config.roles.get(self.actor.role)
-            if self.actor and self.actor.role
-            else None
-        )
+        role = role_of(self.workspace, self.actor)
         if role is None:
             return
         forbidden = [key for key in keys if f"{project.key}.{key}" in role.read_only]
@@ -99,9 +95,25 @@ class Editor:
                 _(
                     "{member} ({role}) may not change {fields} in {project}; nothing was written"
                 ).format(
-                    member=self.actor.name, role=role.name, fields=labels, project=project.name
+                    member=self._actor_name(), role=role.name, fields=labels, project=project.name
                 )
             )
+
+    def refuse_removal(self, project: Project) -> None:
+        """Removing a record deletes its read-only values too, so a role with read-only
+        fields in the project may not remove its records."""
+        role = role_of(self.workspace, self.actor)
+        if role is None or not any(name.startswith(f"{project.key}.") for name in role.read_only):
+            return
+        raise CrmError(
+            _(
+                "{member} ({role}) may not remove records from {project}, whose read-only "
+                "values would go with them; nothing was removed."
+            ).format(member=self._actor_name(), role=role.name, project=project.name)
+        )
+
+    def _actor_name(self) -> str:
+        return self.actor.name if self.actor else _("a non-member")
 
     # validation
 
@@ -322,6 +334,7 @@ class Editor:
 
     def remove(self, reference: str, force: bool = False) -> Change:
         project, record_id = self.locate(reference)
+        self.refuse_removal(project)
         with workspace_lock(self.root):
             record, _document = self._open(project, record_id)  # refuses invalid YAML
             referring = referrers(self.workspace, project, record_id, strict=not force)

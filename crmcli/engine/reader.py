@@ -8,6 +8,7 @@ from them, are what that command leaves out. `--role` may only narrow that view.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -85,7 +86,7 @@ def reader_for(
 ) -> Reader:
     """The reader a known member is (a message's recipient, an editor's actor); without an
     engine, the hidden set is the role's own list."""
-    role = _role_of(workspace, member)
+    role = role_of(workspace, member)
     if role_name is not None:
         role = _narrower(workspace, member, role, role_name)
     if role is None or not role.hidden:
@@ -111,18 +112,26 @@ def _narrower(
             )
         )
     unseen = sorted(own.hidden - asked.hidden) if own is not None else []
-    if unseen and member is not None and own is not None:
+    if unseen:
         raise CrmError(
             _(
                 "--role {role}: {member} reads with the {own} role, which may not see "
                 "{fields}; --role can only narrow what you may see."
-            ).format(role=role_name, member=member.name, own=own.name, fields=", ".join(unseen))
+            ).format(
+                role=role_name,
+                member=member.name if member else _("you"),
+                own=own.name if own else "",
+                fields=", ".join(unseen),
+            )
         )
     return asked
 
 
 def identify_actor(workspace: Workspace, acting_as: str | None) -> Member | None:
-    """The member acting: --as, else $CRM_USER, else git's user.email matched to a member."""
+    """The member acting: --as, else $CRM_USER, else git's user.email matched to a member.
+
+    Nobody matched in a workspace with roles reads and edits with the most restricted rights,
+    and is told so: an unknown identity must never widen what a member could see."""
     members = workspace.config.members
     chosen = acting_as or os.environ.get("CRM_USER")
     if chosen:
@@ -134,13 +143,36 @@ def identify_actor(workspace: Workspace, acting_as: str | None) -> Member | None
         for member in members.values():
             if member.email and member.email.casefold() == email.casefold():
                 return member
+    if workspace.config.roles:
+        sys.stderr.write(
+            _(
+                "warning: you ({email}) are not a member of this workspace, so you read and "
+                "edit with the most restricted rights of its roles."
+            ).format(email=email or _("no git user.email"))
+            + "\n"
+        )
     return None
 
 
-def _role_of(workspace: Workspace, member: Member | None) -> Role | None:
-    if member is None or member.role is None:
+def role_of(workspace: Workspace, member: Member | None) -> Role | None:
+    """The role `member` acts with; it fails closed. In a workspace with roles, a non-member,
+    a member without a role or with one crm.yaml does not define gets the most restricted
+    rights (every role's hidden and read-only fields); without roles, everyone sees all."""
+    roles = workspace.config.roles
+    if not roles:
         return None
-    return workspace.config.roles.get(member.role)
+    known = roles.get(member.role) if member is not None and member.role else None
+    return known or most_restricted(roles.values())
+
+
+def most_restricted(roles: Iterable[Role]) -> Role:
+    """The union of the roles' restrictions: what an unknown reader gets."""
+    roles = list(roles)
+    return Role(
+        name=_("most restricted"),
+        hidden=frozenset().union(*(role.hidden for role in roles)),
+        read_only=frozenset().union(*(role.read_only for role in roles)),
+    )
 
 
 def workspace_now(workspace: Workspace) -> datetime:
