@@ -17,11 +17,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 demo: $(VENV)/.installed
-	$(CRM) -C sample-workspace check
+	CRM_USER=alice $(CRM) -C sample-workspace check
 	@echo
-	$(CRM) -C sample-workspace list opportunities --where "outcome == 'open'" --sort -amount --columns name,list,amount,client_name --limit 10
+	CRM_USER=alice $(CRM) -C sample-workspace list opportunities --where "outcome == 'open'" --sort -amount --columns name,list,amount,client_name --limit 10
 	@echo
-	$(CRM) -C sample-workspace dashboard sales
+	CRM_USER=alice $(CRM) -C sample-workspace dashboard sales
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

@@ -23,6 +23,7 @@ from crmcli.core.yamlio import (
     key_positions,
     locate,
 )
+from crmcli.engine.reader import role_of
 from crmcli.errors import CrmError, Problem, Severity
 from crmcli.git.log import EMPTY_TREE, NO_OBJECT, Commit, read_log
 from crmcli.git.sources import (
@@ -85,7 +86,7 @@ class _Checker:
         if member is None:
             self._unknown_author(commit)
             return
-        role = self.trusted.workspace.config.roles.get(member.role or "")
+        role = role_of(self.trusted.workspace, member)
         if role is None:
             return
         for edit in edits:
