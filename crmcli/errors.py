@@ -58,5 +58,10 @@ class UsageError(CrmError):
     exit_code = 2
 
 
+class InvalidValueError(CrmError):
+    """A value typed for a field cannot be stored: exit 1, like a value `crm check` refuses,
+    whatever the field's type (the command line itself was well formed)."""
+
+
 class WorkspaceNotFoundError(UsageError):
     pass

@@ -570,13 +570,13 @@ BAD = [
     Bad(
         "unknown-list-move",
         ("move", "opportunities/acme-website", "Wonn"),
-        2,
+        1,
         ("“Wonn” is not one of Lead, Proposal sent, Won, Lost", "did you mean “Won”"),
     ),
     Bad(
         "unknown-list-add",
         ("add", "opportunities", "Initech", "--list", "Wonn", "--set", "client=acme"),
-        2,
+        1,
         ("“Wonn” is not one of", "did you mean “Won”"),
     ),
     # unknown field
@@ -590,51 +590,51 @@ BAD = [
     Bad(
         "wrong-type-set",
         ("set", "opportunities/acme-website", "amount=lots"),
-        2,
+        1,
         ("amount: cannot read “lots” as a number",),
     ),
     Bad(
         "wrong-type-add",
         ("add", "opportunities", "Initech", "--set", "client=acme", "--set", "amount=lots"),
-        2,
+        1,
         ("amount: cannot read “lots” as a number",),
     ),
     Bad(
         "wrong-type-date",
         ("set", "opportunities/acme-website", "close_date=someday"),
-        2,
+        1,
         ("close date: cannot read “someday” as a date",),
     ),
     # a reference to a missing record
     Bad(
         "missing-reference-set",
         ("set", "opportunities/acme-website", "client=initech"),
-        2,
+        1,
         ("client: no Company “initech” in Clients",),
     ),
     Bad(
         "missing-reference-hint",
         ("set", "opportunities/acme-website", "client=acm"),
-        2,
+        1,
         ("no Company “acm”", "did you mean “acme”"),
     ),
     Bad(
         "missing-reference-add",
         ("add", "opportunities", "Initech", "--set", "client=initech"),
-        2,
+        1,
         ("client: no Company “initech” in Clients",),
     ),
     # computed fields
     Bad(
         "set-formula",
         ("set", "opportunities/acme-website", "profit=5000"),
-        2,
+        1,
         ("profit is computed (formula) and cannot be set",),
     ),
     Bad(
         "set-lookup",
         ("set", "opportunities/acme-website", "client_email=x@acme.example"),
-        2,
+        1,
         ("client email is computed (lookup) and cannot be set",),
     ),
     Bad(

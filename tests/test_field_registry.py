@@ -14,7 +14,7 @@ import pytest
 
 from crmcli.core.loader import load_workspace
 from crmcli.core.model import BUILTIN_FIELDS, FIELD_TYPES, FieldDef
-from crmcli.errors import UsageError
+from crmcli.errors import InvalidValueError
 from crmcli.fields.base import FieldType
 from crmcli.fields.context import FieldContext
 from crmcli.fields.formatting import Formatter
@@ -200,7 +200,7 @@ def test_parse(context: FieldContext, key: str, text: str, stored: Any) -> None:
     ],
 )
 def test_parse_refuses(context: FieldContext, key: str, text: str, message: str) -> None:
-    with pytest.raises(UsageError) as raised:
+    with pytest.raises(InvalidValueError) as raised:
         kind_of(context, key).parse(text, context)
     assert raised.value.message.startswith(message)
 
@@ -223,5 +223,5 @@ def test_an_unknown_type_checks_nothing_and_refuses_input(context: FieldContext)
     kind = field_type(FieldDef(key="odd", type="hologram", label="odd"))
     assert type(kind) is FieldType
     assert kind.validate(object(), context) == []
-    with pytest.raises(UsageError):
+    with pytest.raises(InvalidValueError):
         kind.parse("x", context)

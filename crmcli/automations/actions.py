@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from crmcli.automations.messages import read_template
 from crmcli.core.model import Project
 from crmcli.core.problems import did_you_mean
-from crmcli.errors import UsageError
+from crmcli.errors import InvalidValueError
 from crmcli.fields.context import FieldContext
 from crmcli.fields.registry import field_type
 from crmcli.formulas.compiler import Expression
@@ -232,7 +232,7 @@ def _read_set(
             continue
         try:
             field_type(project.fields[key]).parse(text, context)
-        except UsageError as error:
+        except InvalidValueError as error:
             reader.problem(
                 (*at, key),
                 "bad-value",

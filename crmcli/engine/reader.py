@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from crmcli.core.model import FieldDef, Member, Project, Role, Workspace
 from crmcli.core.problems import did_you_mean
-from crmcli.errors import CrmError, Problem, UsageError
+from crmcli.errors import CrmError, InvalidValueError, Problem, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.i18n import _
 
@@ -135,7 +135,10 @@ def identify_actor(workspace: Workspace, acting_as: str | None) -> Member | None
     members = workspace.config.members
     chosen = acting_as or os.environ.get("CRM_USER")
     if chosen:
-        return members[resolve_member(workspace, chosen, _("--as"))]
+        try:
+            return members[resolve_member(workspace, chosen, _("--as"))]
+        except InvalidValueError as error:  # an option of the command, not a field's value
+            raise UsageError(error.message) from None
     from crmcli.git.run import config_value
 
     email = config_value(workspace.root, "user.email")

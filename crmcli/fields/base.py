@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from crmcli.core.model import FieldDef
 from crmcli.core.yamlio import KeyPath
-from crmcli.errors import UsageError
+from crmcli.errors import InvalidValueError
 from crmcli.i18n import _
 
 if TYPE_CHECKING:
@@ -47,8 +47,8 @@ class FieldType:
         return NO_ISSUES
 
     def parse(self, text: str, context: FieldContext) -> Any:
-        """The stored value of `text`; UsageError naming the field when it cannot be read."""
-        raise UsageError(
+        """The stored value of `text`; InvalidValueError naming the field when it cannot be read."""
+        raise InvalidValueError(
             _("{label} cannot be set from the command line").format(label=self.field.label)
         )
 
@@ -68,8 +68,8 @@ class FieldType:
     def not_a_list(self, value: Any, expected: str) -> list[Issue]:
         return self.wrong(value, expected, _(" (write [{value}])").format(value=value))
 
-    def unreadable(self, text: str, expected: str) -> UsageError:
-        return UsageError(
+    def unreadable(self, text: str, expected: str) -> InvalidValueError:
+        return InvalidValueError(
             _("{label}: cannot read “{text}” as {expected}").format(
                 label=self.field.label, text=text, expected=expected
             )

@@ -8,7 +8,7 @@ from typing import Any
 
 from crmcli.core.model import Workspace
 from crmcli.core.problems import did_you_mean
-from crmcli.errors import UsageError
+from crmcli.errors import InvalidValueError
 from crmcli.fields.base import NO_ISSUES, FieldType, Issue, describe
 from crmcli.fields.choices import match_option, split_list
 from crmcli.fields.context import FieldContext
@@ -82,7 +82,7 @@ def resolve_member(workspace: Workspace, text: str, label: str) -> str:
             member.name.casefold(),
         ):
             return member.id
-    raise UsageError(
+    raise InvalidValueError(
         _("{label}: “{text}” is not a member of the workspace{hint}").format(
             label=label, text=text, hint=did_you_mean(text, workspace.config.members)
         )

@@ -10,7 +10,7 @@ from typing import Any
 from crmcli.core.model import FieldDef
 from crmcli.core.problems import did_you_mean
 from crmcli.core.yamlio import KeyPath
-from crmcli.errors import UsageError
+from crmcli.errors import InvalidValueError
 from crmcli.fields.base import NO_ISSUES, FieldType, Issue, describe
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
@@ -32,7 +32,7 @@ def match_option(field: FieldDef, text: str, options: tuple[str, ...]) -> str:
     folded = [option for option in options if option.casefold() == wanted.casefold()]
     if len(folded) == 1:
         return folded[0]
-    raise UsageError(
+    raise InvalidValueError(
         _("{label}: “{text}” is not one of {options}{hint}").format(
             label=field.label,
             text=text,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmcli.errors import UsageError
+from crmcli.errors import InvalidValueError
 from crmcli.fields.base import FieldType
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
@@ -16,7 +16,7 @@ class Computed(FieldType):
     __slots__ = ()
 
     def parse(self, text: str, context: FieldContext) -> Any:
-        raise UsageError(
+        raise InvalidValueError(
             _(
                 "{label} is computed ({kind}) and cannot be set; change the fields it comes from"
             ).format(label=self.field.label, kind=self.field.type)

@@ -6,7 +6,7 @@ from typing import Any
 
 from crmcli.core.model import Project
 from crmcli.core.problems import did_you_mean
-from crmcli.errors import UsageError
+from crmcli.errors import InvalidValueError
 from crmcli.fields.base import NO_ISSUES, FieldType, Issue, describe
 from crmcli.fields.choices import split_list
 from crmcli.fields.context import FieldContext
@@ -82,7 +82,7 @@ class Reference(FieldType):
         field = self.field
         target = context.projects.get(field.target_project or "")
         if target is None:
-            raise UsageError(
+            raise InvalidValueError(
                 _("{label}: the schema's target project does not exist").format(label=field.label)
             )
         parts = split_list(text) if field.multiple else [text.strip()]
@@ -120,20 +120,22 @@ def resolve_reference(target: Project, text: str, label: str) -> str:
     raise _no_such(target, text, label, did_you_mean(text, target.records))
 
 
-def _ambiguous(target: Project, key: str, text: str, label: str, ids: list[str]) -> UsageError:
+def _ambiguous(
+    target: Project, key: str, text: str, label: str, ids: list[str]
+) -> InvalidValueError:
     if key == "name":
         message = _("{label}: several {records} are named “{text}”: {ids}; give the id")
     else:
         message = _("{label}: several {records} have {key} “{text}”: {ids}; give the id")
-    return UsageError(
+    return InvalidValueError(
         message.format(
             label=label, records=target.name, key=key, text=text, ids=", ".join(sorted(ids))
         )
     )
 
 
-def _no_such(target: Project, text: str, label: str, hint: str) -> UsageError:
-    return UsageError(
+def _no_such(target: Project, text: str, label: str, hint: str) -> InvalidValueError:
+    return InvalidValueError(
         _("{label}: no {record} “{text}” in {project}{hint}").format(
             label=label, record=target.record_name, text=text, project=target.name, hint=hint
         )

@@ -19,7 +19,7 @@ from typing import Any
 from crmcli.core.loader import is_safe_id
 from crmcli.core.model import FieldDef, Project, Workspace
 from crmcli.core.problems import did_you_mean
-from crmcli.errors import Problem, Severity, UsageError
+from crmcli.errors import InvalidValueError, Problem, Severity, UsageError
 from crmcli.fields.choices import split_list
 from crmcli.fields.context import FieldContext
 from crmcli.fields.record import ID_PATTERN
@@ -76,7 +76,7 @@ class RowReader:
                 continue
             try:
                 values[column.key] = self._parse(column, text)
-            except UsageError as error:
+            except (UsageError, InvalidValueError) as error:
                 code = (
                     "unresolved-reference"
                     if column.field and column.field.type == "reference"
@@ -130,7 +130,7 @@ class RowReader:
         if found is None:
             try:
                 found = (field_type(definition).parse(text, self.context), "")
-            except UsageError as error:
+            except (UsageError, InvalidValueError) as error:
                 found = (None, error.message)
             if len(self.parsed) >= MAX_REMEMBERED:
                 self.parsed.clear()
