@@ -138,3 +138,18 @@ def test_a_shallow_clone_without_the_base_says_how_to_fetch_it(repo, tmp_path):
     result = crm("-C", clone, "check", "--since", "HEAD~1")
     assert result.returncode == 1
     assert "shallow clone" in result.stderr and "git fetch --unshallow" in result.stderr
+
+
+def test_a_member_whose_role_is_unknown_is_checked_with_the_most_restricted_role(workspace):
+    """Fail closed: an undefined role grants nothing, so it cannot widen edit rights."""
+    root = workspace()
+    config = root / "crm.yaml"
+    config.write_text(config.read_text().replace("role: junior", "role: intern"))
+    repository = Repo(root, root)
+    repository.commit("workspace")
+    git(root, "tag", "base")
+    repository.replace(DEAL, "amount: 12000", "amount: 15000")
+    forbidden = repository.commit("amount", author="bruno")
+    result = check_since(repository)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"error[read-only-field]: commit {forbidden} by Bruno Petit" in result.stdout
