@@ -20,6 +20,7 @@ from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
 from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import DiskSource, FileSource
+from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import (
     MAX_CONFIG_BYTES,
     MAX_RECORD_BYTES,
@@ -132,7 +133,7 @@ class Loader:
         )
 
     def _text_of(self, relative: str) -> str:
-        return decode_text(self.source.read_bytes(relative, MAX_CONFIG_BYTES))
+        return nfc(decode_text(self.source.read_bytes(relative, MAX_CONFIG_BYTES)))
 
     # projects
 
@@ -219,7 +220,7 @@ class Loader:
         """The text and document of one file; a file that cannot be read or parsed is a
         problem at its place (and None), duplicate keys are reported here for every file."""
         try:
-            text = decode_text(self.source.read_bytes(relative, max_bytes))
+            text = nfc(decode_text(self.source.read_bytes(relative, max_bytes)))
             document = parse(text)
         except YamlReadError as error:
             self.log.add_at(relative, error.line, error.column, error.code, error.message)

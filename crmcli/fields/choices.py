@@ -9,6 +9,7 @@ from typing import Any
 
 from crmcli.core.model import FieldDef
 from crmcli.core.problems import did_you_mean
+from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import KeyPath
 from crmcli.errors import InvalidValueError
 from crmcli.fields.base import NO_ISSUES, FieldType, Issue, describe
@@ -24,8 +25,9 @@ def split_list(text: str) -> list[str]:
 
 
 def match_option(field: FieldDef, text: str, options: tuple[str, ...]) -> str:
-    """The declared option the user meant, matched case-insensitively."""
-    wanted = text.strip()
+    """The declared option the user meant, matched case-insensitively and in any Unicode
+    form (options are NFC since the loader read them)."""
+    wanted = nfc(text.strip())
     for option in options:
         if option == wanted:
             return option

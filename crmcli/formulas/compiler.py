@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmcli.core.text_forms import nfc
 from crmcli.formulas.functions import FUNCTIONS, Function
 from crmcli.formulas.values import (
     BINARY,
@@ -64,6 +65,8 @@ class _Compiler:
         value = node.value
         if not isinstance(value, str | int | float | bool | type(None)):
             raise FormulaError("syntax", _("unsupported constant {value!r}").format(value=value))
+        if isinstance(value, str):
+            value = nfc(value)  # compared with record texts, which the loader put in NFC
         return lambda scope: value
 
     def _Name(self, node: ast.Name) -> Evaluator:

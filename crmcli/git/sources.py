@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from crmcli.core.sources import Entry
+from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import YamlDocument, decode_text, parse, refuse_large
 from crmcli.errors import CrmError
 from crmcli.git.run import git, git_bytes
@@ -97,7 +98,7 @@ class GitFiles:
 
     def read_document(self, object_id: str, max_bytes: int) -> YamlDocument:
         """A blob parsed as the loader parses files (YamlReadError when it cannot be)."""
-        return parse(decode_text(self.read_object(object_id, max_bytes)))
+        return parse(nfc(decode_text(self.read_object(object_id, max_bytes))))
 
     def read_objects(self, object_ids: list[str], max_bytes: int) -> dict[str, bytes]:
         """Blobs by id, read in few round trips; YamlReadError for one over max_bytes."""

@@ -1,0 +1,18 @@
+"""One spelling per text: Unicode NFC.
+
+“Café” typed on one keyboard is `e` + U+0301 (NFD), on another U+00E9 (NFC); they are the
+same option, tag or name to the user, so every text read from a workspace file or typed at
+a terminal is put in NFC before it is compared. ASCII text (nearly every file) is returned
+as is without looking further.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def nfc(text: str) -> str:
+    """The NFC spelling of text (ASCII text is already NFC and is returned unchanged)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text)
