@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
+from crmcli.core.terminal import visible
 from crmcli.errors import Problem
 from crmcli.transfer.cells import neutralise_formula, write_csv_rows
 
@@ -158,8 +159,11 @@ def write_csv(
 def write_table(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None
 ) -> None:
+    """A table for a terminal: control characters in the cells are shown as escapes."""
     from tabulate import tabulate
 
-    (out or sys.stdout).write(
-        tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+    cells = [[visible(c) if isinstance(c, str) else c for c in row] for row in rows]
+    table = tabulate(
+        cells, headers=[visible(h) for h in headers], tablefmt="simple", disable_numparse=True
     )
+    (out or sys.stdout).write(table + "\n")

@@ -10,6 +10,7 @@ import typer
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
 from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
+from crmcli.core.terminal import visible
 from crmcli.i18n import _
 
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
@@ -78,7 +79,7 @@ def show(
     if fmt is TableFormat.csv:
         write_csv([_("field"), _("value"), ""], rows)
         return
-    sys.stdout.write(f"{project.record_label(record)}  ({record.ref})\n\n")
+    sys.stdout.write(visible(f"{project.record_label(record)}  ({record.ref})") + "\n\n")
     write_table([_("field"), _("value"), ""], rows)
     _write_history(record, presenter)
     if backlinks:

@@ -124,9 +124,9 @@ def render_history(history: RecordHistory, side: Side, colour: bool = False) -> 
         lines.append("")
         lines.append(
             style.moved(f"{commit.short}")
-            + f"  {commit.author} <{commit.email}>  {moment(commit.date)}"
+            + style.plain(f"  {commit.author} <{commit.email}>  {moment(commit.date)}")
         )
-        lines.append(f"    {commit.subject}")
+        lines.append(style.plain(f"    {commit.subject}"))
         details = text_details(change, style)
         if change.status == "added":
             where = _(" in {list}").format(list=change.list_after) if change.list_after else ""
@@ -134,14 +134,14 @@ def render_history(history: RecordHistory, side: Side, colour: bool = False) -> 
         elif change.status == "removed":
             details.insert(0, style.removed(_("removed")))
         elif change.status == "renamed":
-            details.insert(0, _("renamed from {old}").format(old=change.old_ref))
+            details.insert(0, style.plain(_("renamed from {old}").format(old=change.old_ref)))
         lines.extend("      " + line for line in details or [_("(no change to its fields)")])
     if history.moves:
         lines.extend(["", style.bold(_("List history"))])
         for move in history.moves:
             when = moment(move.written) if isinstance(move.written, datetime) else str(move.written)
             source = _("history") if move.source == "history" else move.source
-            lines.append(f"  {when}  {move.list_name}  {move.by}  [{source}]")
+            lines.append(style.plain(f"  {when}  {move.list_name}  {move.by}  [{source}]"))
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,7 @@ under a record's headline (`text_details`)."""
 
 from __future__ import annotations
 
+from crmcli.core.terminal import visible
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _
 from crmcli.review.changes import ADDED, CHANGED, REMOVED, RENAMED, RecordChange, ValueChange
@@ -11,13 +12,19 @@ from crmcli.review.pipeline import PipelineFigures, pipeline_title, signed_chang
 
 
 class Style:
-    """ANSI colours, or nothing when the output is not a terminal."""
+    """ANSI colours, or nothing when the output is not a terminal. What it styles is shown with
+    its control characters as escapes, and so is what `plain` returns: record values pass through
+    one of them before our own colour codes are added."""
 
     def __init__(self, colour: bool) -> None:
         self.colour = colour
 
     def _wrap(self, code: str, text: str) -> str:
+        text = visible(text)
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour and text else text
+
+    def plain(self, text: str) -> str:
+        return visible(text)
 
     def bold(self, text: str) -> str:
         return self._wrap("1", text)
@@ -62,12 +69,13 @@ def render_text(review: Review, colour: bool = False) -> str:
     if review.other_files:
         lines.extend(["", style.bold(_("Other files"))])
         lines.extend(
-            f"  {status} {file_label(path, old)}" for status, path, old in review.other_files
+            f"  {status} {style.plain(file_label(path, old))}"
+            for status, path, old in review.other_files
         )
     if review.pipelines:
         lines.extend(["", style.bold(pipeline_title(review.totals))])
         for figures in review.pipelines:
-            lines.extend(_text_pipeline(figures, review.formatter))
+            lines.extend(style.plain(line) for line in _text_pipeline(figures, review.formatter))
     return "\n".join(lines) + "\n"
 
 
@@ -129,7 +137,7 @@ def text_details(change: RecordChange, style: Style) -> list[str]:
 
 
 def _text_value(value: ValueChange, status: str, style: Style, suffix: str = "") -> str:
-    label = value.label + suffix
+    label = style.plain(value.label + suffix)
     if status == ADDED or not value.before:
         return f"{label}: {style.added(or_dash(value.after))}"
     if status == REMOVED:
