@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import SAMPLE, crm
+from .repos import git
 
 DEAL = "opportunities/agence-pixel-nord-refonte-du-site.yaml"
 BAD_COST = "zq12990x"
@@ -143,7 +144,12 @@ def test_remind_reads_as_the_member_given_by_as(workspace, tmp_path):
     assert "12990" in manager.stdout.replace(" ", "").replace(",", "").replace(".00", "")
 
 
-def test_automate_takes_as(workspace):
-    run = crm("-C", workspace, "automate", "--help", env=ENV)
+def test_automate_runs_as_the_member_given_with_as(workspace):
+    """--as reaches the runner: an unknown member is refused, a known one runs."""
+    git(workspace, "add", "-A")
+    git(workspace, "-c", "user.name=Alice", "-c", "user.email=a@x.example", "commit", "-qm", "ws")
+    refused = crm("-C", workspace, "automate", "--since", "HEAD", "--as", "nobody", env=ENV)
+    ran = crm("-C", workspace, "automate", "--since", "HEAD", "--as", "karim", "--dry-run", env=ENV)
 
-    assert "--as" in run.stdout
+    assert refused.returncode == 2 and "“nobody” is not a member" in refused.stderr
+    assert ran.returncode == 0, ran.stderr

@@ -47,7 +47,7 @@ class ProblemLog:
         field: str | None = None,
     ) -> None:
         line, column = self.position(path, key_path)
-        self.problems.append(Problem(path, line, column, severity, code, message, field))
+        self.add_at(path, line, column, code, message, severity, field)
 
     def add_at(
         self,
