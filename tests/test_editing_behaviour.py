@@ -853,8 +853,9 @@ def test_setting_the_same_value_writes_and_commits_nothing(tmp_path, ws):
     assert git(tmp_path, "rev-parse", "HEAD") == head
 
 
-def test_write_all_atomically_writes_nothing_when_one_file_is_stale(tmp_path):
-    from crmcli.editing.atomic import PendingWrite, sha256, write_all_atomically
+def test_write_all_writes_nothing_when_one_file_is_stale(tmp_path):
+    from crmcli.editing.atomic import PendingWrite, sha256
+    from crmcli.editing.journal import write_all
     from crmcli.errors import CrmError
 
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
@@ -864,11 +865,13 @@ def test_write_all_atomically_writes_nothing_when_one_file_is_stale(tmp_path):
     second.write_text("name: B, edited by hand meanwhile\n", encoding="utf-8")
     stale = sha256(b"name: B\n")
     with pytest.raises(CrmError, match="changed by someone else"):
-        write_all_atomically(
+        write_all(
+            tmp_path,
             [
                 PendingWrite(first, "name: A2\n", read_first),
                 PendingWrite(second, "name: B2\n", stale),
-            ]
+            ],
         )
     assert first.read_text(encoding="utf-8") == "name: A\n"  # not half a rename
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".crm", "a.yaml", "b.yaml"]
+    assert not (tmp_path / ".crm" / "journal").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from crmcli.cli import (
     transfer,
 )
 from crmcli.core.loader import find_root
+from crmcli.editing.lock import settle_interrupted_write
 from crmcli.errors import CrmError
 from crmcli.i18n import _
 
@@ -65,9 +67,14 @@ class Context:
     def __init__(self, workspace: Path | None) -> None:
         self.workspace_option = workspace
 
-    @property
+    @functools.cached_property
     def root(self) -> Path:
-        return find_root(self.workspace_option)
+        """The workspace, with an interrupted multi-file write settled before anything reads it."""
+        root = find_root(self.workspace_option)
+        recovery = settle_interrupted_write(root)
+        if recovery is not None:
+            sys.stderr.write(_("crm: {message}").format(message=recovery.message()) + "\n")
+        return root
 
 
 checking.register(app)

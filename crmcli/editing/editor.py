@@ -17,10 +17,11 @@ from crmcli.core.loader import Loader, is_safe_id
 from crmcli.core.lookup import require_project, require_record_id
 from crmcli.core.model import FieldDef, Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import did_you_mean
-from crmcli.editing.atomic import PendingWrite, write_all_atomically, write_atomically
+from crmcli.editing.atomic import PendingWrite, sha256, write_atomically
 from crmcli.editing.canonical import canonical_keys, keys_before
 from crmcli.editing.change import Change
 from crmcli.editing.ids import free_id, make_id
+from crmcli.editing.journal import write_all
 from crmcli.editing.lock import workspace_lock
 from crmcli.editing.new_record import render_record
 from crmcli.editing.references import reference_rewrites, referrers
@@ -320,9 +321,9 @@ class Editor:
             new_relative = f"{project.key}/{new_id}.yaml"
             rewrites = reference_rewrites(self.root, self.workspace, project, record_id, new_id)
             writes = [PendingWrite(d.path, d.render(), d.original_sha) for d in rewrites]
-            moved = old_path.read_bytes().decode("utf-8")
-            write_all_atomically([*writes, PendingWrite(self.root / new_relative, moved, None)])
-            old_path.unlink()
+            moved = old_path.read_bytes()
+            new_file = PendingWrite(self.root / new_relative, moved.decode("utf-8"), None)
+            write_all(self.root, [*writes, new_file], removals=[(old_path, sha256(moved))])
         return Change(
             _("{old} → {new} ({count} reference(s) updated)").format(
                 old=f"{project.key}/{record_id}", new=f"{project.key}/{new_id}", count=len(rewrites)

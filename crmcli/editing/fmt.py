@@ -17,8 +17,8 @@ from typing import Any
 from crmcli.core.loader import Loader
 from crmcli.core.model import Project
 from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError, parse, read_text
-from crmcli.editing.atomic import write_atomically
 from crmcli.editing.canonical import canonical_keys
+from crmcli.editing.journal import Transaction
 from crmcli.editing.lock import workspace_lock
 from crmcli.editing.writer import RecordFile
 from crmcli.errors import Problem, Severity
@@ -33,20 +33,25 @@ class FormatResult:
 
 
 def format_workspace(root: Path, check_only: bool = False) -> FormatResult:
-    """Rewrite (or with check_only, list) the record files not in the canonical layout."""
+    """Rewrite (or with check_only, list) the record files not in the canonical layout: the
+    rewritten files are one journaled write, all of them or none."""
     workspace = Loader(root).load(lazy=True)
     result = FormatResult()
-    with workspace_lock(root):
+    with workspace_lock(root), Transaction(root) as transaction:
         for project in workspace.projects.values():
             for record_id in list(project.records):
                 relative = f"{project.key}/{record_id}.yaml"
                 result.checked += 1
-                _format_file(root, project, relative, check_only, result)
+                _format_file(root, project, relative, None if check_only else transaction, result)
     return result
 
 
 def _format_file(
-    root: Path, project: Project, relative: str, check_only: bool, result: FormatResult
+    root: Path,
+    project: Project,
+    relative: str,
+    transaction: Transaction | None,
+    result: FormatResult,
 ) -> None:
     path = root / relative
     try:
@@ -76,8 +81,8 @@ def _format_file(
         )
         return
     result.changed.append(relative)
-    if not check_only:
-        write_atomically(path, formatted, document.original_sha)
+    if transaction is not None:
+        transaction.write(path, formatted.encode("utf-8"), document.original_sha)
 
 
 def canonical_text(document: RecordFile, project: Project) -> str:

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from crmcli.core.loader import STATE_DIR
 from crmcli.core.model import Project, Record
-from crmcli.editing.atomic import create_files
 from crmcli.editing.editor import Editor
 from crmcli.editing.ids import free_id, make_id
+from crmcli.editing.journal import Transaction
 from crmcli.editing.lock import workspace_lock
 from crmcli.engine.reader import workspace_now
 from crmcli.errors import CrmError, Problem, Severity, UsageError
@@ -226,13 +225,14 @@ class _Importer:
         return self.result
 
     def _write(self) -> None:
-        self.updates.write()
+        """Updates and new files as one journaled write: all of them, or none if a file
+        changed or appeared meanwhile (a `git pull` during the import)."""
         self.spool.seek(0)
         root = self.editor.root
-        create_files(
-            ((root / path, text) for path, text in map(json.loads, self.spool)),
-            staging=root / STATE_DIR,
-        )
+        with Transaction(root) as transaction:
+            self.updates.stage(transaction)
+            for path, text in map(json.loads, self.spool):
+                transaction.write(root / path, text.encode("utf-8"), None)
         self.result.written = True
 
     # one row

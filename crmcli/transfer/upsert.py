@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli.core.model import Project, Record
-from crmcli.editing.atomic import PendingWrite, write_all_atomically
 from crmcli.editing.editor import Editor
+from crmcli.editing.journal import Transaction
 from crmcli.editing.writer import RecordFile
 from crmcli.errors import Problem
 from crmcli.fields.references import ReferenceIndex
@@ -104,11 +104,12 @@ class Updates:
     def add(self, record: Record, changes: dict[str, Any]) -> None:
         self.pending.append((record, changes))
 
-    def write(self) -> None:
-        """Every update at once, each file refused if it changed since it was read."""
-        pending = []
+    def stage(self, transaction: Transaction) -> None:
+        """Every update into the import's one transaction, each file refused if it changed
+        since it was read."""
         for record, changes in self.pending:
             document = RecordFile.open(self.editor.root / record.path, record.path)
             self.editor.write_values(self.project, document, changes)
-            pending.append(PendingWrite(document.path, document.render(), document.original_sha))
-        write_all_atomically(pending)
+            transaction.write(
+                document.path, document.render().encode("utf-8"), document.original_sha
+            )
