@@ -492,9 +492,9 @@ def test_a_reminder_that_failed_when_smtp_went_down_is_sent_exactly_once_later(
     real_deliver = notify.deliver
     calls = []
 
-    def deliver_then_stop_the_server(url, title, body):
+    def deliver_then_stop_the_server(url, title, body, allowed):
         calls.append(url)
-        problem = real_deliver(url, title, body)
+        problem = real_deliver(url, title, body, allowed)
         if len(calls) == 1:
             smtp.stop()  # the SMTP server goes down after the first mail
         return problem
@@ -760,12 +760,12 @@ def test_an_edit_is_written_even_when_automations_yaml_is_broken(make_ws, webhoo
 
 
 def test_secrets_in_urls_come_from_the_environment(make_ws, webhook):
-    root = make_ws(STAGE_CHANGE, channel="json://127.0.0.1:${HOOK_PORT}/crm")
+    root = make_ws(STAGE_CHANGE, channel="json://127.0.0.1:${CRM_HOOK_PORT}/crm")
     assert [p for p in check(root).problems if p.path == "crm.yaml"] == []
     result = run(root, "move", DEAL, "Negotiations")
-    assert "needs the environment variable HOOK_PORT" in result.stderr
+    assert "needs the environment variable CRM_HOOK_PORT" in result.stderr
     assert webhook.posts == []
-    assert run(root, "move", DEAL, "Won", HOOK_PORT=str(webhook.port)).returncode == 0
+    assert run(root, "move", DEAL, "Won", CRM_HOOK_PORT=str(webhook.port)).returncode == 0
     assert webhook.messages[0].startswith("Acme — Site: Negotiations → Won")
 
 

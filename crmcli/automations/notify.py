@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any
 
@@ -43,10 +44,9 @@ class TemplateNames:
 
 @cache
 def _environment() -> Any:
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from crmcli.automations.sandbox import bounded_environment
 
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    return bounded_environment()
 
 
 def compile_template(source: str) -> Any:
@@ -63,6 +63,7 @@ def compile_template(source: str) -> Any:
             error.lineno or 1,
         ) from None
     _refuse_internals(tree)
+    _refuse_excess(tree)
     return environment.from_string(tree)
 
 
@@ -80,6 +81,29 @@ def _refuse_internals(tree: Any) -> None:
                 ).format(name=name),
                 node.lineno,
             )
+
+
+def _refuse_excess(tree: Any) -> None:
+    """What the template asks for beyond the sandbox's limits, found while compiling: a
+    constant such as `10 ** 300000000`, a width of a billion, `str.format`."""
+    from jinja2 import nodes
+
+    from crmcli.automations.sandbox import TemplateLimitError, check_limits_of
+
+    for node in tree.find_all((nodes.BinExpr, nodes.Call, nodes.Filter, nodes.Getattr)):
+        if isinstance(node, nodes.Getattr) and node.attr in ("format", "format_map"):
+            raise MessageTemplateError(
+                "template-unsafe",
+                _(
+                    "the template calls “{name}”, which templates may not use: write the "
+                    "values with {{{{ }}}} and filters"
+                ).format(name=node.attr),
+                node.lineno,
+            )
+        try:
+            check_limits_of(node)
+        except TemplateLimitError as error:
+            raise MessageTemplateError("template-limit", str(error), node.lineno) from None
 
 
 def _constant(node: Any) -> Any:
@@ -105,19 +129,43 @@ def template_names(source: str) -> TemplateNames:
 
 
 def render(template: Any, context: Mapping[str, Any]) -> str:
-    """Render; MessageTemplateError when it reads a missing name or an unsafe attribute."""
+    """Render within the sandbox's limits; MessageTemplateError when it reads a missing name
+    or an unsafe attribute, or asks for more time, memory or text than a message may take."""
     from jinja2 import TemplateError, UndefinedError
     from jinja2.sandbox import SecurityError
 
+    from crmcli.automations.sandbox import MAX_MESSAGE_CHARS, TemplateLimitError, bounded
+
     try:
-        return str(template.render(context)).strip()
+        with bounded():
+            parts, size = [], 0
+            for part in template.generate(context):
+                size += len(part)
+                if size > MAX_MESSAGE_CHARS:
+                    raise TemplateLimitError(
+                        _("the message would be longer than {limit} characters").format(
+                            limit=MAX_MESSAGE_CHARS
+                        )
+                    )
+                parts.append(part)
+        return "".join(parts).strip()
+    except TemplateLimitError as error:
+        raise MessageTemplateError("template-limit", str(error)) from None
+    except MemoryError:
+        raise MessageTemplateError(
+            "template-limit", _("the template needs more memory than a message may take")
+        ) from None
+    except RecursionError:
+        raise MessageTemplateError(
+            "template-limit", _("the template calls itself too deeply")
+        ) from None
     except SecurityError as error:
         raise MessageTemplateError("template-unsafe", str(error)) from None
     except UndefinedError as error:
         raise MessageTemplateError("template-undefined", str(error)) from None
     except TemplateError as error:
         raise MessageTemplateError("template-error", str(error)) from None
-    except (ArithmeticError, TypeError, ValueError) as error:
+    except (ArithmeticError, LookupError, TypeError, ValueError) as error:
         raise MessageTemplateError("template-error", str(error)) from None
 
 
@@ -126,11 +174,24 @@ def redact(url: str) -> str:
     return _SECRET_IN_URL.sub(r"\1****@", url)
 
 
-def expand(url: str, placeholder: str | None = None) -> str:
+def variables_not_allowed(url: str, allowed: Sequence[str]) -> list[str]:
+    """The ${NAME}s of a URL that the allow-list (`env:` of crm.yaml, else CRM_*) does not
+    name: a rule's author must not be able to send $AWS_SECRET_ACCESS_KEY to a webhook."""
+    return [
+        name
+        for name in dict.fromkeys(_VARIABLE.findall(url))
+        if not any(fnmatchcase(name, pattern) for pattern in allowed)
+    ]
+
+
+def expand(url: str, allowed: Sequence[str], placeholder: str | None = None) -> str:
     """${NAME} in a URL → the environment variable, so that secrets stay out of crm.yaml;
-    KeyError names a variable that is not set (placeholder: use it instead)."""
+    KeyError names a variable that is not set (placeholder: use it instead). A variable the
+    allow-list does not name is never read: it is left as written."""
 
     def value(match: re.Match[str]) -> str:
+        if variables_not_allowed(match[0], allowed):
+            return match[0]
         found = os.environ.get(match[1], placeholder)
         if found is None:
             raise KeyError(match[1])
@@ -139,28 +200,38 @@ def expand(url: str, placeholder: str | None = None) -> str:
     return _VARIABLE.sub(value, url)
 
 
-def url_problem(url: str) -> str | None:
-    """Why apprise cannot use this URL, or None."""
+def url_problem(url: str, allowed: Sequence[str]) -> str | None:
+    """Why this URL cannot be used — a variable outside the allow-list, or a URL apprise
+    does not understand — or None."""
     import apprise
 
-    if apprise.Apprise().add(expand(url, "1")):
+    refused = variables_not_allowed(url, allowed)
+    if refused:
+        return _(
+            "“{url}” reads the environment variable {name}, which the allow-list does not "
+            "name (CRM_* unless crm.yaml lists others under env:), so it is never expanded"
+        ).format(url=redact(url), name=refused[0])
+    if apprise.Apprise().add(expand(url, allowed, "1")):
         return None
     return _("“{url}” is not a notification URL that apprise understands").format(url=redact(url))
 
 
-def deliver(url: str, title: str, body: str) -> str | None:
+def deliver(url: str, title: str, body: str, allowed: Sequence[str]) -> str | None:
     """Send one message to one apprise URL; None when it was delivered, else why not."""
     import apprise
 
+    refused = variables_not_allowed(url, allowed)
+    if refused:
+        return url_problem(url, allowed)
     try:
-        expanded = expand(url)
+        expanded = expand(url, allowed)
     except KeyError as missing:
         return _("{url} needs the environment variable {name}, which is not set").format(
             url=redact(url), name=missing.args[0]
         )
     client = apprise.Apprise()
     if not client.add(expanded):
-        return url_problem(url)
+        return url_problem(url, allowed)
     with _captured("apprise") as reasons:
         delivered = bool(client.notify(body=body, title=title))
     if delivered:

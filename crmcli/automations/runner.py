@@ -275,7 +275,7 @@ class Runner:
         if self.dry_run:
             self.report.add(PLANNED, rule, scope.record, target, body)
             return
-        problem = deliver(url, title, body)
+        problem = deliver(url, title, body, self.editor.workspace.config.env)
         if problem:
             self.report.add(FAILED, rule, scope.record, target, problem)
             return

@@ -12,6 +12,7 @@ from typing import Any
 
 from crmcli.core.model import (
     BUILTIN_FIELDS,
+    DEFAULT_ENV,
     DEFAULT_RATING_MAX,
     OUTCOMES,
     REMOVABLE_BUILTINS,
@@ -52,6 +53,7 @@ def workspace_config(data: dict[Any, Any], log: ProblemLog) -> WorkspaceConfig:
         channels={
             str(k): str(v) for k, v in _mapping(data.get("channels")).items() if v is not None
         },
+        env=strings(data["env"]) if "env" in data else DEFAULT_ENV,
     )
 
 

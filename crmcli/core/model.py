@@ -221,6 +221,9 @@ class Member:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+DEFAULT_ENV = ("CRM_*",)  # ${NAME} in a notification URL reads only these by default
+
+
 @dataclass(frozen=True, slots=True)
 class Role:
     name: str
@@ -244,6 +247,7 @@ class WorkspaceConfig:
     members: dict[str, Member] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
+    env: tuple[str, ...] = DEFAULT_ENV  # the variables ${NAME} in notification URLs may read
 
 
 @dataclass(slots=True)
