@@ -18,7 +18,10 @@ from crmcli.engine.workspace import open_workspace
 from .conftest import REPO, TODAY, check, crm, write_files
 from .test_import import ENV
 
-MAVEN = REPO.parent / "shared" / "datasets" / "maven-crm"
+MAVEN = next(  # ../shared from the main checkout, ../../shared from a worktree of it
+    (up / "shared" / "datasets" / "maven-crm" for up in REPO.parents if (up / "shared").is_dir()),
+    REPO.parent / "shared" / "datasets" / "maven-crm",
+)
 
 pytestmark = pytest.mark.skipif(
     not (MAVEN / "sales_pipeline.csv").is_file(),

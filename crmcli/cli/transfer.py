@@ -75,8 +75,9 @@ def import_command(
             "--map",
             metavar="HEADER=FIELD",
             help=_(
-                "Fill FIELD (or name, list, tags, assignee, id) from the column HEADER; "
-                "HEADER= skips the column (repeatable)."
+                "Fill FIELD (or name, list, tags, assignee, id, created, or entered: when the "
+                "record entered its list) from the column HEADER; HEADER= skips the column "
+                "(repeatable)."
             ),
             show_default=False,
         ),

@@ -137,10 +137,15 @@ class Editor:
         return other
 
     def new_record_text(
-        self, project: Project, data: Mapping[str, Any], now: datetime | None = None
+        self,
+        project: Project,
+        data: Mapping[str, Any],
+        now: datetime | None = None,
+        entered: datetime | None = None,
     ) -> str:
         """The file of a new record (the one way new records are written: `crm add`, imports):
-        fields in canonical order, `created` and the first history entry stamped unless given.
+        fields in canonical order, `created` and the first history entry stamped unless given
+        (`entered`: when the record entered its list, if not now: an imported deal won in June).
         Later changes are dated by git and the history, so `crm set amount=13000` changes one
         line."""
         now = now or workspace_now(self.workspace)
@@ -148,7 +153,7 @@ class Editor:
         if "created" in project.fields:
             stamped.setdefault("created", now)
         if "list" in stamped and "history" in project.fields and "history" not in stamped:
-            stamped["history"] = [self._history_item(stamped["list"], now)]
+            stamped["history"] = [self.history_item(stamped["list"], entered or now)]
         ordered = {key: stamped[key] for key in canonical_keys(project) if key in stamped}
         ordered.update(stamped)
         return render_record(ordered)
@@ -157,10 +162,10 @@ class Editor:
         self, project: Project, document: RecordFile, values: Mapping[str, Any]
     ) -> None:
         """Set fields of a record file, a new key in canonical order; a new list goes into the
-        history."""
+        history (unless `values` bring the history that says when)."""
         for key, value in values.items():
             document.set(key, value, after=keys_before(project, key))
-        if "list" in values:
+        if "list" in values and "history" not in values:
             self._history_entry(project, document, values["list"])
 
     def _history_entry(self, project: Project, document: RecordFile, list_name: str) -> None:
@@ -168,9 +173,9 @@ class Editor:
             return
         if "history" not in document.document:
             document.set("history", [], after=keys_before(project, "history"))
-        document.append("history", self._history_item(list_name, workspace_now(self.workspace)))
+        document.append("history", self.history_item(list_name, workspace_now(self.workspace)))
 
-    def _history_item(self, list_name: str, at: datetime) -> dict[str, Any]:
+    def history_item(self, list_name: str, at: datetime) -> dict[str, Any]:
         """One history entry: the list a record went to, when, and by whom if known."""
         entry: dict[str, Any] = {"list": list_name, "at": at}
         if self.actor:

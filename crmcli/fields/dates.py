@@ -1,13 +1,13 @@
 """Days and moments: `date` and `datetime`.
 
 Typed dates are ISO, the locale's short form or a word such as “tomorrow”; a typed moment
-without a time zone is in the workspace's.
+is ISO or such a day (at midnight), and without a time zone it is in the workspace's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -105,10 +105,17 @@ class DateTime(FieldType):
         ]
 
     def parse(self, text: str, context: FieldContext) -> Any:
+        """ISO, or a day as `date` reads it (the locale's short form too): its midnight, so
+        an imported “20/10/2016” dates the record that day."""
         try:
             moment = datetime.fromisoformat(text.strip())
         except ValueError:
-            raise self.unreadable(text, _("a date and time (2025-08-20T16:40)")) from None
+            day = parse_day(text, context.locale, context.day)
+            if day is None:
+                raise self.unreadable(
+                    text, _("a date and time (2025-08-20T16:40) or your locale's short date")
+                ) from None
+            moment = datetime.combine(day, time())
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=ZoneInfo(context.timezone))
         return moment

@@ -4,6 +4,10 @@ Headers match a field's key, its label or the record's name whatever their case,
 spaces and punctuation (“Close Date”, “close_date”, “clôture-date”), so that a file another
 tool wrote imports without a --map per column. A column no field matches, or two columns
 filling one field, stop the import before any row is read.
+
+Besides the fields, a column may give the moment a record entered its list (`--map "Close
+Date=entered"`): it becomes the record's history entry, as `crm move` writes it, so a deal
+won in June counts as won in June.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from crmcli.core.problems import did_you_mean
 from crmcli.errors import UsageError
 from crmcli.i18n import _
 from crmcli.transfer.cells import ID
+
+ENTERED = "entered"
+# Not a field: the moment of the record's history entry for the list it is imported into.
+ENTERED_FIELD = FieldDef(key=ENTERED, type="datetime", label=ENTERED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,15 @@ def _field_names(project: Project) -> dict[str, FieldDef | None]:
 def _named_field(project: Project, target: str, header: str) -> FieldDef | None:
     if target == ID:
         return None
+    if target == ENTERED:
+        if "list" not in project.fields or "history" not in project.fields:
+            raise UsageError(
+                _(
+                    "--map {header}=entered: {project} keeps no history of its lists, so "
+                    "nothing would say when a record entered one"
+                ).format(header=header, project=project.name)
+            )
+        return ENTERED_FIELD
     definition = project.fields.get(target)
     if definition is None:
         raise UsageError(
@@ -108,7 +125,7 @@ def _named_field(project: Project, target: str, header: str) -> FieldDef | None:
                 header=header,
                 field=target,
                 project=project.name,
-                hint=did_you_mean(target, [*project.fields, ID]),
+                hint=did_you_mean(target, [*project.fields, ID, ENTERED]),
             )
         )
     return definition

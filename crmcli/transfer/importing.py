@@ -30,11 +30,12 @@ from crmcli.fields.record import RecordChecker
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
 from crmcli.transfer.cells import ID
-from crmcli.transfer.columns import map_columns
+from crmcli.transfer.columns import ENTERED, map_columns
 from crmcli.transfer.readers import Row, Table, open_table
 from crmcli.transfer.rows import (
     RowReader,
     check_references,
+    dated_move,
     reference_indexes,
     row_problem,
     union,
@@ -261,7 +262,7 @@ class _Importer:
         self, row: Row, values: dict[str, Any], problems: list[Problem]
     ) -> RowOutcome | None:
         project = self.project
-        data = {key: value for key, value in values.items() if key != ID}
+        data = {key: value for key, value in values.items() if key not in (ID, ENTERED)}
         if self.list_name is not None:
             data.setdefault("list", self.list_name)
         if self.default_tags:
@@ -295,7 +296,7 @@ class _Importer:
         if problems:
             return None
         self.taken.add(record_id)
-        text = self.editor.new_record_text(project, data, self.now)
+        text = self.editor.new_record_text(project, data, self.now, values.get(ENTERED))
         self.spool.write(json.dumps([record.path, text], ensure_ascii=False) + "\n")
         self.result.created += 1
         where = _(" in {list}").format(list=data["list"]) if "list" in data else ""
@@ -314,6 +315,7 @@ class _Importer:
         project = self.project
         record = project.records[record_id]
         changes = self.updates.changes(record, values, self.default_tags)
+        dated_move(record, changes, self.editor.history_item)
         if not changes:
             self.result.unchanged += 1
             return RowOutcome("unchanged", row.number, record.ref, _("unchanged"))

@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from crmcli.core.loader import is_safe_id
-from crmcli.core.model import FieldDef, Project, Workspace
+from crmcli.core.model import FieldDef, Project, Record, Workspace
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import InvalidValueError, Problem, Severity, UsageError
 from crmcli.fields.choices import split_list
@@ -27,7 +27,7 @@ from crmcli.fields.references import ReferenceIndex
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
 from crmcli.transfer.cells import ID, restore_formula
-from crmcli.transfer.columns import Column
+from crmcli.transfer.columns import ENTERED, Column
 from crmcli.transfer.readers import Row, Table
 
 # Cells whose value depends only on their text: an import repeats the same stages, members,
@@ -228,6 +228,19 @@ def _entries(definition: FieldDef, text: str) -> list[Any]:
             with contextlib.suppress(ValueError):  # else the history check says what is wrong
                 entry["at"] = datetime.fromisoformat(entry["at"])
     return entries
+
+
+def dated_move(
+    record: Record, changes: dict[str, Any], entry: Callable[[str, datetime], dict[str, Any]]
+) -> None:
+    """An update's `entered` dates the history entry of the list the row moves the record to;
+    a row that leaves the record in its list leaves its history alone (so importing the same
+    file again changes nothing)."""
+    at = changes.pop(ENTERED, None)
+    if at is not None and "list" in changes:
+        history = record.data.get("history")
+        earlier = history if isinstance(history, list) else []
+        changes["history"] = [*earlier, entry(changes["list"], at)]
 
 
 def union(first: Iterable[str], second: Iterable[str]) -> list[str]:
