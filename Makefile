@@ -27,12 +27,12 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine
+	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine crmcli/index
 	$(VENV)/bin/pytest -q -n auto
 
 # The core packages type-check with no errors (`test` runs this too).
 typecheck: $(VENV)/.installed-test
-	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine
+	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine crmcli/index
 
 # docs/CLI.md is generated from every command's --help (tests/test_cli_reference.py checks it).
 docs: $(VENV)/.installed-test

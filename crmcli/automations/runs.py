@@ -14,11 +14,11 @@ from crmcli.automations.outcomes import Report
 from crmcli.automations.runner import Runner
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
 from crmcli.core.left_out import left_out_records, refuse_left_out
-from crmcli.core.loader import AUTOMATIONS_FILE, Loader
+from crmcli.core.loader import AUTOMATIONS_FILE
 from crmcli.core.model import RecordEvent, Workspace
 from crmcli.editing.change import Change
 from crmcli.editing.editor import Editor
-from crmcli.engine.compute import Engine
+from crmcli.index.session import open_indexed
 
 
 @dataclass(slots=True)
@@ -28,6 +28,7 @@ class RunOptions:
     state_file: str | None = None
     acting_as: str | None = None  # who runs it, and so reads every outcome printed
     strict: bool = False  # a record that cannot be read stops the run before anything is sent
+    cache: bool = True  # the index in .crm/ may answer (--no-cache: every file is read)
 
 
 def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Path, str]:
@@ -60,10 +61,8 @@ def remind(root: Path, options: RunOptions) -> Report:
         runner = Runner(root, state, options.now, options.dry_run, editor)
         if not any(rule.trigger == "schedule" for rule in runner.rules):
             return _finish(runner, save=False)
-        loader = Loader(root)
-        workspace = loader.load()
-        engine = Engine(workspace, loader.log, options.now.date())
-        engine.run()
+        opened = open_indexed(root, options.now.date(), options.cache)
+        workspace, engine = opened.workspace, opened.engine
         runner.report.left_out = left_out_records(workspace)
         if options.strict:
             refuse_left_out(runner.report.left_out)

@@ -26,6 +26,7 @@ from crmcli.fields.contact import email_problem
 from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker
 from crmcli.i18n import _
+from crmcli.index.session import Index
 from crmcli.reports import checks as reports_checks
 
 _RESERVED_FIELD_NAMES = frozenset(DERIVED_NAMES) - {"probability"}
@@ -222,15 +223,23 @@ CORE_CHECKS: tuple[Check, ...] = (
 CHECKS: tuple[Check, ...] = CORE_CHECKS + reports_checks.CHECKS + automations_checks.CHECKS
 
 
-def check_workspace(root: Path, today: date | None = None) -> CheckResult:
-    """Load the workspace, run every check, compute every field; problems sorted by place."""
-    loader = Loader(root)
+def check_workspace(root: Path, today: date | None = None, cache: bool = True) -> CheckResult:
+    """Load the workspace, run every check, compute every field; problems sorted by place.
+    The index answers when nothing changed since it last checked (`cache=False`: never)."""
+    day = today or date.today()
+    index = Index.open(root, cache)
+    served = index.checked(day) if index else None
+    if served is not None:
+        return CheckResult(*served)
+    loader = Loader(root, reuse=index.reuse() if index else None)
     workspace = loader.load()
-    context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, today))
+    context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
     for check in CHECKS:
         check(context)
     problems = _most_specific(sorted(loader.log.problems, key=Problem.sort_key))
     workspace.problems = problems
+    if index is not None:
+        index.save(workspace, day, checked=problems)
     return CheckResult(workspace, context.engine, problems)
 
 

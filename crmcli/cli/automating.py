@@ -13,7 +13,7 @@ import typer
 
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
-from crmcli.cli.reader import ReadAsOption
+from crmcli.cli.reader import NoCacheOption, ReadAsOption
 from crmcli.errors import CrmError
 from crmcli.i18n import _, ngettext
 
@@ -84,11 +84,14 @@ def remind(
     fmt: FormatOption = RunFormat.text,
     acting_as: ReadAsOption = None,
     strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.automations.runs import remind as run_remind
 
     root = ctx.obj.root
-    options = replace(_options(root, now, dry_run, state_file, acting_as), strict=strict)
+    options = replace(
+        _options(root, now, dry_run, state_file, acting_as), strict=strict, cache=not no_cache
+    )
     report = run_remind(root, options)
     name_left_out(report.left_out, strict=False)
     _show(report, fmt, dry_run)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.output import ProblemFormat, write_problems
-from crmcli.cli.reader import ReadAsOption, RoleOption
+from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
 from crmcli.i18n import _, ngettext
 
 
@@ -53,12 +53,13 @@ def check(
     ] = None,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.check.workspace import check_workspace, count_by_severity
     from crmcli.engine.reader import identify_reader
 
     root = ctx.obj.root
-    result = check_workspace(root, _parse_day(today))
+    result = check_workspace(root, _parse_day(today), cache=not no_cache)
     problems = list(result.problems)
     if since is not None:
         from crmcli.review.permissions import check_since

@@ -44,14 +44,25 @@ RoleOption = Annotated[
         show_default=False,
     ),
 ]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help=_(
+            "Read every file instead of the index in .crm/ (as CRM_NO_CACHE=1 does); the "
+            "answer is the same, only slower."
+        ),
+    ),
+]
 
 
 def open_as_reader(
-    root: Path, acting_as: str | None, role_name: str | None
+    root: Path, acting_as: str | None, role_name: str | None, no_cache: bool = False
 ) -> tuple[OpenWorkspace, Reader]:
-    """The workspace a reading command opens, and who reads it (--as, --role)."""
+    """The workspace a reading command opens (from the index unless --no-cache), and who
+    reads it (--as, --role)."""
     from crmcli.engine.reader import identify_reader
-    from crmcli.engine.workspace import open_workspace
+    from crmcli.index.session import open_indexed
 
-    opened = open_workspace(root)
+    opened = open_indexed(root, cache=not no_cache)
     return opened, identify_reader(opened.workspace, opened.engine, acting_as, role_name)

@@ -9,7 +9,7 @@ import typer
 
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
-from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
+from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption, open_as_reader
 from crmcli.core.terminal import visible
 from crmcli.i18n import _
 
@@ -48,13 +48,14 @@ def show(
     fmt: TableFormatOption = TableFormat.table,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.engine.present import Presenter
 
-    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
     project, record = opened.record(reference)
     fields = reader.visible_fields(project)
-    backlinks = _backlinks(opened, project.key, record.id)
+    backlinks = opened.referring(project.key, record.id)
     if fmt is TableFormat.json:
         write_json(
             {
@@ -110,26 +111,6 @@ def _write_history(record: Any, presenter: Any) -> None:
     write_table([_("when"), _("list"), _("by")], rows)
 
 
-def _backlinks(opened: Any, project_key: str, record_id: str) -> list[tuple[str, str, str]]:
-    """(project, id, field) of every record whose reference field names this record."""
-    from crmcli.fields.references import reference_ids
-
-    found = []
-    for other in opened.workspace.projects.values():
-        references = [
-            f.key
-            for f in other.fields.values()
-            if f.type == "reference" and f.target_project == project_key
-        ]
-        if not references:
-            continue
-        for candidate in other.records.values():
-            for key in references:
-                if record_id in reference_ids(candidate.data.get(key)):
-                    found.append((other.key, candidate.id, key))
-    return found
-
-
 def list_records(
     ctx: typer.Context,
     project_key: Annotated[
@@ -170,12 +151,13 @@ def list_records(
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
     strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.core.left_out import left_out_records
     from crmcli.engine.present import Presenter
     from crmcli.engine.query import parse_sort, require_field, select_records
 
-    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
     project = opened.project(project_key)
     name_left_out(left_out_records(opened.workspace, [project.key]), strict)
     names = [c.strip() for c in (columns.split(",") if columns else DEFAULT_COLUMNS) if c.strip()]

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.left_out import StrictOption, name_left_out
-from crmcli.cli.reader import ReadAsOption, RoleOption
+from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
 from crmcli.i18n import _, ngettext
 
 
@@ -77,10 +77,13 @@ def dashboard(
         ),
     ] = None,
     strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.reports.report import ReportRequest, build_report
 
-    request = ReportRequest(name, out, period, tuple(tags or ()), role, as_of, acting_as, strict)
+    request = ReportRequest(
+        name, out, period, tuple(tags or ()), role, as_of, acting_as, strict, not no_cache
+    )
     report = build_report(ctx.obj.root, request)
     name_left_out(report.data.left_out, strict=False)
     sys.stdout.write(

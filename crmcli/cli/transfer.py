@@ -13,7 +13,13 @@ import typer
 
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import problem_line
-from crmcli.cli.reader import ActAsOption, ReadAsOption, RoleOption, open_as_reader
+from crmcli.cli.reader import (
+    ActAsOption,
+    NoCacheOption,
+    ReadAsOption,
+    RoleOption,
+    open_as_reader,
+)
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import _
 
@@ -271,6 +277,7 @@ def export_command(
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
     strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.core.left_out import left_out_records
     from crmcli.transfer.export import sheets, write_csv, write_json, write_sqlite, write_xlsx
@@ -278,7 +285,7 @@ def export_command(
     kind = fmt
     if project is None and kind is ExportFormat.csv:
         raise UsageError(_("a CSV file holds one project: name it (crm export PROJECT)"))
-    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
     keys = [project] if project else list(opened.workspace.projects)
     exported = sheets(opened, keys, reader)
     name_left_out(left_out_records(opened.workspace, [s.project.key for s in exported]), strict)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
@@ -72,10 +72,20 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
     )
 
 
+class RecordReuse(Protocol):
+    """Records read by an earlier run (the index, `crmcli.index`): a file that did not change
+    is given back as it was read, with the problems reading it found; others are parsed."""
+
+    def read_record(self, loader: Loader, project_key: str, relative: str) -> Record | None: ...
+
+
 class Loader:
-    def __init__(self, root: Path, source: FileSource | None = None) -> None:
+    def __init__(
+        self, root: Path, source: FileSource | None = None, reuse: RecordReuse | None = None
+    ) -> None:
         self.root = root
         self.source: FileSource = source or DiskSource(root)
+        self.reuse = reuse
         self.lazy = False
         self.log = ProblemLog(root, self._text_of)
         self.config_files: dict[str, ConfigFile] = {}
@@ -205,6 +215,13 @@ class Loader:
                 project.records[record.id] = record
 
     def read_record(self, project_key: str, relative: str) -> Record | None:
+        if self.reuse is not None:
+            return self.reuse.read_record(self, project_key, relative)
+        return self.parse_record(project_key, relative)
+
+    def parse_record(self, project_key: str, relative: str) -> Record | None:
+        """One record file parsed now; its problems go to the log, and a file that cannot be
+        read to `left_out`."""
         read = self._read_yaml(relative, MAX_RECORD_BYTES)
         if read is None:
             self.log.left_out.add(relative)
@@ -270,43 +287,34 @@ def is_safe_id(record_id: str) -> bool:
     )
 
 
-class LazyRecords(MutableMapping[str, Record]):
-    """A project's records, each read from disk the first time it is asked for.
+class OnDemandRecords(MutableMapping[str, Record]):
+    """A project's records, each read the first time it is asked for: from where, and which
+    ids there are, subclasses say (`_read`, `_listed`). Records the command sets or deletes
+    stay as it left them."""
 
-    Membership is a file-existence test, so validating a reference costs one stat, and
-    commands that touch one record never read the other hundred thousand.
-    """
-
-    def __init__(self, loader: Loader, project: Project) -> None:
-        self._loader = loader
-        self._project = project
-        self._dates = _date_fields(project)
+    def __init__(self, project_key: str) -> None:
+        self._project_key = project_key
         self._cache: dict[str, Record] = {}
         self._removed: set[str] = set()
         self._ids: list[str] | None = None
 
     def _relative(self, record_id: str) -> str:
-        return f"{self._project.key}/{record_id}.yaml"
+        return f"{self._project_key}/{record_id}.yaml"
 
-    def __contains__(self, record_id: object) -> bool:
-        if (
-            not isinstance(record_id, str)
-            or not is_safe_id(record_id)
-            or record_id in self._removed
-        ):
-            return False
-        return record_id in self._cache or self._loader.source.is_file(self._relative(record_id))
+    def _read(self, record_id: str) -> Record | None:
+        raise NotImplementedError
+
+    def _listed(self) -> set[str]:
+        raise NotImplementedError
 
     def __getitem__(self, record_id: str) -> Record:
-        if record_id in self._cache:
-            return self._cache[record_id]
-        if record_id not in self:
-            raise KeyError(record_id)
-        record = self._loader.read_record(self._project.key, self._relative(record_id))
+        record = self._cache.get(record_id)
+        if record is None and record_id not in self._removed:
+            record = self._read(record_id)
+            if record is not None:
+                self._cache[record_id] = record
         if record is None:
             raise KeyError(record_id)
-        _read_dates(record.data, self._dates)
-        self._cache[record_id] = record
         return record
 
     def __setitem__(self, record_id: str, record: Record) -> None:
@@ -321,12 +329,7 @@ class LazyRecords(MutableMapping[str, Record]):
 
     def _all_ids(self) -> list[str]:
         if self._ids is None:
-            on_disk = {
-                name[:-5]
-                for name in self._loader._yaml_files(self._project.key)
-                if not name.startswith("_")
-            }
-            ids = (on_disk | set(self._cache)) - self._removed
+            ids = (self._listed() | set(self._cache)) - self._removed
             self._ids = sorted(ids, key=lambda record_id: record_id + ".yaml")  # as load() does
         return self._ids
 
@@ -335,6 +338,43 @@ class LazyRecords(MutableMapping[str, Record]):
 
     def __len__(self) -> int:
         return len(self._all_ids())
+
+
+class LazyRecords(OnDemandRecords):
+    """A project's records, each read from disk the first time it is asked for.
+
+    Membership is a file-existence test, so validating a reference costs one stat, and
+    commands that touch one record never read the other hundred thousand.
+    """
+
+    def __init__(self, loader: Loader, project: Project) -> None:
+        super().__init__(project.key)
+        self._loader = loader
+        self._dates = _date_fields(project)
+
+    def __contains__(self, record_id: object) -> bool:
+        if (
+            not isinstance(record_id, str)
+            or not is_safe_id(record_id)
+            or record_id in self._removed
+        ):
+            return False
+        return record_id in self._cache or self._loader.source.is_file(self._relative(record_id))
+
+    def _read(self, record_id: str) -> Record | None:
+        if record_id not in self:
+            return None
+        record = self._loader.read_record(self._project_key, self._relative(record_id))
+        if record is not None:
+            _read_dates(record.data, self._dates)
+        return record
+
+    def _listed(self) -> set[str]:
+        return {
+            name[:-5]
+            for name in self._loader._yaml_files(self._project_key)
+            if not name.startswith("_")
+        }
 
     def values(self) -> list[Record]:  # type: ignore[override]
         """Every record that can be read (reading them all: only for rare fallbacks)."""

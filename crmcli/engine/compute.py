@@ -41,8 +41,7 @@ class Engine(FieldTypes):
 
     def run(self) -> None:
         """Compute every computed field of every record, in dependency order."""
-        self._plans = self._planner.plan_all(self.log)
-        for key in order(self.log, self._plans):
+        for key in self.planned(self.log):
             plan = self._plans[key]
             if plan.value is None:
                 continue
@@ -51,6 +50,13 @@ class Engine(FieldTypes):
             for record in plan.project.records.values():
                 record.computed[name] = value(record, failures.add)
             failures.report()
+
+    def planned(self, log: ProblemLog) -> list[FieldKey]:
+        """Plan every computed field, in dependency order; broken definitions and cycles are
+        reported to `log` and compute nothing (the index plans this way for the values it
+        serves, which were computed by an earlier `run`)."""
+        self._plans = self._planner.plan_all(log)
+        return order(log, self._plans)
 
     def compute_record(self, project: Project, record: Record) -> None:
         """Fill one record's computed fields, reading only what they need, within reach:

@@ -30,6 +30,7 @@ from crmcli.git.log import read_log
 from crmcli.git.sources import GitSource, find_commit
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
+from crmcli.index.session import open_indexed
 from crmcli.reports.checks import check_dashboard
 from crmcli.reports.data import Options, compute_dashboard
 from crmcli.reports.figures import DashboardData
@@ -49,6 +50,7 @@ class ReportRequest:
     as_of: str | None = None
     acting_as: str | None = None
     strict: bool = False  # a record that cannot be read is an error, nothing is written
+    cache: bool = True  # the index in .crm/ may answer (--no-cache: every file is read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +97,16 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
     """The figures of a dashboard: what `build_report` draws, without drawing."""
     period = parse_period_option(request.period) if request.period else None
     snapshot = _snapshot(root, request.as_of)
-    loader = Loader(root, snapshot.source)
-    workspace = loader.load()
-    today = snapshot.today or workspace_now(workspace).date()
-    engine = compute(workspace, loader.log, today)
-    dashboard = _checked_dashboard(root, workspace, engine, loader.log.problems, request.name)
+    if snapshot.commit is None:  # the working tree: the index answers
+        today = workspace_now(Loader(root).load(only_projects=set())).date()
+        opened = open_indexed(root, today, request.cache)
+        workspace, engine = opened.workspace, opened.engine
+    else:
+        loader = Loader(root, snapshot.source)
+        workspace = loader.load()
+        today = snapshot.today or workspace_now(workspace).date()
+        engine = compute(workspace, loader.log, today)
+    dashboard = _checked_dashboard(root, workspace, engine, workspace.problems, request.name)
     _refuse_unknown_tags(workspace, dashboard, request.tags)
     options = Options(
         today=today,

@@ -1,0 +1,227 @@
+"""One command's use of the index: is it fresh, what can be reused, serving it, saving it.
+
+A reading command opens the index, which stats every record file (`freshness.scan`). When
+everything is as the index last saw it, the command is served from the index: records and
+their computed values are read by key when asked for, and `crm check` gets the problems it
+found last time. Otherwise the workspace is loaded as without the index, except that each
+unchanged record file is taken from the index instead of being parsed again, and the new
+state is saved in one transaction. `--no-cache` or `CRM_NO_CACHE=1` bypass the index; an
+index that cannot be used is removed and rebuilt — it never changes an answer.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from crmcli.core.loader import LazyRecords, Loader
+from crmcli.core.model import Project, Record, Workspace
+from crmcli.core.problems import ProblemLog
+from crmcli.engine.compute import Engine
+from crmcli.engine.workspace import OpenWorkspace, open_workspace
+from crmcli.errors import Problem
+from crmcli.fields.references import reference_ids
+from crmcli.index.freshness import Scan, scan, unchanged, watched_state
+from crmcli.index.records import IndexedRecords, Reuse
+from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, Reference, dumps, loads
+
+NO_CACHE_VARIABLE = "CRM_NO_CACHE"
+
+
+def cache_wanted(cache: bool = True) -> bool:
+    """False with --no-cache (`cache=False`) or CRM_NO_CACHE=1."""
+    return cache and os.environ.get(NO_CACHE_VARIABLE, "") in ("", "0")
+
+
+@dataclass(slots=True)
+class IndexedWorkspace(OpenWorkspace):
+    """An opened workspace served from the index: backlinks come from its reverse references."""
+
+    index: Index | None = None
+
+    def referring(self, project_key: str, record_id: str) -> list[tuple[str, str, str]]:
+        index = self.index
+        if index is not None and not index.failed:
+            try:
+                return [
+                    (source.partition("/")[0], source.rpartition("/")[2][:-5], field)
+                    for source, field in index.store.referring(project_key, record_id)
+                ]
+            except INDEX_FAULTS:
+                index.fault()
+        return OpenWorkspace.referring(self, project_key, record_id)
+
+
+class Index:
+    def __init__(self, root: Path, store: IndexStore, found: Scan) -> None:
+        self.root = root
+        self.store = store
+        self.scan = found
+        self.failed = False
+        self._reuse: Reuse | None = None
+        stored = store.stats()
+        self.same_configuration = store.meta("fingerprint") == found.fingerprint
+        self.fresh_paths = {
+            path
+            for path, now in found.files.items()
+            if path in stored and unchanged(root, path, now, stored[path])
+        }
+        self.everything_fresh = (
+            self.same_configuration
+            and len(self.fresh_paths) == len(found.files) == len(stored)
+            and store.meta("watched") == watched_state(root, store.meta("watched_paths") or ())
+        )
+
+    @classmethod
+    def open(cls, root: Path, cache: bool = True) -> Index | None:
+        """The index of the workspace, checked against its files; None when bypassed."""
+        if not cache_wanted(cache):
+            return None
+        store = IndexStore.open(root)
+        if store is None:
+            IndexStore.remove(root)
+            store = IndexStore.open(root)
+            if store is None:
+                return None
+        try:
+            return cls(root, store, scan(root))
+        except INDEX_FAULTS:
+            store.close()
+            IndexStore.remove(root)
+            return None
+
+    def fault(self) -> None:
+        """The index failed while serving: it is removed, the command goes on from the files."""
+        self.failed = True
+        self.store.close()
+        IndexStore.remove(self.root)
+
+    # serving
+
+    def _servable(self, today: date) -> bool:
+        return not self.failed and self.everything_fresh and self.store.meta("today") == today
+
+    def open_workspace(self, today: date) -> OpenWorkspace:
+        """The workspace with every computed field filled in, as `engine.workspace` opens it."""
+        try:
+            if self._servable(today):
+                return self._serve(today)[0]
+        except INDEX_FAULTS:
+            self.fault()
+        loader = Loader(self.root, reuse=self.reuse())
+        workspace = loader.load()
+        engine = Engine(workspace, loader.log, today)
+        engine.run()
+        self.save(workspace, today)
+        return IndexedWorkspace(workspace, engine)
+
+    def checked(self, today: date) -> tuple[Workspace, Engine, list[Problem]] | None:
+        """What `crm check` found when the workspace was as it is now, or None."""
+        try:
+            if not self._servable(today):
+                return None
+            problems = self.store.meta("checked")
+            if problems is None or self.store.meta("checked_state") != self.store.meta("state"):
+                return None
+            opened, _log = self._serve(today)
+        except INDEX_FAULTS:
+            self.fault()
+            return None
+        opened.workspace.problems = list(problems)
+        return opened.workspace, opened.engine, list(problems)
+
+    def _serve(self, today: date) -> tuple[IndexedWorkspace, ProblemLog]:
+        loader = Loader(self.root)
+        workspace = loader.load(lazy=True)  # configuration and schemas; no record is read
+        rows = self.store.problems_of_files()
+        for project in workspace.projects.values():
+            assert isinstance(project.records, LazyRecords)
+            project.records = IndexedRecords(self.store, project.key, project.records, self.fault)
+        for path, problems, readable in rows:
+            loader.log.problems.extend(loads(problems))
+            if not readable:
+                loader.log.left_out.add(path)
+        workspace.problems = loader.log.problems
+        workspace.left_out = loader.log.left_out
+        engine = Engine(workspace, loader.log, today)
+        engine.planned(loader.log)
+        return IndexedWorkspace(workspace, engine, self), loader.log
+
+    # reusing and saving
+
+    def reuse(self) -> Reuse | None:
+        """What the loader may take from the index instead of parsing (nothing when the
+        configuration changed: schemas decide how a record file is read)."""
+        rows: dict[str, FileRow] = {}
+        if self.same_configuration and not self.failed:
+            try:
+                rows = {r.path: r for r in self.store.rows() if r.path in self.fresh_paths}
+            except INDEX_FAULTS:
+                self.fault()
+                return None
+        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns)
+        return self._reuse
+
+    def save(self, workspace: Workspace, today: date, checked: list[Problem] | None = None) -> None:
+        """Keep this run's records, computed values and (for `crm check`) its problems."""
+        reuse = self._reuse
+        if reuse is None or self.failed:
+            return
+        rows, references, watched = [], [], set()
+        for read in reuse.read.values():
+            row, record = read.row, read.record
+            if record is not None:
+                project = workspace.projects[record.project]
+                if row.data is None:  # parsed by this run
+                    row.data = dumps(record.data)
+                row.computed = dumps(record.computed)
+                references.extend(_references(project, record))
+                watched.update(_documents(project, record))
+            rows.append(row)
+        state = os.urandom(8).hex()
+        meta: dict[str, Any] = {
+            "fingerprint": self.scan.fingerprint,
+            "today": today,
+            "state": state,
+            "watched_paths": sorted(watched),
+            "watched": watched_state(self.root, watched),
+            "checked": checked,
+            "checked_state": state if checked is not None else None,
+        }
+        self.store.save(rows, references, meta)
+
+
+def _references(project: Project, record: Record) -> list[Reference]:
+    """The reverse references the index keeps of one record (show's "referred to by")."""
+    found: list[Reference] = []
+    for position, definition in enumerate(project.fields.values()):
+        if definition.type != "reference" or not definition.target_project:
+            continue
+        for target in dict.fromkeys(reference_ids(record.data.get(definition.key))):
+            found.append(
+                Reference(record.path, position, definition.key, definition.target_project, target)
+            )
+    return found
+
+
+def _documents(project: Project, record: Record) -> list[str]:
+    """The paths a record's `files` fields name."""
+    found: list[str] = []
+    for definition in project.fields.values():
+        if definition.type == "files":
+            value = record.data.get(definition.key)
+            if isinstance(value, list):
+                found.extend(item for item in value if isinstance(item, str))
+    return found
+
+
+def open_indexed(root: Path, today: date | None = None, cache: bool = True) -> OpenWorkspace:
+    """The opened workspace, from the index where it is fresh (`--no-cache`: from the files)."""
+    day = today or date.today()
+    index = Index.open(root, cache)
+    if index is None:
+        return open_workspace(root, day)
+    return index.open_workspace(day)

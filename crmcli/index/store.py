@@ -1,0 +1,293 @@
+"""`.crm/index.sqlite`: where the index is kept, and the only module that talks SQL.
+
+Why SQLite (stdlib `sqlite3`) rather than files of pickles: one file that a transaction
+changes all or nothing, so a command killed while writing, or two commands writing at once,
+never leave half an index (the journal is rolled back by the next opener); a reader holds a
+snapshot for its whole run; and one row is read by its key (`crm show` reads a record and its
+backlinks without reading the other hundred thousand). Values are pickled: they are exactly
+what the loader produced (dates, decimals, nested lists), and only this tool reads them.
+
+The index stores what the files hold and what is computed from them, nothing else (no
+decrypted value ever). Anything wrong with the file — not a database, truncated, another
+format or tool version — makes `IndexStore.open` give None; the caller rebuilds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crmcli import __version__
+from crmcli.core.state_dir import ensure_state_dir
+
+INDEX_FILE = "index.sqlite"
+FORMAT = 1  # of the tables below; with the tool's version, a foreign index is rebuilt
+_BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
+# Faults of a damaged or foreign index file, whichever query meets them first.
+INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
+
+_TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY, project TEXT NOT NULL, record_id TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL, seen_ns INTEGER NOT NULL, digest BLOB NOT NULL,
+    data BLOB, problems BLOB NOT NULL, computed BLOB
+);
+CREATE TABLE refs (
+    source TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL,
+    project TEXT NOT NULL, target TEXT NOT NULL
+);
+CREATE INDEX refs_target ON refs (project, target);
+"""
+
+
+@dataclass(slots=True)
+class FileRow:
+    """What the index knows of one record file: how it looked (stat, content digest) when
+    read, and what reading it gave (data None: it could not be read, `problems` say why)."""
+
+    path: str
+    project: str
+    record_id: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    seen_ns: int
+    digest: bytes
+    data: bytes | None
+    problems: bytes
+    computed: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One reference of a record file: `field` (its `position` in the schema) names `target`."""
+
+    source: str
+    position: int
+    field: str
+    project: str
+    target: str
+
+
+def dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Pickles of plain values only: an index file that came from elsewhere (committed by
+    force, copied) cannot make unpickling run anything."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name}")
+        return super().find_class(module, name)
+
+
+_ALLOWED = frozenset(
+    {
+        ("datetime", "date"),
+        ("datetime", "datetime"),
+        ("datetime", "time"),
+        ("datetime", "timedelta"),
+        ("datetime", "timezone"),
+        ("decimal", "Decimal"),
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+        ("crmcli.errors", "Problem"),
+        ("crmcli.errors", "Severity"),
+    }
+)
+
+
+def loads(blob: bytes) -> Any:
+    return _Unpickler(io.BytesIO(blob)).load()
+
+
+NO_PROBLEMS = pickle.dumps([], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class IndexStore:
+    """An open index: a read snapshot from `open` until `close`, and one writing transaction."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    @classmethod
+    def open(cls, root: Path) -> IndexStore | None:
+        """The index of `root`, created empty if there is none; None if it cannot be used."""
+        path = ensure_state_dir(root) / INDEX_FILE
+        try:
+            connection = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
+        except sqlite3.Error:
+            return None
+        store = cls(path, connection)
+        try:
+            connection.execute("BEGIN")
+            if store._format_matches():
+                return store
+            connection.execute("ROLLBACK")
+            store._recreate()
+            connection.execute("BEGIN")
+            return store
+        except INDEX_FAULTS:
+            store.close()
+            return None
+
+    @staticmethod
+    def remove(root: Path) -> None:
+        """Delete a damaged index (and its journal); the next command builds a new one."""
+        folder = ensure_state_dir(root)
+        for name in (INDEX_FILE, INDEX_FILE + "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                (folder / name).unlink()
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+
+    def _format_matches(self) -> bool:
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in tables:
+            return False
+        return self.meta("format") == FORMAT and self.meta("tool") == __version__
+
+    def _recreate(self) -> None:
+        """A new, empty index of this format (another command may be doing the same)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        for (name,) in self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        ).fetchall():
+            self._db.execute(f'DROP TABLE "{name}"')
+        for statement in _TABLES.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
+        self._db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("format", dumps(FORMAT)), ("tool", dumps(__version__))],
+        )
+        self._db.execute("COMMIT")
+
+    # reading (within the snapshot)
+
+    def meta(self, key: str) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return loads(row[0]) if row else None
+
+    def stats(self) -> dict[str, tuple[int, int, int, int, int, bytes]]:
+        """path → (size, mtime_ns, ctime_ns, inode, seen_ns, digest) of every record file."""
+        return {
+            row[0]: row[1:]
+            for row in self._db.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, inode, seen_ns, digest FROM files"
+            )
+        }
+
+    def rows(self, paths: Iterable[str] | None = None) -> Iterator[FileRow]:
+        """Rows of these paths (or all), in path order: the loader's order of records."""
+        query = "SELECT * FROM files"
+        if paths is None:
+            yield from (FileRow(*r) for r in self._db.execute(query + " ORDER BY path"))
+            return
+        for path in paths:
+            row = self._db.execute(query + " WHERE path = ?", (path,)).fetchone()
+            if row is not None:
+                yield FileRow(*row)
+
+    def project_rows(self, project: str) -> Iterator[FileRow]:
+        yield from (
+            FileRow(*r)
+            for r in self._db.execute(
+                "SELECT * FROM files WHERE project = ? ORDER BY path", (project,)
+            )
+        )
+
+    def record_ids(self, project: str) -> list[str]:
+        """The ids of the readable records of a project, in the loader's order."""
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT record_id FROM files WHERE project = ? AND data IS NOT NULL ORDER BY path",
+                (project,),
+            )
+        ]
+
+    def problems_of_files(self) -> list[tuple[str, bytes, bool]]:
+        """(path, problems, readable) of each record file that had problems when read."""
+        return self._db.execute(
+            "SELECT path, problems, data IS NOT NULL FROM files "
+            "WHERE data IS NULL OR problems != ? ORDER BY path",
+            (NO_PROBLEMS,),
+        ).fetchall()
+
+    def record(self, path: str) -> tuple[bytes, bytes | None] | None:
+        """(data, computed) of a readable record file."""
+        row = self._db.execute(
+            "SELECT data, computed FROM files WHERE path = ? AND data IS NOT NULL", (path,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def referring(self, project: str, target: str) -> list[tuple[str, str]]:
+        """(source path, field) of each reference naming project/target, in the order a scan
+        of the workspace meets them: by source file, then by field."""
+        return self._db.execute(
+            "SELECT source, field FROM refs WHERE project = ? AND target = ? "
+            "ORDER BY source, position",
+            (project, target),
+        ).fetchall()
+
+    # writing
+
+    def save(self, rows: list[FileRow], references: list[Reference], meta: dict[str, Any]) -> bool:
+        """Replace the whole index in one transaction; False when another command holds it
+        (this run's results are then simply not kept)."""
+        db = self._db
+        try:
+            if db.in_transaction:
+                db.execute("COMMIT")  # end the read snapshot
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM files")
+            db.execute("DELETE FROM refs")
+            db.executemany(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        r.path,
+                        r.project,
+                        r.record_id,
+                        r.size,
+                        r.mtime_ns,
+                        r.ctime_ns,
+                        r.inode,
+                        r.seen_ns,
+                        r.digest,
+                        r.data,
+                        r.problems,
+                        r.computed,
+                    )
+                    for r in rows
+                ),
+            )
+            db.executemany(
+                "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
+                ((r.source, r.position, r.field, r.project, r.target) for r in references),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                ((key, dumps(value)) for key, value in meta.items()),
+            )
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            return False
+        return True
