@@ -203,6 +203,11 @@ def test_names_are_collected_for_dependency_order() -> None:
         ("close - TODAY()", 8),
         ("close + 30", date(2026, 12, 31)),
         ("close - 1", date(2026, 11, 30)),
+        ("DATE('2026-12-01') == close", True),
+        ("DATE('2026-12-31') - close", 30),
+        ("CONTAINS('Éléonore Duval', 'eleonore')", True),
+        ("CONTAINS(scores, 4)", True),
+        ("CONTAINS(name, 'x')", False),
         ("round(2.5)", 3),  # function names are case-insensitive
         ("Upper(name)", "ACME"),
     ],

@@ -42,7 +42,10 @@ def show(
     reference: Annotated[
         str,
         typer.Argument(
-            metavar="PROJECT/ID", help=_("The record, e.g. opportunities/acme-website.")
+            metavar="PROJECT/ID",
+            help=_(
+                "The record by id or exact name, e.g. opportunities/acme-website, clients/Ёлка."
+            ),
         ),
     ],
     fmt: TableFormatOption = TableFormat.table,

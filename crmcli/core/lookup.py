@@ -5,6 +5,7 @@ from __future__ import annotations
 from crmcli.core.loader import is_safe_id
 from crmcli.core.model import Project, Workspace
 from crmcli.core.problems import did_you_mean
+from crmcli.core.text_forms import nfc
 from crmcli.errors import UsageError
 from crmcli.i18n import _
 
@@ -21,7 +22,8 @@ def require_project(workspace: Workspace, key: str) -> Project:
 
 
 def require_record_id(workspace: Workspace, reference: str) -> tuple[Project, str]:
-    """PROJECT/ID → (project, id) of an existing record; UsageError otherwise."""
+    """PROJECT/ID or PROJECT/NAME → (project, id) of an existing record; UsageError
+    otherwise."""
     project_key, slash, record_id = reference.partition("/")
     if not slash or not record_id:
         raise UsageError(
@@ -30,7 +32,10 @@ def require_record_id(workspace: Workspace, reference: str) -> tuple[Project, st
             )
         )
     project = require_project(workspace, project_key)
-    if not is_safe_id(record_id) or record_id not in project.records:
+    if is_safe_id(record_id) and record_id in project.records:
+        return project, record_id
+    named = _named(project, record_id)
+    if named is None:
         raise UsageError(
             _("no {record} “{id}” in {project}{hint}").format(
                 record=project.record_name,
@@ -39,4 +44,18 @@ def require_record_id(workspace: Workspace, reference: str) -> tuple[Project, st
                 hint=did_you_mean(record_id, project.records) if is_safe_id(record_id) else "",
             )
         )
-    return project, record_id
+    return project, named
+
+
+def _named(project: Project, name: str) -> str | None:
+    """The id of the one record with this exact name (`crm show clients/Ёлка`); several
+    records of that name are refused with their ids, for the user to pick one."""
+    wanted = nfc(name)
+    ids = sorted(r.id for r in project.records.values() if r.name == wanted)
+    if len(ids) > 1:
+        raise UsageError(
+            _("several {records} are named “{name}”: {ids}; give the id").format(
+                records=project.name, name=name, ids=", ".join(ids)
+            )
+        )
+    return ids[0] if ids else None

@@ -16,3 +16,12 @@ def nfc(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFC", text)
+
+
+def folded(text: str) -> str:
+    """Text as a search compares it, ignoring case and accents: “Éléonore” → “eleonore”,
+    “Ёлка” → “елка” (NFKD, combining marks dropped, then casefold)."""
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from crmcli.core.collation import sortable
 from crmcli.core.model import DERIVED_NAMES, Project, Record
 from crmcli.core.problems import did_you_mean
 from crmcli.engine.compute import Engine
@@ -48,17 +48,6 @@ def require_field(project: Project, name: str) -> None:
         )
 
 
-def _sortable(value: Any) -> tuple[int, Any]:
-    """Empty values last; numbers, dates and text each compare among themselves."""
-    if value is None or value == "" or value == []:
-        return (3, 0)
-    if isinstance(value, bool | int | float):
-        return (0, value)
-    if isinstance(value, date):
-        return (1, value.isoformat())
-    return (2, str(value).casefold())
-
-
 def select_records(
     engine: Engine,
     project: Project,
@@ -97,7 +86,7 @@ def select_records(
 
         def value_of(record: Record, name: str = sort_key.field) -> tuple[int, Any]:
             scope.record = record
-            return _sortable(scope.get(name))
+            return sortable(scope.get(name))
 
         empties = [r for r in records if value_of(r)[0] == 3]
         present = [r for r in records if value_of(r)[0] != 3]

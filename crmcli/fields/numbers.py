@@ -10,12 +10,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from crmcli.errors import InvalidValueError
 from crmcli.fields.base import NO_ISSUES, FieldType, Issue, is_number
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
 
 _PLAIN_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
 _CURRENCY_MARKS = re.compile(r"[€$£₽¥]|\b[A-Z]{3}\b|руб\.?|р\.", re.IGNORECASE)
+_RUBLE_WORDS = {"₽", "руб", "р"}
 
 
 def parse_number(text: str, locale: str) -> Decimal | None:
@@ -75,6 +77,39 @@ class Currency(Number):
 
     def expected(self) -> str:
         return _("an amount of money")
+
+    def parse(self, text: str, context: FieldContext) -> Any:
+        """An amount marked with another currency (“7 250,75 $” in an EUR field) is refused:
+        stored as a number, it would silently become the field's currency."""
+        code = self.field.currency or context.workspace.config.currency
+        for mark in _CURRENCY_MARKS.findall(text):
+            if _is_currency(mark) and mark.casefold().rstrip(".") not in _marks_of(
+                code, context.locale
+            ):
+                raise InvalidValueError(
+                    _(
+                        "{label} is in {currency}: “{text}” names another currency; "
+                        "write the amount in {currency}."
+                    ).format(label=self.field.label, currency=code, text=text)
+                )
+        return super().parse(text, context)
+
+
+def _is_currency(mark: str) -> bool:
+    """“USD” is a currency, the “lot” of “a lot” is no number and is left to fail as one."""
+    from babel.numbers import list_currencies
+
+    return not mark.isalpha() or mark.upper() in list_currencies() or mark in _RUBLE_WORDS
+
+
+def _marks_of(code: str, locale: str) -> set[str]:
+    """How people write this currency: its code, its symbols here and in English."""
+    from babel.numbers import get_currency_symbol
+
+    symbols = {code, *(get_currency_symbol(code, where) for where in (locale, "en_US", "root"))}
+    marks = {symbol.casefold() for symbol in symbols}
+    marks |= {"".join(c for c in mark if not c.isalpha()) for mark in marks}  # “$US” → “$”
+    return marks | _RUBLE_WORDS if code == "RUB" else marks
 
 
 class Percent(Number):

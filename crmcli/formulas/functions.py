@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from crmcli.core.decimals import exact_sum, half_up
+from crmcli.core.text_forms import folded
 from crmcli.formulas.values import (
     ANY,
+    BOOL,
     DATE,
     NUMBER,
     TEXT,
@@ -143,6 +145,30 @@ def _days_between(start: Any, end: Any) -> Any:
     return subtract(end, start)
 
 
+def _contains(text: Any, part: Any) -> bool:
+    """Accent- and case-insensitive: CONTAINS(name, "eleonore") finds “Éléonore”, "елка"
+    finds “Ёлка”; in a list, any item that contains it."""
+    if text is None or part is None:
+        return False
+    if isinstance(text, list):
+        return any(_contains(item, part) for item in text)
+    return folded(display_text(part)) in folded(display_text(text))
+
+
+def _date(text: Any) -> Any:
+    """A date literal: DATE("2026-01-31"), so a formula compares with a fixed day."""
+    if text is None or isinstance(text, date):
+        return as_date(text)
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        pass
+    raise FormulaError(
+        "type-error",
+        _("DATE needs a day written YYYY-MM-DD, not {value}").format(value=display_text(text)),
+    )
+
+
 def _if(
     scope: Scope, condition: Evaluator, then: Evaluator, otherwise: Evaluator | None = None
 ) -> Any:
@@ -186,5 +212,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("YEAR", _date_part("YEAR", "year"), 1, 1, NUMBER),
         Function("MONTH", _date_part("MONTH", "month"), 1, 1, NUMBER),
         Function("DAY", _date_part("DAY", "day"), 1, 1, NUMBER),
+        Function("DATE", _date, 1, 1, DATE),
+        Function("CONTAINS", _contains, 2, 2, BOOL),
     )
 }

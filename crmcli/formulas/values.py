@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from crmcli.core.decimals import in_decimal
+from crmcli.core.text_forms import folded
 from crmcli.i18n import _
 
 _plus, _minus, _times = (in_decimal(f) for f in (operator.add, operator.sub, operator.mul))
@@ -146,7 +147,7 @@ def _contains(item: Any, container: Any) -> bool:
     if isinstance(container, str):
         if not isinstance(item, str):
             raise _type_error(_("search"), item, container)
-        return item.casefold() in container.casefold()
+        return folded(item) in folded(container)
     if isinstance(container, list):
         return item in container
     raise _type_error(_("search"), item, container)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from crmcli.core.collation import text_key
 from crmcli.core.decimals import exact_sum
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.git.timeline import Timeline
@@ -163,7 +164,7 @@ def sorted_categories(
         order = sorted(range(len(keys)), key=lambda i: totals[i], reverse=sort.startswith("-"))
     else:
         order = sorted(
-            range(len(keys)), key=lambda i: labels[i].casefold(), reverse=sort.startswith("-")
+            range(len(keys)), key=lambda i: text_key(labels[i]), reverse=sort.startswith("-")
         )
     return (
         [keys[i] for i in order],

@@ -3,9 +3,10 @@ each date looked up once, however many widgets ask for it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from crmcli.core.collation import sortable as collated
 from crmcli.core.model import Project, Record
 from crmcli.engine.compute import Engine
 from crmcli.git.timeline import Timeline
@@ -45,11 +46,5 @@ class RecordValues:
 
 
 def sortable(value: Any) -> tuple[int, Any]:
-    """Empty values last; numbers, dates and text each compare among themselves."""
-    if value is None or value == "" or value == [] or value == NONE:
-        return (3, 0)
-    if isinstance(value, bool | int | float):
-        return (0, value)
-    if isinstance(value, datetime | date):
-        return (1, value.isoformat())
-    return (2, str(value).casefold())
+    """Empty values (and “(none)”) last; text in the collation order (`core/collation.py`)."""
+    return collated(None if value == NONE else value)
