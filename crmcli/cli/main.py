@@ -12,6 +12,7 @@ from crmcli import __version__
 from crmcli.cli import (
     automating,
     checking,
+    day,
     editing,
     reading,
     reporting,
@@ -72,6 +73,7 @@ class Context:
 
 checking.register(app)
 editing.register(app)
+day.register(app)
 reading.register(app)
 automating.register(app)
 reporting.register(app)
