@@ -200,12 +200,22 @@ rules:
   - name: Follow-up reminder
     on: schedule
     project: opportunities
-    when: "outcome == 'open' and days_since_update >= 7"
+    # quiet: days since the last activity (crm note), else since the record last changed
+    when: "outcome == 'open' and IF(last_activity, days_since_activity, days_since_update) >= 7"
     repeat: 7 days
     do:
       - notify: assignee
         message: >-
-          Follow up on {{ record.name }} ({{ record.list }}, {{ days_since_update }} days quiet)
+          Follow up on {{ record.name }} ({{ record.list }},
+          {{ record.days_since_activity if record.last_activity else days_since_update }} days quiet)
+  - name: Next step due
+    on: schedule
+    project: opportunities
+    when: "outcome == 'open' and next_step_due == TODAY()"
+    repeat: 1 day  # the condition holds on the due day only: one reminder per step
+    do:
+      - notify: assignee
+        message: "Today: {{ record.next_step_what }} ({{ record.name }})"
   - name: Stage change
     on: moved
     project: opportunities

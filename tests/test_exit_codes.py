@@ -69,6 +69,8 @@ BAD_VALUES: dict[str, tuple[str, str, str]] = {
     "checklist": ("checklist", "call", "cannot be set from the command line"),
     "dependencies": ("depends_on", "nothing", "cannot be set from the command line"),
     "history": ("history", "Lead", "cannot be set from the command line"),
+    "next_step": ("next_step", "Call", "cannot be set from the command line"),
+    "activities": ("activities", "Called", "cannot be set from the command line"),
 }
 
 CLIENTS = """

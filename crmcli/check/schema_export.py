@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.core.model import FieldDef, Project, Workspace
+from crmcli.fields.activities import ACTIVITY_TYPES
 
 MAX_ENUM_IDS = 5000  # above this, references are plain strings: editors choke on huge enums
 
@@ -90,6 +91,30 @@ def _builtin_schema(field: FieldDef, workspace: Workspace, project: Project) -> 
             "additionalProperties": False,
         }
         return {"type": "array", "items": entry}
+    if field.type == "activities":
+        activity = {
+            "type": "object",
+            "properties": {
+                "type": {"enum": list(ACTIVITY_TYPES)},
+                "at": {"type": "string", "format": "date-time"},
+                "by": {"enum": members},
+                "text": {"type": "string"},
+            },
+            "required": ["type", "at"],
+            "additionalProperties": False,
+        }
+        return {"type": "array", "items": activity}
+    if field.type == "next_step":
+        return {
+            "type": "object",
+            "properties": {
+                "what": {"type": "string"},
+                "due": {"type": "string", "format": "date"},
+                "by": {"enum": members},
+            },
+            "required": ["what"],
+            "additionalProperties": False,
+        }
     return {}
 
 

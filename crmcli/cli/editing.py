@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
     )(remove)
 
 
-def _finish(ctx: typer.Context, change: Change, commit: bool, quiet: bool = False) -> None:
+def finish(ctx: typer.Context, change: Change, commit: bool, quiet: bool = False) -> None:
     from crmcli.git.run import commit_paths
 
     for warning in change.warnings:
@@ -157,7 +157,7 @@ def add(
         assignee=assignee,
         assignments=assignments or [],
     )
-    _finish(ctx, automating.after_edit(ctx.obj.root, change), commit, quiet=print_id)
+    finish(ctx, automating.after_edit(ctx.obj.root, change), commit, quiet=print_id)
     if print_id:
         sys.stdout.write(change.record + "\n")
 
@@ -171,7 +171,7 @@ def move(
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).move(reference, list_name, assignments or [])
-    _finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
+    finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
 
 
 def set_fields(
@@ -188,7 +188,7 @@ def set_fields(
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).set(reference, assignments or [], unset or [])
-    _finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
+    finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
 
 
 def rename(
@@ -199,7 +199,7 @@ def rename(
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).rename(reference, new_id)
-    _finish(ctx, change, commit)
+    finish(ctx, change, commit)
 
 
 def remove(
@@ -212,4 +212,4 @@ def remove(
     commit: CommitOption = False,
 ) -> None:
     change = _editor(ctx, acting_as).remove(reference, force)
-    _finish(ctx, change, commit)
+    finish(ctx, change, commit)

@@ -13,6 +13,7 @@ from crmcli import __version__
 from crmcli.cli import (
     automating,
     checking,
+    day,
     editing,
     reading,
     reporting,
@@ -79,6 +80,7 @@ class Context:
 
 checking.register(app)
 editing.register(app)
+day.register(app)
 reading.register(app)
 automating.register(app)
 reporting.register(app)

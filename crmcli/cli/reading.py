@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from crmcli.cli.day import write_latest_activities
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption, open_as_reader
@@ -76,7 +77,7 @@ def show(
     rows = []
     for definition in fields:
         value = record.value(definition.key)
-        if value is None or value == [] or definition.key == "history":
+        if value is None or value == [] or definition.key in ("history", "activities"):
             continue
         shown = presenter.field_value(project, definition, value, with_id=True)
         rows.append([definition.label, shown, _("computed") if definition.computed else ""])
@@ -86,6 +87,8 @@ def show(
     sys.stdout.write(visible(f"{project.record_label(record)}  ({record.ref})") + "\n\n")
     write_table([_("field"), _("value"), ""], rows)
     _write_history(record, presenter)
+    if "activities" in {f.key for f in fields}:
+        write_latest_activities(record, presenter)
     if backlinks:
         sys.stdout.write("\n" + _("Referred to by") + "\n")
         write_table(

@@ -32,7 +32,25 @@ STORED_TYPES = frozenset(
 )
 FIELD_TYPES = STORED_TYPES | COMPUTED_TYPES
 OUTCOMES = ("open", "won", "lost", "closed")
-DERIVED_NAMES = ("id", "project", "outcome", "probability", "max_days")
+# What formulas, conditions and dashboards read of a record's activities and next step
+# (engine/activity.py computes them).
+ACTIVITY_NAMES = (
+    "last_activity",
+    "days_since_activity",
+    "has_next_step",
+    "next_step_what",
+    "next_step_due",
+    "next_step_by",
+    "next_step_overdue",
+)
+DERIVED_NAMES = (
+    "id",
+    "project",
+    "outcome",
+    "probability",
+    "max_days",
+    *ACTIVITY_NAMES,
+)
 
 
 DEFAULT_RATING_MAX = 5
@@ -115,6 +133,8 @@ BUILTIN_FIELDS: dict[str, FieldDef] = {
         _builtin("created", "datetime", "created"),
         _builtin("updated", "datetime", "updated"),
         _builtin("history", "history", "history"),
+        _builtin("next_step", "next_step", "next step"),
+        _builtin("activities", "activities", "activities"),
     )
 }
 REMOVABLE_BUILTINS = frozenset(BUILTIN_FIELDS) - {"name"}

@@ -1,5 +1,5 @@
 """The canonical key order of a record file: built-in fields, the project's own fields, then
-created/updated/history. `crm add` writes it, `crm set` and the merge driver insert new keys
+next_step, created/updated/history/activities. `crm add` writes it, `crm set` and the merge driver insert new keys
 in it, `crm fmt` restores it."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ _LEADING_BUILTINS = (
     "checklist",
     "depends_on",
 )
-_TRAILING_BUILTINS = ("created", "updated", "history")
+_TRAILING_BUILTINS = ("next_step", "created", "updated", "history", "activities")
 
 
 def canonical_keys(project: Project) -> list[str]:

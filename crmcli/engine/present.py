@@ -50,6 +50,10 @@ class Presenter:
             return ", ".join(self.member(m) for m in members)
         if shown.type == "history":
             return "; ".join(self.history_entry(entry) for entry in value)
+        if shown.type == "activities":
+            return "; ".join(self.activity_entry(entry) for entry in value)
+        if shown.type == "next_step":
+            return self.next_step(value)
         return self.formatter.value(shown, value)
 
     def member(self, member_id: Any) -> str:
@@ -72,6 +76,28 @@ class Presenter:
             text += " — " + self.formatter.value(None, entry["at"])
         if entry.get("by") is not None:
             text += f" ({self.member(entry['by'])})"
+        return text
+
+    def activity_entry(self, entry: Any) -> str:
+        """One activity: “call — 1 Dec 2026, 10:00 (Alice Martin): will decide Friday”."""
+        if not isinstance(entry, dict):
+            return plain(entry)
+        text = str(entry.get("type", "?"))
+        if entry.get("at") is not None:
+            text += " — " + self.formatter.value(None, entry["at"])
+        if entry.get("by") is not None:
+            text += f" ({self.member(entry['by'])})"
+        return f"{text}: {plain(entry.get('text'))}"
+
+    def next_step(self, step: Any) -> str:
+        """The next step: “Send the quote — due 5 Dec 2026 (Alice Martin)”."""
+        if not isinstance(step, dict):
+            return plain(step)
+        text = plain(step.get("what"))
+        if step.get("due") is not None:
+            text += " — " + _("due {day}").format(day=self.formatter.value(None, step["due"]))
+        if step.get("by") is not None:
+            text += f" ({self.member(step['by'])})"
         return text
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcli.core.model import Project, Record
 from crmcli.engine import deals
+from crmcli.engine.activity import ACTIVITY_VALUES
 
 if TYPE_CHECKING:
     from crmcli.engine.compute import Engine
@@ -67,7 +68,10 @@ class RecordScope:
         if definition is not None and definition.computed:
             return self.engine.value_of(self.project, record, definition)
         derived = _DERIVED.get(name)
-        return derived(self.project, record) if derived else None
+        if derived is not None:
+            return derived(self.project, record)
+        activity = ACTIVITY_VALUES.get(name)
+        return activity[1](record, self.today) if activity else None
 
     def path(self, names: tuple[str, ...]) -> Any:
         return self.engine.follow_path(self.project, self.record, names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crmcli.core.model import DERIVED_NAMES, FieldDef, Project, Workspace
 from crmcli.core.problems import did_you_mean
+from crmcli.engine.activity import ACTIVITY_VALUES
 from crmcli.fields.registry import formula_type
 from crmcli.formulas.compiler import Expression, compile_expression
 from crmcli.formulas.types import infer_type
@@ -19,6 +20,7 @@ _DERIVED_TYPES = {
     "outcome": TEXT,
     "probability": NUMBER,
     "max_days": NUMBER,
+    **{name: kind for name, (kind, _value) in ACTIVITY_VALUES.items()},
 }
 
 

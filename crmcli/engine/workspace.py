@@ -10,6 +10,7 @@ from crmcli.core.loader import Loader
 from crmcli.core.lookup import require_project, require_record_id
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.engine.compute import Engine, compute
+from crmcli.engine.reader import workspace_now
 from crmcli.fields.references import reference_ids
 
 __all__ = ["OpenWorkspace", "open_workspace"]
@@ -52,5 +53,5 @@ class OpenWorkspace:
 def open_workspace(root: Path, today: date | None = None) -> OpenWorkspace:
     loader = Loader(root)
     workspace = loader.load()
-    engine = compute(workspace, loader.log, today)
+    engine = compute(workspace, loader.log, today or workspace_now(workspace).date())
     return OpenWorkspace(workspace, engine)

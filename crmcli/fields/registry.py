@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crmcli.core.model import FieldDef
+from crmcli.fields.activities import Activities, NextStep
 from crmcli.fields.base import FieldType
 from crmcli.fields.builtins import Assignee, Checklist, Dependencies, History, Stage, Tags
 from crmcli.fields.choices import Checkbox, MultiSelect, Select
@@ -42,6 +43,8 @@ REGISTRY: dict[str, type[FieldType]] = {
     "checklist": Checklist,
     "dependencies": Dependencies,
     "history": History,
+    "next_step": NextStep,
+    "activities": Activities,
 }
 
 

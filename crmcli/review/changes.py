@@ -17,7 +17,7 @@ from crmcli.i18n import _
 from crmcli.review.sides import Found, Side
 
 ADDED, REMOVED, RENAMED, CHANGED = "added", "removed", "renamed", "changed"
-SPECIAL_KEYS = ("list", "tags", "history")  # shown as a move, tags ± and history entries
+SPECIAL_KEYS = ("list", "tags", "history", "activities")  # a move, tags ±, entries ±
 Visible = Callable[[str], bool]  # may this field be shown?
 
 
@@ -49,6 +49,8 @@ class RecordChange:
     fields: list[ValueChange] = field(default_factory=list)
     history_added: list[str] = field(default_factory=list)
     history_removed: list[str] = field(default_factory=list)
+    activities_added: list[str] = field(default_factory=list)
+    activities_removed: list[str] = field(default_factory=list)
     computed: list[ValueChange] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # problems of the record on either side
 
@@ -73,6 +75,8 @@ class RecordChange:
             or self.fields
             or self.history_added
             or self.history_removed
+            or self.activities_added
+            or self.activities_removed
             or self.computed
             or self.flags
         )
@@ -114,7 +118,13 @@ def compare_records(
     pair = _Pair(before_side, before, after_side, after)
     change.fields = _field_changes(pair, old, new, visible)
     if visible("history"):
-        _compare_history(change, before_side, after_side, old, new)
+        change.history_added, change.history_removed = _compare_entries(
+            "history", before_side, after_side, old, new
+        )
+    if visible("activities"):
+        change.activities_added, change.activities_removed = _compare_entries(
+            "activities", before_side, after_side, old, new
+        )
     change.computed = _computed_changes(pair, visible)
     before_label, after_label = labels or (before_side.label, after_side.label)
     for found, side_label in ((before, before_label), (after, after_label)):
@@ -187,26 +197,27 @@ def _field_changes(
     ]
 
 
-def _compare_history(
-    change: RecordChange,
+def _compare_entries(
+    key: str,
     before_side: Side,
     after_side: Side,
     old: dict[str, Any],
     new: dict[str, Any],
-) -> None:
-    """Entries added to or removed from the list history (`crm move` appends one)."""
-    old_history = old.get("history") if isinstance(old.get("history"), list) else []
-    new_history = new.get("history") if isinstance(new.get("history"), list) else []
-    change.history_added = [
-        after_side.presenter.history_entry(entry)
-        for entry in new_history
-        if entry not in old_history
-    ]
-    change.history_removed = [
-        before_side.presenter.history_entry(entry)
-        for entry in old_history
-        if entry not in new_history
-    ]
+) -> tuple[list[str], list[str]]:
+    """Entries added to and removed from the list history (`crm move` appends one) or the
+    activities (`crm note`)."""
+    old_entries = old.get(key) if isinstance(old.get(key), list) else []
+    new_entries = new.get(key) if isinstance(new.get(key), list) else []
+
+    def shown(side: Side, entry: Any) -> str:
+        presenter = side.presenter
+        return (
+            presenter.history_entry(entry) if key == "history" else presenter.activity_entry(entry)
+        )
+
+    added = [shown(after_side, entry) for entry in new_entries if entry not in old_entries]
+    removed = [shown(before_side, entry) for entry in old_entries if entry not in new_entries]
+    return added, removed
 
 
 def _computed_changes(pair: _Pair, visible: Visible) -> list[ValueChange]:

@@ -57,6 +57,7 @@ def record_data(change: RecordChange) -> dict[str, Any]:
         "tags": {"added": change.tags_added, "removed": change.tags_removed},
         "fields": values(change.fields),
         "history": {"added": change.history_added, "removed": change.history_removed},
+        "activities": {"added": change.activities_added, "removed": change.activities_removed},
         "computed": values(change.computed),
         "problems": change.flags,
     }

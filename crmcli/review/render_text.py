@@ -130,6 +130,14 @@ def text_details(change: RecordChange, style: Style) -> list[str]:
         _("history: {entry}").format(entry=style.removed("- " + entry))
         for entry in change.history_removed
     )
+    lines.extend(
+        _("activity: {entry}").format(entry=style.added("+ " + entry))
+        for entry in change.activities_added
+    )
+    lines.extend(
+        _("activity: {entry}").format(entry=style.removed("- " + entry))
+        for entry in change.activities_removed
+    )
     for value in change.computed:
         lines.append(_text_value(value, change.status, style, suffix=" " + _("(computed)")))
     lines.extend(style.warning("⚠ " + flag) for flag in change.flags)

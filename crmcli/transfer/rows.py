@@ -118,7 +118,7 @@ class RowReader:
                     )
                 )
             return text
-        if definition.type in ("history", "checklist"):
+        if definition.type in ("history", "checklist", "activities"):
             return _entries(definition, text)
         if definition.type == "dependencies":
             return split_list(text)

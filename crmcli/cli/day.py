@@ -1,0 +1,135 @@
+"""`crm note`, `crm next`, `crm done`: the salesperson's day on one record."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from crmcli.cli import automating
+from crmcli.cli.editing import CommitOption, finish
+from crmcli.cli.output import write_table
+from crmcli.cli.reader import ActAsOption
+from crmcli.i18n import _
+
+if TYPE_CHECKING:
+    from crmcli.editing.activities import ActivityEditor
+
+LATEST_ACTIVITIES = 5  # how many `crm show` lists, newest first
+
+TypeOption = Annotated[
+    str,
+    typer.Option("--type", help=_("What it was: call, email, meeting or note.")),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "note",
+        help=_(
+            "Log what happened on a record (a call, an e-mail, a meeting, a note).\n\n"
+            "Examples:\n\n"
+            '  crm note opportunities/acme-website "Called, will decide Friday" --type call\n\n'
+            '  crm note opportunities/acme-website "Demo done" --type meeting --at 2026-12-01T10:00 --commit'
+        ),
+    )(note)
+    app.command(
+        "next",
+        help=_(
+            "Set a record's next step: what is to be done, by when, and by whom.\n\n"
+            "Examples:\n\n"
+            '  crm next opportunities/acme-website "Send the revised quote" --due 2026-12-05\n\n'
+            '  crm next opportunities/acme-website "Call back" --due tomorrow --assignee bruno'
+        ),
+    )(plan_next)
+    app.command(
+        "done",
+        help=_(
+            "Log a record's next step as done (an activity) and clear it.\n\n"
+            "Examples:\n\n  crm done opportunities/acme-website --type email --commit"
+        ),
+    )(done)
+
+
+def _editor(ctx: typer.Context, acting_as: str | None) -> ActivityEditor:
+    from crmcli.editing.activities import ActivityEditor
+
+    return ActivityEditor(ctx.obj.root, acting_as)
+
+
+def note(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
+    text: Annotated[str, typer.Argument(metavar="TEXT")],
+    kind: TypeOption = "note",
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help=_("When it happened (ISO, in the workspace time zone; default: now)."),
+            show_default=False,
+        ),
+    ] = None,
+    acting_as: ActAsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    change = _editor(ctx, acting_as).note(reference, text, kind, at)
+    finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
+
+
+def plan_next(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
+    what: Annotated[str, typer.Argument(metavar="WHAT")],
+    due: Annotated[
+        str | None,
+        typer.Option(
+            "--due", help=_("The day it is due (ISO, locale or tomorrow)."), show_default=False
+        ),
+    ] = None,
+    assignee: Annotated[
+        str | None,
+        typer.Option(
+            "--assignee",
+            "-a",
+            help=_("Who does it (default: the record's assignee)."),
+            show_default=False,
+        ),
+    ] = None,
+    acting_as: ActAsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    change = _editor(ctx, acting_as).plan_next(reference, what, due, assignee)
+    finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
+
+
+def done(
+    ctx: typer.Context,
+    reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
+    kind: TypeOption = "note",
+    acting_as: ActAsOption = None,
+    commit: CommitOption = False,
+) -> None:
+    change = _editor(ctx, acting_as).done(reference, kind)
+    finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
+
+
+def write_latest_activities(record: Any, presenter: Any) -> None:
+    """`crm show`: the latest activities, newest first."""
+    from crmcli.engine.activity import activities
+
+    latest = sorted(activities(record), key=lambda entry: entry["at"].timestamp(), reverse=True)
+    if not latest:
+        return
+    sys.stdout.write("\n" + _("Activities") + "\n")
+    rows = [
+        [
+            presenter.formatter.value(None, entry["at"]),
+            str(entry.get("type", "")),
+            presenter.member(entry["by"]) if entry.get("by") else "",
+            str(entry.get("text", "")),
+        ]
+        for entry in latest[:LATEST_ACTIVITIES]
+    ]
+    write_table([_("when"), _("type"), _("by"), _("what")], rows)
