@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import STATE_DIR
+from crmcli.core.loader import STATE_DIR, state_folder
 from crmcli.core.model import Project, Record
 
 _SCHEMA = """
@@ -32,7 +32,7 @@ create index if not exists workload on assignment (project, assignee, list);
 
 
 def _connect(root: Path) -> sqlite3.Connection:
-    (root / STATE_DIR).mkdir(exist_ok=True)
+    state_folder(root).mkdir(exist_ok=True)
     connection = sqlite3.connect(root / STATE_DIR / "workload.sqlite", timeout=30)
     try:
         connection.executescript(_SCHEMA)

@@ -30,7 +30,7 @@ from crmcli.core.yamlio import (
     key_positions,
     parse,
 )
-from crmcli.errors import Severity, WorkspaceNotFoundError
+from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
 from crmcli.i18n import _
 
 PROJECT_FILE = "_project.yaml"
@@ -72,6 +72,27 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
     )
 
 
+def state_folder(root: Path) -> Path:
+    """`.crm`, for crm's own state (lock, journal, index, automations): CrmError when it is a
+    symbolic link leading out of the workspace, or not a folder, so nothing is written
+    elsewhere through it."""
+    folder = root / STATE_DIR
+    if folder.is_symlink() and not folder.resolve().is_relative_to(root.resolve()):
+        raise CrmError(
+            _(
+                "{folder} is a symbolic link to {target}, outside the workspace; crm keeps its "
+                "state only inside (remove the link)"
+            ).format(folder=folder, target=folder.resolve())
+        )
+    if folder.exists() and not folder.is_dir():
+        raise CrmError(
+            _("{folder} is not a folder; crm keeps its state there (remove it)").format(
+                folder=folder
+            )
+        )
+    return folder
+
+
 class Loader:
     def __init__(self, root: Path, source: FileSource | None = None) -> None:
         self.root = root
@@ -84,6 +105,7 @@ class Loader:
         """Read the workspace. lazy: records are read only when asked for (editing commands)."""
         self.lazy = lazy
         config = self._load_config()
+        self._check_state_folder()
         workspace = Workspace(root=self.root, config=config)
         for key in self._project_folders():
             if only_projects is None or key in only_projects:
@@ -97,6 +119,13 @@ class Loader:
         workspace.problems = self.log.problems
         workspace.left_out = self.log.left_out
         return workspace
+
+    def _check_state_folder(self) -> None:
+        if isinstance(self.source, DiskSource):
+            try:
+                state_folder(self.root)
+            except CrmError as error:
+                self.log.add_at(STATE_DIR, 1, 1, "special-file", error.message)
 
     # configuration files
 
@@ -140,6 +169,9 @@ class Loader:
     def _project_folders(self) -> list[str]:
         found = []
         for entry in sorted(self.source.list_dir(""), key=lambda e: e.name):
+            if entry.special:
+                self._report_special(entry.name, entry.special)
+                continue
             if (
                 not entry.is_dir
                 or entry.name.startswith((".", "_"))
@@ -151,6 +183,12 @@ class Loader:
             else:
                 self._report_folder_without_schema(entry.name)
         return found
+
+    def _report_special(self, relative: str, reason: str) -> None:
+        """A linked folder, a FIFO, a device or a socket: named, never read."""
+        self.log.add_at(relative, 1, 1, "special-file", reason)
+        if not relative.endswith("/" + PROJECT_FILE):
+            self.log.left_out.add(relative)
 
     def _report_folder_without_schema(self, key: str) -> None:
         records = self._yaml_files(key)
@@ -183,8 +221,13 @@ class Loader:
 
     def _load_records(self, project: Project) -> None:
         entries = self.source.list_dir(project.key)
-        names = sorted(e.name for e in entries if not e.is_dir and not e.name.startswith("_"))
         prefix = project.key + "/"
+        for entry in entries:
+            if entry.special:
+                self._report_special(prefix + entry.name, entry.special)
+        names = sorted(
+            e.name for e in entries if not (e.is_dir or e.special or e.name.startswith("_"))
+        )
         dates = _date_fields(project)
         for name in names:
             if not name.endswith(".yaml"):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from crmcli.core.loader import STATE_DIR
+from crmcli.core.loader import state_folder
 from crmcli.errors import CrmError
 from crmcli.i18n import _
 
@@ -18,7 +18,7 @@ LOCK_TIMEOUT_SECONDS = 30.0
 @contextmanager
 def workspace_lock(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     """Hold `.crm/lock` exclusively; wait up to `timeout` seconds for another writer."""
-    state = root / STATE_DIR
+    state = state_folder(root)
     state.mkdir(exist_ok=True)
     with (state / "lock").open("a") as handle:
         deadline = time.monotonic() + timeout
