@@ -110,7 +110,7 @@ def _may_match(workspace: Workspace, events: list[RecordEvent]) -> bool:
 
 
 def _is_committable(root: Path, path: Path) -> bool:
-    from crmcli.core.loader import STATE_DIR
+    from crmcli.core.state_dir import STATE_DIR
 
     try:
         relative = path.resolve().relative_to(root.resolve())

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import STATE_DIR
+from crmcli.core.state_dir import STATE_DIR, state_folder
 from crmcli.editing.atomic import sha256, write_atomically
 from crmcli.errors import CrmError
 from crmcli.i18n import _
@@ -166,7 +166,7 @@ def _entry_problem(entry: Any) -> str | None:
 @contextmanager
 def exclusive_run(root: Path) -> Iterator[None]:
     """One `crm remind` / `crm automate` at a time per workspace (they share the state)."""
-    folder = root / STATE_DIR
+    folder = state_folder(root)
     folder.mkdir(exist_ok=True)
     with (folder / "automations.lock").open("a") as handle:
         try:

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import STATE_DIR
 from crmcli.core.model import Project, Record
+from crmcli.core.state_dir import STATE_DIR, state_folder
 
 _SCHEMA = """
 create table if not exists assignment (
@@ -32,7 +32,7 @@ create index if not exists workload on assignment (project, assignee, list);
 
 
 def _connect(root: Path) -> sqlite3.Connection:
-    (root / STATE_DIR).mkdir(exist_ok=True)
+    state_folder(root)
     connection = sqlite3.connect(root / STATE_DIR / "workload.sqlite", timeout=30)
     try:
         connection.executescript(_SCHEMA)

@@ -20,6 +20,7 @@ from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
 from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import DiskSource, FileSource
+from crmcli.core.state_dir import STATE_DIR, check_state_folder
 from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import (
     MAX_CONFIG_BYTES,
@@ -30,13 +31,12 @@ from crmcli.core.yamlio import (
     key_positions,
     parse,
 )
-from crmcli.errors import Severity, WorkspaceNotFoundError
+from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
 from crmcli.i18n import _
 
 PROJECT_FILE = "_project.yaml"
 AUTOMATIONS_FILE = "automations.yaml"
 DASHBOARDS_DIR = "dashboards"
-STATE_DIR = ".crm"
 
 
 @dataclass(slots=True)
@@ -94,6 +94,7 @@ class Loader:
         """Read the workspace. lazy: records are read only when asked for (editing commands)."""
         self.lazy = lazy
         config = self._load_config()
+        self._check_state_folder()
         workspace = Workspace(root=self.root, config=config)
         for key in self._project_folders():
             if only_projects is None or key in only_projects:
@@ -107,6 +108,13 @@ class Loader:
         workspace.problems = self.log.problems
         workspace.left_out = self.log.left_out
         return workspace
+
+    def _check_state_folder(self) -> None:
+        if isinstance(self.source, DiskSource):
+            try:
+                check_state_folder(self.root)
+            except CrmError as error:
+                self.log.add_at(STATE_DIR, 1, 1, "special-file", error.message)
 
     # configuration files
 
@@ -150,6 +158,9 @@ class Loader:
     def _project_folders(self) -> list[str]:
         found = []
         for entry in sorted(self.source.list_dir(""), key=lambda e: e.name):
+            if entry.special:
+                self._report_special(entry.name, entry.special)
+                continue
             if (
                 not entry.is_dir
                 or entry.name.startswith((".", "_"))
@@ -161,6 +172,12 @@ class Loader:
             else:
                 self._report_folder_without_schema(entry.name)
         return found
+
+    def _report_special(self, relative: str, reason: str) -> None:
+        """A linked folder, a FIFO, a device or a socket: named, never read."""
+        self.log.add_at(relative, 1, 1, "special-file", reason)
+        if not relative.endswith("/" + PROJECT_FILE):
+            self.log.left_out.add(relative)
 
     def _report_folder_without_schema(self, key: str) -> None:
         records = self._yaml_files(key)
@@ -193,8 +210,13 @@ class Loader:
 
     def _load_records(self, project: Project) -> None:
         entries = self.source.list_dir(project.key)
-        names = sorted(e.name for e in entries if not e.is_dir and not e.name.startswith("_"))
         prefix = project.key + "/"
+        for entry in entries:
+            if entry.special:
+                self._report_special(prefix + entry.name, entry.special)
+        names = sorted(
+            e.name for e in entries if not (e.is_dir or e.special or e.name.startswith("_"))
+        )
         dates = _date_fields(project)
         for name in names:
             if not name.endswith(".yaml"):

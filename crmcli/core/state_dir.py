@@ -1,7 +1,9 @@
-"""`.crm/`: the workspace's local state (lock, index, journal), never committed.
+"""`.crm/`: the workspace's local state (lock, journal, index, automations), never committed.
 
 The folder holds its own `.gitignore` with `*`, so a workspace without a `.gitignore` of its own
-never commits it. Every module that writes there asks for the folder here.
+never commits it. Every module that writes there asks for the folder here, and a `.crm` that is
+a symbolic link leading out of the workspace, or not a folder, is refused: nothing is ever
+written elsewhere through it.
 """
 
 from __future__ import annotations
@@ -9,14 +11,35 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from crmcli.core.loader import STATE_DIR
+from crmcli.errors import CrmError
+from crmcli.i18n import _
 
+STATE_DIR = ".crm"
 _IGNORE_ALL = "*\n"
 
 
-def ensure_state_dir(root: Path) -> Path:
-    """`root/.crm`, created with its `.gitignore` if missing; the folder's path."""
+def check_state_folder(root: Path) -> Path:
+    """`root/.crm`, without creating it; CrmError when it cannot safely hold crm's state."""
     folder = root / STATE_DIR
+    if folder.is_symlink() and not folder.resolve().is_relative_to(root.resolve()):
+        raise CrmError(
+            _(
+                "{folder} is a symbolic link to {target}, outside the workspace; crm keeps its "
+                "state only inside (remove the link)"
+            ).format(folder=folder, target=folder.resolve())
+        )
+    if folder.exists() and not folder.is_dir():
+        raise CrmError(
+            _("{folder} is not a folder; crm keeps its state there (remove it)").format(
+                folder=folder
+            )
+        )
+    return folder
+
+
+def state_folder(root: Path) -> Path:
+    """`root/.crm`, checked, and created with its `.gitignore` if missing."""
+    folder = check_state_folder(root)
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():

@@ -8,7 +8,10 @@ and column.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -135,9 +138,51 @@ _FastLoader.add_constructor(_INT, _FastLoader.construct_yaml12_int)
 
 
 def read_text(path: Path, max_bytes: int) -> str:
-    """The file's text, refusing files that are too large or not UTF-8."""
-    refuse_large(path.stat().st_size, max_bytes)
-    return decode_text(path.read_bytes())
+    """The file's text, refusing files that are too large, not regular, or not UTF-8."""
+    return decode_text(read_regular(path, max_bytes))
+
+
+# O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY: a terminal stays ours
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
+    """The bytes of a regular file, at most max_bytes: a FIFO, a device or a socket is
+    refused, never read (it could block or never end); the type and size are those of the
+    open descriptor, so a file swapped after a check is not read either. follow=False refuses
+    a symbolic link too (OSError ELOOP), for the caller to judge where it leads."""
+    flags = _READ_FLAGS if follow else _READ_FLAGS | os.O_NOFOLLOW
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno != errno.ENXIO:  # a socket cannot be opened
+            raise
+        raise _special(stat.S_IFSOCK) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+            raise _special(info.st_mode)
+        refuse_large(info.st_size, max_bytes)
+        data = handle.read(max_bytes + 1)  # the file may have grown since
+    refuse_large(len(data), max_bytes)
+    return data
+
+
+def special_file_reason(mode: int) -> str:
+    """Why a file of this type (st_mode) is not read, in one sentence."""
+    if stat.S_ISFIFO(mode):
+        return _("this is a FIFO (named pipe), not a file; crm does not read it")
+    if stat.S_ISSOCK(mode):
+        return _("this is a socket, not a file; crm does not read it")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return _("this is a device, not a file; crm does not read it")
+    return _("this is not a regular file; crm does not read it")
+
+
+def _special(mode: int) -> YamlReadError:
+    return YamlReadError("special-file", special_file_reason(mode), 1, 1)
 
 
 def refuse_large(size: int, max_bytes: int) -> None:

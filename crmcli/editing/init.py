@@ -10,9 +10,9 @@ from crmcli.core.loader import (
     AUTOMATIONS_FILE,
     DASHBOARDS_DIR,
     PROJECT_FILE,
-    STATE_DIR,
     WORKSPACE_FILE,
 )
+from crmcli.core.state_dir import STATE_DIR
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import _
 

@@ -48,7 +48,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from crmcli.core.loader import STATE_DIR
+from crmcli.core.state_dir import STATE_DIR, state_folder
 from crmcli.editing.atomic import PendingWrite, current_sha, refuse_stale, sha256
 from crmcli.editing.renames import move_no_replace, swap
 from crmcli.errors import CrmError
@@ -59,17 +59,6 @@ INTENT = "intent.jsonl"
 COMMITTED = "committed"
 FSYNC_EACH_UP_TO = 64  # files; a bigger batch is flushed with one sync()
 PAUSE_VARIABLE = "CRM_TEST_PAUSE_IN_RENAME_LOOP"
-
-
-def state_folder(root: Path) -> Path:
-    """`.crm/`, created with a `.gitignore` of `*` so that nothing in it is ever committed."""
-    folder = root / STATE_DIR
-    if not folder.is_dir():
-        folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
-    return folder
 
 
 def journal_folder(root: Path) -> Path:

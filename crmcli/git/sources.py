@@ -189,6 +189,7 @@ class GitSource(GitFiles):
         self.commit = resolve_commit(root, revision)
         self._objects: dict[str, str | None] = {}
         self._folders: dict[str, dict[str, bool] | None] = {}  # name → is a folder
+        self._links: set[str] = set()  # committed symbolic links: listed, never read
         self._lookups: dict[str, int] = {}
         self._contents: dict[str, bytes] = {}
 
@@ -217,7 +218,13 @@ class GitSource(GitFiles):
         if relative not in self._folders:
             self._folders[relative] = self._list_folder(relative)
         names = self._folders[relative]
-        return None if names is None else [Entry(name, is_dir) for name, is_dir in names.items()]
+        if names is None:
+            return None
+        child = f"{relative}/" if relative else ""
+        return [
+            Entry(name, is_dir, _committed_link() if child + name in self._links else "")
+            for name, is_dir in names.items()
+        ]
 
     def _list_folder(self, relative: str) -> dict[str, bool] | None:
         folder = f"{self.prefix}{relative}/" if relative else self.prefix or "."
@@ -229,7 +236,10 @@ class GitSource(GitFiles):
             name = path[start:]
             if meta[7:11] == "tree":
                 names[name] = True
-            elif meta[7:11] == "blob" and not meta.startswith("120000"):  # no symlinks
+            elif meta.startswith("120000"):  # a symbolic link: reported, not followed
+                names[name] = False
+                self._links.add(child + name)
+            elif meta[7:11] == "blob":
                 names[name] = False
                 objects[child + name] = meta[12:]
         return names or None
@@ -340,6 +350,13 @@ def parse_raw_diff(output: bytes) -> list[FileChange]:
 
 
 _BATCH = 200  # cat-file commands sent at once: ~20 kB, well under a pipe's buffer
+
+
+def _committed_link() -> str:
+    return _(
+        "this is a symbolic link committed to git; crm reads no project or record through a "
+        "link (commit the file or folder itself)"
+    )
 
 
 def _normal(relative: str) -> str:

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import __version__
-from crmcli.core.state_dir import ensure_state_dir
+from crmcli.core.state_dir import state_folder
+from crmcli.errors import CrmError
 
 INDEX_FILE = "index.sqlite"
 FORMAT = 1  # of the tables below; with the tool's version, a foreign index is rebuilt
@@ -125,10 +126,10 @@ class IndexStore:
     @classmethod
     def open(cls, root: Path) -> IndexStore | None:
         """The index of `root`, created empty if there is none; None if it cannot be used."""
-        path = ensure_state_dir(root) / INDEX_FILE
         try:
+            path = state_folder(root) / INDEX_FILE  # CrmError: a .crm crm must not write through
             connection = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
-        except sqlite3.Error:
+        except (CrmError, OSError, sqlite3.Error):
             return None
         store = cls(path, connection)
         try:
@@ -146,7 +147,10 @@ class IndexStore:
     @staticmethod
     def remove(root: Path) -> None:
         """Delete a damaged index (and its journal); the next command builds a new one."""
-        folder = ensure_state_dir(root)
+        try:
+            folder = state_folder(root)
+        except (CrmError, OSError):
+            return
         for name in (INDEX_FILE, INDEX_FILE + "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 (folder / name).unlink()

@@ -3,14 +3,21 @@
 Commit by commit since REV, the author's e-mail names a member, the member a role, and every
 record field the commit changed is checked against the role's `read_only` list. Members and
 roles are read from crm.yaml as it was at REV, so a branch cannot grant itself rights; a
-restricted author who edits `roles` or `members` is reported too. A merge commit is held
-responsible only for values that differ from every parent (its conflict resolution).
+restricted author who edits `roles` or `members` is reported too. Deleting a record (by hand
+or `crm rm`) changes every field it had: its read-only values go with it. The committer is
+read as well as the author: for a restricted role they must be the same member (else the
+commit is reported), and a restricted committer's rights are checked too.
+
+A merge commit is held responsible for what it did not take from its parents: a value that
+differs from every parent (its conflict resolution), and a change made on one parent that it
+dropped (`git merge -s ours`): a field one parent changed from the merge base and no other
+changed differently must keep that parent's value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +53,9 @@ class FieldEdit:
     key: str
     old: Any
     new: Any
-    object_id: str  # the blob that holds the new value, to locate its line
+    object_id: str  # the blob that holds the new value (the old one if deleted), for its line
+    deleted: bool = False  # the record file was deleted
+    dropped: bool = False  # a merge kept `new`, dropping the change to `old` of another parent
 
 
 def check_since(root: Path, since: str) -> list[Problem]:
@@ -79,13 +88,25 @@ class _Checker:
         return self.problems
 
     def _check_commit(self, commit: Commit) -> None:
-        member = self._member(commit.email)
         edits = list(self._edits(commit))
         if not edits:
             return
-        if member is None:
+        author = self._member(commit.email)
+        if author is None:
             self._unknown_author(commit)
             return
+        committer = self._member(commit.committer_email)
+        restricted = [m for m in (author, committer) if m is not None and self._restricted(m)]
+        if committer is not author and restricted:
+            self._mismatch(commit, author, committer)
+        for member in [author, *(m for m in restricted if m is not author)]:
+            self._check_edits(commit, member, edits)
+
+    def _restricted(self, member: Member) -> bool:
+        role = role_of(self.trusted.workspace, member)
+        return role is not None and bool(role.read_only or role.hidden)
+
+    def _check_edits(self, commit: Commit, member: Member, edits: Sequence[FieldEdit]) -> None:
         role = role_of(self.trusted.workspace, member)
         if role is None:
             return
@@ -107,14 +128,26 @@ class _Checker:
     # what a commit changed
 
     def _edits(self, commit: Commit) -> Iterator[FieldEdit]:
-        """The fields the commit changed: against its parent, or for a merge, the values
-        that differ from every parent."""
+        """The fields the commit changed: against its parent, or for a merge, what it did not
+        take from its parents (a new value, or a parent's change dropped)."""
         parents = commit.parents or (EMPTY_TREE,)
+        if len(parents) == 1:
+            yield from self._edits_against(parents[0], commit.id).values()
+            return
         per_parent = [self._edits_against(parent, commit.id) for parent in parents]
-        first, others = per_parent[0], per_parent[1:]
-        for key, edit in first.items():
-            if all(key in other for other in others):
-                yield edit
+        from_base = self._edits_against(self._base_of(parents), commit.id)
+        for key in dict.fromkeys(key for edits in per_parent for key in edits):
+            edit = next(edits[key] for edits in per_parent if key in edits)
+            blamed = _merge_edit(edit, [edits.get(key) for edits in per_parent], from_base.get(key))
+            if blamed is not None:
+                yield blamed
+
+    def _base_of(self, parents: Sequence[str]) -> str:
+        """What the parents of a merge share (the empty tree for unrelated histories)."""
+        base = parents[0]
+        for parent in parents[1:]:
+            base = merge_base(self.root, base, parent) or EMPTY_TREE
+        return base
 
     def _edits_against(self, parent: str, commit: str) -> dict[tuple[str, str], FieldEdit]:
         edits = {}
@@ -131,7 +164,7 @@ class _Checker:
 
     def _file_edits(self, change: FileChange, relative: str) -> list[FieldEdit]:
         if change.new_object == NO_OBJECT:
-            return []  # removing a record is not editing its fields (as with `crm rm`)
+            return self._deleted(change, relative)
         old = self._data(change.old_object) if change.status != "A" else {}
         new = self._data(change.new_object)
         if old is None or new is None:
@@ -141,6 +174,16 @@ class _Checker:
             FieldEdit(relative, str(key), old.get(key), new.get(key), change.new_object)
             for key in dict.fromkeys(keys)
             if old.get(key, _MISSING) != new.get(key, _MISSING)
+        ]
+
+    def _deleted(self, change: FileChange, relative: str) -> list[FieldEdit]:
+        """A deleted record file (by hand or `crm rm`): each of its values goes with it."""
+        old = self._data(change.old_object)
+        if relative == WORKSPACE_FILE or not old:
+            return []
+        return [
+            FieldEdit(relative, str(key), value, None, change.old_object, deleted=True)
+            for key, value in old.items()
         ]
 
     def _data(self, object_id: str) -> dict[str, Any] | None:
@@ -161,9 +204,22 @@ class _Checker:
         name = self._record_name(edit, project, record_id)
         definition = project.fields.get(edit.key)
         label = definition.label if definition else edit.key
-        return _(
-            "changed {field} of {record} ({before} → {after}), which the {role} role may not edit"
-        ).format(
+        if edit.deleted:
+            message = _(
+                "deleted {record}, and with it {field} ({before}), which the {role} role may "
+                "not edit"
+            )
+        elif edit.dropped:
+            message = _(
+                "kept {after} as {field} of {record}, dropping the change to {before} made on "
+                "another parent of the merge, which the {role} role may not edit"
+            )
+        else:
+            message = _(
+                "changed {field} of {record} ({before} → {after}), which the {role} role may "
+                "not edit"
+            )
+        return message.format(
             field=label,
             record=name,
             before=self.trusted.presenter.value(project, edit.key, edit.old) or "—",
@@ -184,6 +240,7 @@ class _Checker:
     def _report(
         self, commit: Commit, member: Member, role: Role, edit: FieldEdit, message: str
     ) -> None:
+        email = commit.email if self._member(commit.email) is member else commit.committer_email
         line, column = self._position(edit)
         self.problems.append(
             Problem(
@@ -195,7 +252,7 @@ class _Checker:
                 _("commit {commit} by {author} <{email}> ({role}): {message}").format(
                     commit=commit.short,
                     author=member.name,
-                    email=commit.email,
+                    email=email,
                     role=role.name,
                     message=message,
                 ),
@@ -209,19 +266,54 @@ class _Checker:
             return (1, 1)
         return locate(key_positions(text), (edit.key,))
 
-    def _unknown_author(self, commit: Commit) -> None:
-        line, column = self.trusted.loader.log.position(WORKSPACE_FILE, ("members",))
-        self.problems.append(
-            Problem(
-                WORKSPACE_FILE,
-                line,
-                column,
-                Severity.ERROR,
-                "unknown-author",
-                _(
-                    "commit {commit} by {author} <{email}> changed records, but no member of "
-                    "the workspace has this e-mail, so their rights are unknown "
-                    "(add them to members with a role)"
-                ).format(commit=commit.short, author=commit.author, email=commit.email),
-            )
+    def _mismatch(self, commit: Commit, author: Member, committer: Member | None) -> None:
+        """Who wrote a commit and who committed it differ, for a restricted role: git lets
+        anyone write any author, so the rights of either cannot be trusted alone."""
+        self._about_members(
+            "author-committer-mismatch",
+            _(
+                "commit {commit} was written by {author} <{email}> but committed by "
+                "{committer} <{committer_email}>; for a restricted role the author and the "
+                "committer must be the same member"
+            ).format(
+                commit=commit.short,
+                author=author.name,
+                email=commit.email,
+                committer=committer.name if committer else commit.committer,
+                committer_email=commit.committer_email,
+            ),
         )
+
+    def _unknown_author(self, commit: Commit) -> None:
+        self._about_members(
+            "unknown-author",
+            _(
+                "commit {commit} by {author} <{email}> changed records, but no member of "
+                "the workspace has this e-mail, so their rights are unknown "
+                "(add them to members with a role)"
+            ).format(commit=commit.short, author=commit.author, email=commit.email),
+        )
+
+    def _about_members(self, code: str, message: str) -> None:
+        """A problem at `members:` of crm.yaml: who may do what is decided there."""
+        line, column = self.trusted.loader.log.position(WORKSPACE_FILE, ("members",))
+        self.problems.append(Problem(WORKSPACE_FILE, line, column, Severity.ERROR, code, message))
+
+
+def _merge_edit(
+    edit: FieldEdit, per_parent: Sequence[FieldEdit | None], from_base: FieldEdit | None
+) -> FieldEdit | None:
+    """What a merge is responsible for in one field, given how it differs from each parent
+    and from the merge base (None: no difference): a value no parent had, or, where the
+    parents that changed the field from the base agree, anything but their value (a change
+    dropped)."""
+    kept = edit.new
+    theirs = [kept if difference is None else difference.old for difference in per_parent]
+    original = kept if from_base is None else from_base.old
+    changed = [value for value in theirs if value != original]
+    if any(value != changed[0] for value in changed):  # a conflict: any parent's value will do
+        return None if kept in theirs else edit
+    expected = changed[0] if changed else original
+    if kept == expected:
+        return None
+    return replace(edit, old=expected, dropped=kept in theirs)
