@@ -4,7 +4,7 @@ PIP := $(VENV)/bin/pip
 CRM := $(VENV)/bin/crm
 PYTHON ?= python3
 
-.PHONY: demo test typecheck docs lint clean
+.PHONY: demo test typecheck docs lint clean catalogs mo
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,19 +16,34 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed mo
 	CRM_USER=alice $(CRM) -C sample-workspace check
 	@echo
 	CRM_USER=alice $(CRM) -C sample-workspace list opportunities --where "outcome == 'open'" --sort -amount --columns name,list,amount,client_name --limit 10
 	@echo
 	CRM_USER=alice $(CRM) -C sample-workspace dashboard sales
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test mo
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy crmcli/core crmcli/fields crmcli/formulas crmcli/engine crmcli/index
 	$(VENV)/bin/pytest -q -n auto
+
+# Messages: extract (ours, the dashboard page's, and click's and typer's that a person reads)
+# into crmcli/locale/crmcli.pot, merge into the fr and ru .po files, compile the .mo files.
+PYBABEL := $(VENV)/bin/pybabel
+SITE_PACKAGES = $(shell $(PY) -c "import os, sysconfig; print(os.path.relpath(sysconfig.get_paths()['purelib']))")
+CATALOGS := crmcli/locale
+
+catalogs: $(VENV)/.installed
+	$(PYBABEL) -q extract -F babel.cfg -k lazy --sort-by-file --project crmcli -o $(CATALOGS)/crmcli.pot . $(SITE_PACKAGES)
+	$(PYBABEL) -q update -i $(CATALOGS)/crmcli.pot -d $(CATALOGS) -D crmcli --ignore-obsolete
+	$(MAKE) mo
+
+# The .mo files a checkout runs with (not committed; the wheel's are compiled by setup.py).
+mo: $(VENV)/.installed
+	$(PYBABEL) -q compile -d $(CATALOGS) -D crmcli
 
 # The core packages type-check with no errors (`test` runs this too).
 typecheck: $(VENV)/.installed-test
@@ -36,7 +51,7 @@ typecheck: $(VENV)/.installed-test
 
 # docs/CLI.md is generated from every command's --help (tests/test_cli_reference.py checks it).
 docs: $(VENV)/.installed-test
-	LANGUAGE= LC_ALL=C.UTF-8 COLUMNS=100 NO_COLOR=1 TERM=dumb $(VENV)/bin/cog -I . -r docs/CLI.md
+	CRM_LANG=en LANGUAGE= LC_ALL=C.UTF-8 COLUMNS=100 NO_COLOR=1 TERM=dumb $(VENV)/bin/cog -I . -r docs/CLI.md
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .

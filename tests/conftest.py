@@ -18,7 +18,12 @@ from unittest import mock
 import pytest
 import yaml
 
+# Messages in English whatever the machine's or the workspace's language (BASE_FILES is fr_FR);
+# the tests of languages say which they want. Set before crmcli.i18n chooses at import.
+os.environ["CRM_LANG"] = "en"
+
 from crmcli.check.workspace import CheckResult, check_workspace
+from crmcli.i18n import current_language, use_language
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample-workspace"
@@ -170,6 +175,7 @@ def crm_in_process(
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
+    language = current_language()  # the command chooses its own; the tests' stays
     with (
         environment(env or {}),
         chdir(cwd or Path.cwd()),
@@ -181,6 +187,8 @@ def crm_in_process(
             crm_script()
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+        finally:
+            use_language(language)
     return Run(code, out.getvalue(), err.getvalue())
 
 

@@ -347,7 +347,7 @@ def test_record_in_a_folder_without_project_schema(workspace):
 
     assert (problem.path, problem.line, problem.column) == ("leads/bob-martin.yaml", 1, 1)
     assert problem.code == "missing-project-schema"
-    assert "folder “leads” holds 2 record file(s) but no _project.yaml" in problem.message
+    assert "folder “leads” holds 2 record files but no _project.yaml" in problem.message
     assert "leads/_project.yaml" in problem.message
     assert "leads" not in result.workspace.projects
 
@@ -463,7 +463,7 @@ def test_one_run_reports_problems_from_several_files(workspace):
         (
             {"leads/bob.yaml": "name: Bob\n"},
             "leads/bob.yaml:1:1: error[missing-project-schema]: folder “leads” holds 1 record "
-            "file(s) but no _project.yaml: they are not part of any project "
+            "file but no _project.yaml: it is not part of any project "
             "(add leads/_project.yaml to declare it)",
         ),
     ],

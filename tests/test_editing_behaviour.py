@@ -464,7 +464,7 @@ def test_rename_rewrites_every_reference_across_projects(ws):
     original = (ws / "clients/acme.yaml").read_bytes()
     result = run(ws, "rename", "clients/acme", "acme-corp")
     assert result.returncode == 0, result.stderr
-    assert "3 reference(s)" in result.stdout
+    assert "3 references" in result.stdout
     assert not (ws / "clients/acme.yaml").exists()
     assert (ws / "clients/acme-corp.yaml").read_bytes() == original
     assert load(ws, "opportunities/acme-website.yaml")["client"] == "acme-corp"

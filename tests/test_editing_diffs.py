@@ -729,7 +729,7 @@ BAD = [
         ("rm", "clients/acme"),
         1,
         (
-            "clients/acme is referenced by 2 record(s)",
+            "clients/acme is referenced by 2 records",
             "opportunities/acme-website “Acme — Website” (client)",
             "opportunities/globex-seo “Globex — SEO audit” (partners)",
             "--force",

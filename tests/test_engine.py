@@ -509,7 +509,7 @@ def test_runtime_division_by_zero_names_the_record(crm: Callable[..., Any]) -> N
     problem = only_schema_problem(result, "opportunities/_project.yaml", "division-by-zero")
     assert problem.line == line_of(schema, "cost_ratio")
     assert problem.message == (
-        "Opportunities field “cost_ratio”: division by zero for 1 record(s):"
+        "Opportunities field “cost_ratio”: division by zero for 1 record:"
         " “Acme — Free audit” (acme-audit)"
     )
     assert result.problems == [problem]
@@ -521,7 +521,7 @@ def test_runtime_errors_are_grouped_with_a_few_examples(crm: Callable[..., Any])
     schema = with_fields(OPPORTUNITIES, 'per_euro: {type: formula, expr: "1 / (amount - amount)"}')
     result = crm({"opportunities/_project.yaml": schema}, clean=False)
     problem = only_schema_problem(result, "opportunities/_project.yaml", "division-by-zero")
-    assert "for 4 record(s): " in problem.message
+    assert "for 4 records: " in problem.message
     assert problem.message.endswith(" and 1 more")
 
 

@@ -432,7 +432,7 @@ def test_infer_type(source: str, expected: str) -> None:
         ("ROUND(name)", "ROUND cannot take text"),
         ("DAYS_UNTIL(amount)", "DAYS_UNTIL cannot take a number"),
         ("LEN(amount)", "LEN cannot take a number"),
-        ("-name", "negate cannot take text"),
+        ("-name", "cannot negate text"),
         ("IF(signed, amount - name, 0)", "cannot subtract a number and text"),
     ],
 )

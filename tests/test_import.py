@@ -252,7 +252,7 @@ def test_unknown_options_and_unreadable_values_are_reported_by_row_and_column(
     assert problems[2].startswith(
         f"{table.name}:5:5: error[invalid-value]: row 5, column “close_date”"
     )
-    assert "nothing was written: 3 row(s) rejected" in run.stderr
+    assert "nothing was written: 3 rows rejected" in run.stderr
     assert list(records(root, "opportunities")) == ["acme-website"]
 
 
@@ -387,7 +387,7 @@ def test_dry_run_says_what_would_happen_and_writes_nothing(workspace, tmp_path, 
     assert run.stdout.splitlines() == [
         "row 2: would update clients/acme: region Paris → Lyon",
         "row 3: would create clients/globex: new Company “Globex” in Clients",
-        "dry run, nothing written: 3 row(s) read (UTF-8, “,”): 1 created, 1 updated, "
+        "dry run, nothing written: 3 rows read (UTF-8, “,”): 1 created, 1 updated, "
         "0 unchanged, 1 rejected",
     ]
     assert "rows.csv:4:2: error[invalid-email]: row 4, column “email”" in run.stderr

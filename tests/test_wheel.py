@@ -34,8 +34,11 @@ def run(*command: str | Path, cwd: Path) -> str:
 def build_wheel(tmp_path: Path) -> Path:
     """The wheel of a copy of the sources (so the build leaves nothing in the repository)."""
     source = tmp_path / "source"
-    shutil.copytree(REPO / "crmcli", source / "crmcli", ignore=shutil.ignore_patterns("*.pyc"))
-    for name in ("pyproject.toml", "README.md"):
+    # the .mo files are compiled by the build (setup.py), not copied from a checkout's
+    shutil.copytree(
+        REPO / "crmcli", source / "crmcli", ignore=shutil.ignore_patterns("*.pyc", "*.mo")
+    )
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(REPO / name, source)
     wheels = tmp_path / "wheels"
     pip = (sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input")
@@ -75,6 +78,7 @@ def test_the_wheel_installs_and_runs_init_check_and_dashboard(tmp_path: Path) ->
     assert (workspace / "crm.yaml").is_file()
     assert len(list((workspace / "opportunities").glob("[!_]*.yaml"))) > 5
     assert "0 errors" in run(crm, "check", cwd=workspace)
+    assert "0 ошибок" in run(crm, "check", "--lang", "ru", cwd=workspace)  # the wheel's .mo
     run(crm, "dashboard", "sales", "--out", elsewhere / "report", cwd=workspace)
     html = (elsewhere / "report" / "sales.html").read_text(encoding="utf-8")
     assert "<img" in html and "<style>" in html  # the charts and the packaged CSS

@@ -50,7 +50,9 @@ def read_template(
     try:
         template = compile_template(text)
     except MessageTemplateError as problem:
-        line = _(" (line {n} of the template)").format(n=problem.line) if problem.line > 1 else ""
+        line = (
+            " " + _("(line {n} of the template)").format(n=problem.line) if problem.line > 1 else ""
+        )
         reader.problem(
             where,
             problem.code,
@@ -65,7 +67,7 @@ def read_template(
     known = TEMPLATE_VARIABLES | set(_environment().globals)
     for variable in sorted(names.variables):
         if variable not in known or (variable in MOVE_VARIABLES and trigger != "moved"):
-            reason = _(" (only rules on: moved have it)") if variable in MOVE_VARIABLES else ""
+            reason = " " + _("(only rules on: moved have it)") if variable in MOVE_VARIABLES else ""
             reader.problem(
                 where,
                 "template-unknown-name",

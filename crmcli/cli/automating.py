@@ -15,7 +15,7 @@ from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
 from crmcli.cli.reader import NoCacheOption, ReadAsOption
 from crmcli.errors import CrmError
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, lazy, ngettext
 
 if TYPE_CHECKING:
     from crmcli.automations.outcomes import Report
@@ -30,14 +30,14 @@ class RunFormat(StrEnum):
 
 DryRunOption = Annotated[
     bool,
-    typer.Option("--dry-run", "-n", help=_("List what would be sent or changed; do nothing.")),
+    typer.Option("--dry-run", "-n", help=lazy("List what would be sent or changed; do nothing.")),
 ]
 NowOption = Annotated[
     str | None,
     typer.Option(
         "--now",
         metavar="DATETIME",
-        help=_("Evaluate as of this moment (ISO, e.g. 2026-12-01T09:00; default: now)."),
+        help=lazy("Evaluate as of this moment (ISO, e.g. 2026-12-01T09:00; default: now)."),
         show_default=False,
     ),
 ]
@@ -46,20 +46,20 @@ StateOption = Annotated[
     typer.Option(
         "--state-file",
         metavar="PATH",
-        help=_(
+        help=lazy(
             "Where what was sent is remembered (default: state_file of crm.yaml, "
             "else .crm/automations-state.jsonl)."
         ),
         show_default=False,
     ),
 ]
-FormatOption = Annotated[RunFormat, typer.Option("--format", "-f", help=_("Output format."))]
+FormatOption = Annotated[RunFormat, typer.Option("--format", "-f", help=lazy("Output format."))]
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "remind",
-        help=_(
+        help=lazy(
             "Run the schedule rules of automations.yaml (from cron or a scheduled CI job): "
             "send each reminder that is due, once per episode or repeat period. Exit 1 when a "
             "delivery failed; it is tried again next run.\n\nExamples:\n\n"
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
     )(remind)
     app.command(
         "automate",
-        help=_(
+        help=lazy(
             "Run the created / moved / changed rules for the edits committed since REV (hand "
             "edits merged through git); each event is handled once, however often this runs.\n\n"
             "Examples:\n\n  crm automate --since origin/main~5\n\n  crm automate --since v1.0 --dry-run"
@@ -101,7 +101,9 @@ def automate(
     ctx: typer.Context,
     since: Annotated[
         str,
-        typer.Option("--since", metavar="REV", help=_("Handle the commits after this revision.")),
+        typer.Option(
+            "--since", metavar="REV", help=lazy("Handle the commits after this revision.")
+        ),
     ],
     dry_run: DryRunOption = False,
     now: NowOption = None,
@@ -154,11 +156,11 @@ def _show(report: Report, fmt: RunFormat, dry_run: bool) -> None:
 
 
 _STATUS_WORDS = {
-    "sent": _("sent"),
-    "failed": _("failed"),
-    "skipped": _("skipped"),
-    "planned": _("would do"),
-    "done": _("done"),
+    "sent": lazy("sent"),
+    "failed": lazy("failed"),
+    "skipped": lazy("skipped"),
+    "planned": lazy("would do"),
+    "done": lazy("done"),
 }
 
 
@@ -167,9 +169,11 @@ def _summary(report: Report, dry_run: bool) -> str:
     for outcome in report.outcomes:
         counts[outcome.status] += 1
     if dry_run:
-        return ngettext("{n} action would run", "{n} actions would run", counts["planned"]).format(
-            n=counts["planned"]
-        ) + _(" (dry run: nothing sent or written)")
+        return ngettext(
+            "{n} action would run (dry run: nothing sent or written)",
+            "{n} actions would run (dry run: nothing sent or written)",
+            counts["planned"],
+        ).format(n=counts["planned"])
     return _("{sent} sent, {done} records changed, {failed} failed, {skipped} skipped").format(
         sent=counts["sent"], done=counts["done"], failed=counts["failed"], skipped=counts["skipped"]
     )

@@ -10,13 +10,13 @@ import typer
 
 from crmcli.cli.output import ProblemFormat, write_problems
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, lazy, ngettext
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "check",
-        help=_(
+        help=lazy(
             "Lint the workspace: configuration, schemas, every record, references and computed "
             "fields. Exit 0 when clean, 1 when there are errors (or warnings with --strict).\n\n"
             "Examples:\n\n  crm check\n\n  crm check --format github   # annotations in GitHub Actions\n\n"
@@ -30,13 +30,13 @@ def register(app: typer.Typer) -> None:
 def check(
     ctx: typer.Context,
     fmt: Annotated[
-        ProblemFormat, typer.Option("--format", "-f", help=_("Output format."))
+        ProblemFormat, typer.Option("--format", "-f", help=lazy("Output format."))
     ] = ProblemFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help=_("Fail on warnings too."))] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=lazy("Fail on warnings too."))] = False,
     today: Annotated[
         str | None,
         typer.Option(
-            "--today", help=_("Evaluate TODAY() as this date (YYYY-MM-DD)."), show_default=False
+            "--today", help=lazy("Evaluate TODAY() as this date (YYYY-MM-DD)."), show_default=False
         ),
     ] = None,
     since: Annotated[
@@ -44,7 +44,7 @@ def check(
         typer.Option(
             "--since",
             metavar="REV",
-            help=_(
+            help=lazy(
                 "Also check every commit since REV: its author (git e-mail → member → role) "
                 "changed only fields that role may edit."
             ),

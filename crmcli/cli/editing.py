@@ -11,7 +11,7 @@ import typer
 from crmcli.cli import automating
 from crmcli.cli.reader import ActAsOption
 from crmcli.errors import CrmError
-from crmcli.i18n import _
+from crmcli.i18n import _, lazy
 
 if TYPE_CHECKING:
     from crmcli.editing.change import Change
@@ -20,13 +20,14 @@ if TYPE_CHECKING:
 CommitOption = Annotated[
     bool,
     typer.Option(
-        "--commit", help=_("Commit exactly the touched files, with a message saying what happened.")
+        "--commit",
+        help=lazy("Commit exactly the touched files, with a message saying what happened."),
     ),
 ]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--set", metavar="FIELD=VALUE", help=_("Set a field (repeatable)."), show_default=False
+        "--set", metavar="FIELD=VALUE", help=lazy("Set a field (repeatable)."), show_default=False
     ),
 ]
 
@@ -34,14 +35,14 @@ SetOption = Annotated[
 def register(app: typer.Typer) -> None:
     app.command(
         "init",
-        help=_(
+        help=lazy(
             "Create a ready workspace (the agency sales CRM: Clients, Opportunities, Delivery, "
             "Invoices).\n\nExamples:\n\n  crm init my-crm\n\n  crm init demo --with-examples"
         ),
     )(init)
     app.command(
         "add",
-        help=_(
+        help=lazy(
             "Add a record; its id is a readable slug of the name.\n\nExamples:\n\n"
             '  crm add opportunities "Société Générale — Site web" --set client=societe-generale --set amount="12 000"\n\n'
             "  crm add clients Ромашка --tag startup --assignee olga --print-id"
@@ -49,7 +50,7 @@ def register(app: typer.Typer) -> None:
     )(add)
     app.command(
         "move",
-        help=_(
+        help=lazy(
             "Move a record to another list and record it in its history.\n\nExamples:\n\n"
             "  crm move opportunities/acme-website Negotiations\n\n"
             "  crm move opportunities/acme-website Lost --set lost_reason=Price --commit"
@@ -57,7 +58,7 @@ def register(app: typer.Typer) -> None:
     )(move)
     app.command(
         "set",
-        help=_(
+        help=lazy(
             "Change fields of a record (values read by field type and in the workspace locale).\n\n"
             "Examples:\n\n  crm set opportunities/acme-website amount=13000 confidence=4\n\n"
             "  crm set opportunities/acme-website close_date=31/12/2026 --unset proposal"
@@ -65,14 +66,14 @@ def register(app: typer.Typer) -> None:
     )(set_fields)
     app.command(
         "rename",
-        help=_(
+        help=lazy(
             "Give a record a new id and update every reference to it.\n\nExamples:\n\n"
             "  crm rename clients/acme acme-corp --commit"
         ),
     )(rename)
     app.command(
         "rm",
-        help=_(
+        help=lazy(
             "Remove a record; refused while other records refer to it unless --force.\n\nExamples:\n\n"
             "  crm rm opportunities/test-deal"
         ),
@@ -109,9 +110,11 @@ def init(
     directory: Annotated[
         Path, typer.Argument(help=_("Folder to create the workspace in."))
     ] = Path(),
-    template: Annotated[str, typer.Option("--template", help=_("Workspace template."))] = "sales",
+    template: Annotated[
+        str, typer.Option("--template", help=lazy("Workspace template."))
+    ] = "sales",
     with_examples: Annotated[
-        bool, typer.Option("--with-examples", help=_("Include example records."))
+        bool, typer.Option("--with-examples", help=lazy("Include example records."))
     ] = False,
 ) -> None:
     from crmcli.editing.init import init_workspace
@@ -131,19 +134,23 @@ def add(
     name: Annotated[str, typer.Argument(metavar="NAME")],
     list_name: Annotated[
         str | None,
-        typer.Option("--list", "-l", help=_("The list (default: the first)."), show_default=False),
+        typer.Option(
+            "--list", "-l", help=lazy("The list (default: the first)."), show_default=False
+        ),
     ] = None,
     tags: Annotated[
         list[str] | None,
-        typer.Option("--tag", "-t", help=_("A tag (repeatable)."), show_default=False),
+        typer.Option("--tag", "-t", help=lazy("A tag (repeatable)."), show_default=False),
     ] = None,
     assignee: Annotated[
         str | None,
-        typer.Option("--assignee", "-a", help=_("Member id, name or e-mail."), show_default=False),
+        typer.Option(
+            "--assignee", "-a", help=lazy("Member id, name or e-mail."), show_default=False
+        ),
     ] = None,
     assignments: SetOption = None,
     print_id: Annotated[
-        bool, typer.Option("--print-id", help=_("Print only the new record's PROJECT/ID."))
+        bool, typer.Option("--print-id", help=lazy("Print only the new record's PROJECT/ID."))
     ] = False,
     acting_as: ActAsOption = None,
     commit: CommitOption = False,
@@ -182,7 +189,7 @@ def set_fields(
     ] = None,
     unset: Annotated[
         list[str] | None,
-        typer.Option("--unset", help=_("Remove a field (repeatable)."), show_default=False),
+        typer.Option("--unset", help=lazy("Remove a field (repeatable)."), show_default=False),
     ] = None,
     acting_as: ActAsOption = None,
     commit: CommitOption = False,
@@ -206,7 +213,7 @@ def remove(
     ctx: typer.Context,
     reference: Annotated[str, typer.Argument(metavar="PROJECT/ID")],
     force: Annotated[
-        bool, typer.Option("--force", help=_("Remove even if other records refer to it."))
+        bool, typer.Option("--force", help=lazy("Remove even if other records refer to it."))
     ] = False,
     acting_as: ActAsOption = None,
     commit: CommitOption = False,

@@ -11,13 +11,13 @@ import typer
 
 from crmcli.core.left_out import left_out_message, refuse_left_out
 from crmcli.errors import Problem
-from crmcli.i18n import _
+from crmcli.i18n import lazy
 
 StrictOption = Annotated[
     bool,
     typer.Option(
         "--strict",
-        help=_("Fail, writing nothing, when a record cannot be read (instead of a warning)."),
+        help=lazy("Fail, writing nothing, when a record cannot be read (instead of a warning)."),
     ),
 ]
 

@@ -21,14 +21,15 @@ from crmcli.cli import (
     schemas,
     transfer,
 )
+from crmcli.cli.language import choose_language, translate_typer
 from crmcli.core.loader import find_root
 from crmcli.editing.lock import settle_interrupted_write
 from crmcli.errors import CrmError
-from crmcli.i18n import _
+from crmcli.i18n import _, lazy, use_language
 
 app = typer.Typer(
     name="crm",
-    help=_("A CRM whose database is plain YAML files in a git repository."),
+    help=lazy("A CRM whose database is plain YAML files in a git repository."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -50,15 +51,29 @@ def main(
         typer.Option(
             "-C",
             "--workspace",
-            help=_("Workspace folder (default: nearest crm.yaml upward, or $CRM_WORKSPACE)."),
+            help=lazy("Workspace folder (default: nearest crm.yaml upward, or $CRM_WORKSPACE)."),
             show_default=False,
         ),
     ] = None,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help=_("Show the version.")),
+        typer.Option("--version", callback=_version, is_eager=True, help=lazy("Show the version.")),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            help=lazy(
+                "Language of messages: en, fr or ru (default: $CRM_LANG, crm.yaml's language or "
+                "locale, then LC_ALL/LC_MESSAGES/LANG). Accepted before or after the command."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
+    if lang is not None:
+        use_language(lang)
     ctx.obj = Context(workspace)
 
 
@@ -90,8 +105,10 @@ app.add_typer(schemas.app, name="schema")
 
 
 def run() -> None:
+    args = choose_language(sys.argv[1:])
+    translate_typer()
     try:
-        app()
+        app(args=args)
     except CrmError as error:
         for problem in error.problems:
             sys.stderr.write(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}\n")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crmcli.i18n import _
+from crmcli.i18n import lazy
 
 if TYPE_CHECKING:
     from crmcli.engine.reader import Reader
@@ -18,7 +18,7 @@ ActAsOption = Annotated[
     str | None,
     typer.Option(
         "--as",
-        help=_("Act as this member (default: $CRM_USER, else git user.email)."),
+        help=lazy("Act as this member (default: $CRM_USER, else git user.email)."),
         show_default=False,
     ),
 ]
@@ -26,7 +26,7 @@ ReadAsOption = Annotated[
     str | None,
     typer.Option(
         "--as",
-        help=_(
+        help=lazy(
             "Read as this member: fields hidden from their role are left out "
             "(default: $CRM_USER, else git user.email)."
         ),
@@ -37,7 +37,7 @@ RoleOption = Annotated[
     str | None,
     typer.Option(
         "--role",
-        help=_(
+        help=lazy(
             "Read with this role: what it may not see is left out. It can only narrow what "
             "the member reading may see."
         ),
@@ -48,7 +48,7 @@ NoCacheOption = Annotated[
     bool,
     typer.Option(
         "--no-cache",
-        help=_(
+        help=lazy(
             "Read every file instead of the index in .crm/ (as CRM_NO_CACHE=1 does); the "
             "answer is the same, only slower."
         ),

@@ -12,17 +12,19 @@ from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption, open_as_reader
 from crmcli.core.terminal import visible
-from crmcli.i18n import _
+from crmcli.i18n import _, lazy
 
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
 
-TableFormatOption = Annotated[TableFormat, typer.Option("--format", "-f", help=_("Output format."))]
+TableFormatOption = Annotated[
+    TableFormat, typer.Option("--format", "-f", help=lazy("Output format."))
+]
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "show",
-        help=_(
+        help=lazy(
             "Show one record: every field, computed ones included, and the records that refer "
             "to it.\n\nExamples:\n\n  crm show opportunities/acme-corp-website\n\n"
             "  crm show clients/romashka --format json"
@@ -30,7 +32,7 @@ def register(app: typer.Typer) -> None:
     )(show)
     app.command(
         "list",
-        help=_(
+        help=lazy(
             "List the records of a project, filtered with the formula language.\n\nExamples:\n\n"
             "  crm list opportunities --where \"outcome == 'open' and amount > 10000\" --sort -amount\n\n"
             "  crm list clients --columns name,email,won_total --format csv"
@@ -127,7 +129,7 @@ def list_records(
         typer.Option(
             "--where",
             "-w",
-            help=_("Keep records for which this expression is true."),
+            help=lazy("Keep records for which this expression is true."),
             show_default=False,
         ),
     ] = None,
@@ -136,7 +138,7 @@ def list_records(
         typer.Option(
             "--sort",
             "-s",
-            help=_("Fields to sort by, comma-separated; -field sorts descending."),
+            help=lazy("Fields to sort by, comma-separated; -field sorts descending."),
             show_default=False,
         ),
     ] = None,
@@ -145,13 +147,15 @@ def list_records(
         typer.Option(
             "--columns",
             "-c",
-            help=_("Fields to show, comma-separated (default: id,name,list,assignee)."),
+            help=lazy("Fields to show, comma-separated (default: id,name,list,assignee)."),
             show_default=False,
         ),
     ] = None,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", min=1, help=_("Show at most N records."), show_default=False),
+        typer.Option(
+            "--limit", "-n", min=1, help=lazy("Show at most N records."), show_default=False
+        ),
     ] = None,
     fmt: TableFormatOption = TableFormat.table,
     acting_as: ReadAsOption = None,

@@ -10,13 +10,13 @@ import typer
 
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, lazy, ngettext
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "dashboard",
-        help=_(
+        help=lazy(
             "Render a dashboard (dashboards/NAME.yaml) to one self-contained HTML file and PNG "
             "images: one per chart and one of the whole dashboard.\n\n"
             "Examples:\n\n  crm dashboard sales\n\n"
@@ -38,7 +38,7 @@ def dashboard(
         typer.Option(
             "--out",
             "-o",
-            help=_("Folder to write to (default: .crm/reports/NAME in the workspace)."),
+            help=lazy("Folder to write to (default: .crm/reports/NAME in the workspace)."),
             show_default=False,
         ),
     ] = None,
@@ -46,7 +46,7 @@ def dashboard(
         str | None,
         typer.Option(
             "--period",
-            help=_(
+            help=lazy(
                 "Period of every widget: “last 12 months”, “next 2 quarters”, "
                 "“2025-01-01..2025-12-31” (an end may be left open)."
             ),
@@ -58,7 +58,7 @@ def dashboard(
         typer.Option(
             "--tag",
             "-t",
-            help=_("Only records with this tag (repeat for any of several)."),
+            help=lazy("Only records with this tag (repeat for any of several)."),
             show_default=False,
         ),
     ] = None,
@@ -69,7 +69,7 @@ def dashboard(
         typer.Option(
             "--as-of",
             metavar="DATE|REV",
-            help=_(
+            help=lazy(
                 "The workspace as committed at a git revision, or on a day (YYYY-MM-DD: the "
                 "last commit on or before it, and periods count from that day)."
             ),

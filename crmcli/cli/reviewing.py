@@ -13,10 +13,10 @@ import typer
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
 from crmcli.cli.reader import ReadAsOption, RoleOption
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, lazy, ngettext
 
 git_app = typer.Typer(
-    help=_("Make plain git diff, git log -p and git merge understand record files."),
+    help=lazy("Make plain git diff, git log -p and git merge understand record files."),
     no_args_is_help=True,
 )
 
@@ -39,7 +39,7 @@ def _colour() -> bool:
 def register(app: typer.Typer) -> None:
     app.command(
         "diff",
-        help=_(
+        help=lazy(
             "Explain what changed between two states of the workspace in business words: "
             "records added, removed, renamed, moved between lists, fields old → new, tags, "
             "computed consequences, and the pipeline before and after.\n\n"
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
     )(diff)
     app.command(
         "log",
-        help=_(
+        help=lazy(
             "Show a record's history from git: each commit's author, date and what it changed, "
             "and the lists the record went through.\n\nExamples:\n\n"
             "  crm log opportunities/acme-corp-website\n\n  crm log clients/romashka --format json"
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
     )(log)
     app.command(
         "fmt",
-        help=_(
+        help=lazy(
             "Rewrite record files into the canonical layout: keys in schema order, quotes only "
             "where needed; comments and everything else stay.\n\nExamples:\n\n"
             "  crm fmt\n\n  crm fmt --check   # exit 1 and list the files fmt would change"
@@ -75,16 +75,17 @@ def diff(
         typer.Argument(metavar="[REV_RANGE]", help=_("A..B, A...B or REV."), show_default=False),
     ] = None,
     staged: Annotated[
-        bool, typer.Option("--staged", "--cached", help=_("Compare the index with HEAD (or REV)."))
+        bool,
+        typer.Option("--staged", "--cached", help=lazy("Compare the index with HEAD (or REV).")),
     ] = False,
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help=_("Output format."))
+        DiffFormat, typer.Option("--format", "-f", help=lazy("Output format."))
     ] = DiffFormat.text,
     totals: Annotated[
         bool,
         typer.Option(
             "--totals",
-            help=_("Sum the whole pipeline on both sides (reads every deal; slower)."),
+            help=lazy("Sum the whole pipeline on both sides (reads every deal; slower)."),
         ),
     ] = False,
     acting_as: ReadAsOption = None,
@@ -115,7 +116,7 @@ def log(
             metavar="PROJECT/ID", help=_("The record, e.g. opportunities/acme-website.")
         ),
     ],
-    fmt: Annotated[LogFormat, typer.Option("--format", "-f", help=_("Output format."))] = (
+    fmt: Annotated[LogFormat, typer.Option("--format", "-f", help=lazy("Output format."))] = (
         LogFormat.text
     ),
     acting_as: ReadAsOption = None,
@@ -141,7 +142,7 @@ def fmt(
     ctx: typer.Context,
     check: Annotated[
         bool,
-        typer.Option("--check", help=_("Change nothing; exit 1 if a file is not canonical.")),
+        typer.Option("--check", help=lazy("Change nothing; exit 1 if a file is not canonical.")),
     ] = False,
 ) -> None:
     from crmcli.cli.output import problem_line
@@ -171,7 +172,7 @@ def fmt(
 
 @git_app.command(
     "setup",
-    help=_(
+    help=lazy(
         "Configure this repository so that git diff and git log -p show record files in "
         "business words and git merge merges them field by field. Writes .gitattributes "
         "(commit it) and the repository's .git/config (run it once per clone).\n\n"
@@ -196,7 +197,7 @@ def git_setup(ctx: typer.Context) -> None:
 
 @git_app.command(
     "textconv",
-    help=_(
+    help=lazy(
         "What git runs to show a record file in business words (set up by crm git setup).\n\n"
         "Example:\n\n  crm git textconv opportunities opportunities/acme-website.yaml"
     ),
@@ -218,7 +219,7 @@ def git_textconv(
 
 @git_app.command(
     "merge-driver",
-    help=_(
+    help=lazy(
         "What git runs to merge a record file field by field (set up by crm git setup): "
         "BASE OURS THEIRS PATH [MARKER_SIZE], as git's %O %A %B %P %L.\n\n"
         "Example (the driver line crm git setup writes to .git/config):\n\n"

@@ -10,14 +10,14 @@ from typing import Annotated
 
 import typer
 
-from crmcli.i18n import _
+from crmcli.i18n import _, lazy
 
-app = typer.Typer(help=_("JSON Schemas for editors."), no_args_is_help=True)
+app = typer.Typer(help=lazy("JSON Schemas for editors."), no_args_is_help=True)
 
 
 @app.command(
     "export",
-    help=_(
+    help=lazy(
         "Write a JSON Schema per project (record files) and the schemas of crm.yaml, "
         "_project.yaml, automations and dashboards, so that editors with the YAML language "
         "server autocomplete and validate them.\n\nExamples:\n\n  crm schema export\n\n"
@@ -31,14 +31,14 @@ def export(
         typer.Option(
             "--out",
             "-o",
-            help=_("Folder to write to (default: .crm/schema in the workspace)."),
+            help=lazy("Folder to write to (default: .crm/schema in the workspace)."),
             show_default=False,
         ),
     ] = None,
     vscode: Annotated[
         bool,
         typer.Option(
-            "--vscode", help=_("Also map the schemas in .vscode/settings.json (yaml.schemas).")
+            "--vscode", help=lazy("Also map the schemas in .vscode/settings.json (yaml.schemas).")
         ),
     ] = False,
 ) -> None:

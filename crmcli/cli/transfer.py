@@ -21,7 +21,7 @@ from crmcli.cli.reader import (
     open_as_reader,
 )
 from crmcli.errors import CrmError, UsageError
-from crmcli.i18n import _
+from crmcli.i18n import _, lazy, ngettext
 
 if TYPE_CHECKING:
     from crmcli.transfer.importing import ImportOptions, ImportResult, RowOutcome
@@ -39,7 +39,7 @@ class ExportFormat(StrEnum):
 def register(app: typer.Typer) -> None:
     app.command(
         "import",
-        help=_(
+        help=lazy(
             "Import the rows of a CSV or Excel file as records: nothing is written unless "
             "every row is valid (or --skip-invalid).\n\nExamples:\n\n"
             "  crm import clients clients.csv --list Prospects --tag salon-2026\n\n"
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
     )(import_command)
     app.command(
         "export",
-        help=_(
+        help=lazy(
             "Export records with their computed fields as CSV, JSON, Excel or SQLite.\n\n"
             "Examples:\n\n  crm export opportunities --format csv > opportunities.csv\n\n"
             "  crm export clients --format xlsx --out clients.xlsx --role junior\n\n"
@@ -80,7 +80,7 @@ def import_command(
         typer.Option(
             "--map",
             metavar="HEADER=FIELD",
-            help=_(
+            help=lazy(
                 "Fill FIELD (or name, list, tags, assignee, id, created, or entered: when the "
                 "record entered its list) from the column HEADER; HEADER= skips the column "
                 "(repeatable)."
@@ -93,7 +93,7 @@ def import_command(
         typer.Option(
             "--mapping",
             metavar="FILE",
-            help=_("A YAML file with columns:, values:, references:, key:, list:, tags:."),
+            help=lazy("A YAML file with columns:, values:, references:, key:, list:, tags:."),
             show_default=False,
         ),
     ] = None,
@@ -102,7 +102,7 @@ def import_command(
         typer.Option(
             "--value-map",
             metavar="TEXT=VALUE",
-            help=_("Read a cell holding TEXT as VALUE, e.g. a known misspelling (repeatable)."),
+            help=lazy("Read a cell holding TEXT as VALUE, e.g. a known misspelling (repeatable)."),
             show_default=False,
         ),
     ] = None,
@@ -111,7 +111,9 @@ def import_command(
         typer.Option(
             "--ref",
             metavar="FIELD=KEY",
-            help=_("Find the records a reference FIELD names by their KEY field (default: name)."),
+            help=lazy(
+                "Find the records a reference FIELD names by their KEY field (default: name)."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -120,34 +122,37 @@ def import_command(
         typer.Option(
             "--list",
             "-l",
-            help=_("List of new records without one (default: the first)."),
+            help=lazy("List of new records without one (default: the first)."),
             show_default=False,
         ),
     ] = None,
     tags: Annotated[
         list[str] | None,
-        typer.Option("--tag", "-t", help=_("Tag every record (repeatable)."), show_default=False),
+        typer.Option(
+            "--tag", "-t", help=lazy("Tag every record (repeatable)."), show_default=False
+        ),
     ] = None,
     key: Annotated[
         str | None,
         typer.Option(
             "--key",
             metavar="FIELD",
-            help=_("Update the record whose FIELD matches the row; create the others."),
+            help=lazy("Update the record whose FIELD matches the row; create the others."),
             show_default=False,
         ),
     ] = None,
     sheet: Annotated[
         str | None,
         typer.Option(
-            "--sheet", help=_("The Excel sheet (default: the first)."), show_default=False
+            "--sheet", help=lazy("The Excel sheet (default: the first)."), show_default=False
         ),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help=_("Say what would be created, updated and rejected."))
+        bool,
+        typer.Option("--dry-run", help=lazy("Say what would be created, updated and rejected.")),
     ] = False,
     skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help=_("Import the valid rows, report the others."))
+        bool, typer.Option("--skip-invalid", help=lazy("Import the valid rows, report the others."))
     ] = False,
     acting_as: ActAsOption = None,
 ) -> None:
@@ -176,23 +181,24 @@ def import_command(
 def _print_plan(outcome: RowOutcome) -> None:
     if outcome.kind == "reject":
         return  # the problems follow, on stderr
-    verb = {
-        "create": _("would create"),
-        "update": _("would update"),
-        "unchanged": _("unchanged"),
+    message = {
+        "create": _("row {row}: would create {record}: {summary}"),
+        "update": _("row {row}: would update {record}: {summary}"),
+        "unchanged": _("row {row}: {record} unchanged"),
     }[outcome.kind]
-    line = _("row {row}: {verb} {record}").format(row=outcome.row, verb=verb, record=outcome.record)
-    if outcome.kind != "unchanged":
-        line += f": {outcome.summary}"
+    line = message.format(row=outcome.row, record=outcome.record, summary=outcome.summary)
     sys.stdout.write(line + "\n")
 
 
 def _report(root: Path, result: ImportResult, options: ImportOptions) -> None:
     for problem in [*result.warnings, *result.problems]:
         sys.stderr.write(problem_line(root, problem) + "\n")
-    counts = _(
-        "{rows} row(s) read ({source}): {created} created, {updated} updated, "
-        "{unchanged} unchanged, {rejected} rejected"
+    counts = ngettext(
+        "{rows} row read ({source}): {created} created, {updated} updated, "
+        "{unchanged} unchanged, {rejected} rejected",
+        "{rows} rows read ({source}): {created} created, {updated} updated, "
+        "{unchanged} unchanged, {rejected} rejected",
+        result.rows,
     ).format(
         rows=result.rows,
         source=result.source,
@@ -204,13 +210,22 @@ def _report(root: Path, result: ImportResult, options: ImportOptions) -> None:
     if options.dry_run:
         sys.stdout.write(_("dry run, nothing written: {counts}").format(counts=counts) + "\n")
         if result.rejected and not options.skip_invalid:
-            raise CrmError(_("{count} row(s) would be rejected").format(count=result.rejected))
+            raise CrmError(
+                ngettext(
+                    "{count} row would be rejected",
+                    "{count} rows would be rejected",
+                    result.rejected,
+                ).format(count=result.rejected)
+            )
         return
     if result.refused:
         raise CrmError(
-            _(
-                "nothing was written: {count} row(s) rejected; fix them, or import the others "
-                "with --skip-invalid"
+            ngettext(
+                "nothing was written: {count} row rejected; fix it, or import the others "
+                "with --skip-invalid",
+                "nothing was written: {count} rows rejected; fix them, or import the others "
+                "with --skip-invalid",
+                result.rejected,
             ).format(count=result.rejected)
         )
     sys.stdout.write(
@@ -260,14 +275,14 @@ def export_command(
         ),
     ] = None,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help=_("Output format."))
+        ExportFormat, typer.Option("--format", "-f", help=lazy("Output format."))
     ] = ExportFormat.csv,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help=_(
+            help=lazy(
                 "The file to write (csv and json: standard output by default; xlsx and "
                 "sqlite: PROJECT.xlsx, crm.sqlite)."
             ),
@@ -301,9 +316,11 @@ def export_command(
             write_sqlite(exported, target, opened.engine.type_of_field)
         total = sum(len(sheet.records) for sheet in exported)
         sys.stdout.write(
-            _("wrote {count} record(s) of {projects} to {path}").format(
-                count=total, projects=", ".join(s.project.name for s in exported), path=target
-            )
+            ngettext(
+                "wrote {count} record of {projects} to {path}",
+                "wrote {count} records of {projects} to {path}",
+                total,
+            ).format(count=total, projects=", ".join(s.project.name for s in exported), path=target)
             + "\n"
         )
 

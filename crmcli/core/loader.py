@@ -32,7 +32,7 @@ from crmcli.core.yamlio import (
     parse,
 )
 from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 
 PROJECT_FILE = "_project.yaml"
 AUTOMATIONS_FILE = "automations.yaml"
@@ -68,7 +68,8 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
         _("no crm workspace here: no {file} in {path} or any folder above it").format(
             file=WORKSPACE_FILE, path=here
         )
-        + _(" (use -C PATH or set CRM_WORKSPACE)")
+        + " "
+        + _("(use -C PATH or set CRM_WORKSPACE)")
     )
 
 
@@ -187,9 +188,12 @@ class Loader:
                 1,
                 1,
                 "missing-project-schema",
-                _(
-                    "folder “{folder}” holds {count} record file(s) but no {file}: "
-                    "they are not part of any project (add {folder}/{file} to declare it)"
+                ngettext(
+                    "folder “{folder}” holds {count} record file but no {file}: "
+                    "it is not part of any project (add {folder}/{file} to declare it)",
+                    "folder “{folder}” holds {count} record files but no {file}: "
+                    "they are not part of any project (add {folder}/{file} to declare it)",
+                    len(records),
                 ).format(folder=key, count=len(records), file=PROJECT_FILE),
             )
 

@@ -70,8 +70,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     pool = {str(candidate): str(candidate) for candidate in candidates}
     lowered = {key.casefold(): key for key in pool}
     if word.casefold() in lowered:
-        return _(" (did you mean “{suggestion}”?)").format(suggestion=lowered[word.casefold()])
+        return " " + _("(did you mean “{suggestion}”?)").format(suggestion=lowered[word.casefold()])
     close = difflib.get_close_matches(word, list(pool), n=1, cutoff=0.6)
     if not close:
         return ""
-    return _(" (did you mean “{suggestion}”?)").format(suggestion=close[0])
+    return " " + _("(did you mean “{suggestion}”?)").format(suggestion=close[0])

@@ -34,7 +34,7 @@ from crmcli.fields.builtins import resolve_member
 from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker, RecordIssue
 from crmcli.fields.registry import field_type
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 
 
 class Editor:
@@ -224,11 +224,15 @@ class Editor:
             warnings = self._validate(project, record, data)
             write_atomically(self.root / relative, self.new_record_text(project, data), None)
         return Change(
-            _("{ref}: new {record} “{name}”{where}").format(
+            (
+                _("{ref}: new {record} “{name}” in {list}")
+                if "list" in data
+                else _("{ref}: new {record} “{name}”")
+            ).format(
                 ref=f"{project.key}/{record_id}",
                 record=project.record_name,
                 name=data["name"],
-                where=_(" in {list}").format(list=data["list"]) if "list" in data else "",
+                list=data.get("list"),
             ),
             written=[relative],
             record=f"{project.key}/{record_id}",
@@ -330,7 +334,11 @@ class Editor:
             new_file = PendingWrite(self.root / new_relative, moved.decode("utf-8"), None)
             write_all(self.root, [*writes, new_file], removals=[(old_path, sha256(moved))])
         return Change(
-            _("{old} → {new} ({count} reference(s) updated)").format(
+            ngettext(
+                "{old} → {new} ({count} reference updated)",
+                "{old} → {new} ({count} references updated)",
+                len(rewrites),
+            ).format(
                 old=f"{project.key}/{record_id}", new=f"{project.key}/{new_id}", count=len(rewrites)
             ),
             written=[new_relative, *[d.relative for d in rewrites]],
@@ -347,8 +355,10 @@ class Editor:
             if referring and not force:
                 listed = "\n  ".join(f"{r.ref} “{r.name}” ({key})" for r, key in referring)
                 raise CrmError(
-                    _(
-                        "{ref} is referenced by {count} record(s); nothing was removed (use --force to remove it anyway):"
+                    ngettext(
+                        "{ref} is referenced by {count} record; nothing was removed (use --force to remove it anyway):",
+                        "{ref} is referenced by {count} records; nothing was removed (use --force to remove it anyway):",
+                        len({r.ref for r, _key in referring}),
                     ).format(ref=reference, count=len({r.ref for r, _key in referring}))
                     + "\n  "
                     + listed

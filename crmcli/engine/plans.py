@@ -21,7 +21,7 @@ from crmcli.engine.types import UNREADABLE, ExpressionError, FieldKey
 from crmcli.fields.references import reference_ids
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import ANY, NUMBER, FormulaError
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from crmcli.engine.compute import Engine
@@ -319,17 +319,25 @@ class Failures:
 
     def report(self) -> None:
         for code, (message, records) in self.by_code.items():
-            examples = ", ".join(f"“{r.name}” ({r.id})" for r in records[:_MAX_EXAMPLES]) + (
-                _(" and {n} more").format(n=len(records) - _MAX_EXAMPLES)
-                if len(records) > _MAX_EXAMPLES
-                else ""
+            examples = ", ".join(f"“{r.name}” ({r.id})" for r in records[:_MAX_EXAMPLES])
+            more = len(records) - _MAX_EXAMPLES
+            text = (
+                ngettext(
+                    "{message} for {count} record: {examples} and {more} more",
+                    "{message} for {count} records: {examples} and {more} more",
+                    len(records),
+                )
+                if more > 0
+                else ngettext(
+                    "{message} for {count} record: {examples}",
+                    "{message} for {count} records: {examples}",
+                    len(records),
+                )
             )
             schema_problem(
                 self.log,
                 self.plan,
                 code,
-                _("{message} for {count} record(s): {examples}").format(
-                    message=message, count=len(records), examples=examples
-                ),
+                text.format(message=message, count=len(records), examples=examples, more=more),
             )
         self.by_code.clear()

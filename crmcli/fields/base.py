@@ -66,7 +66,7 @@ class FieldType:
         ]
 
     def not_a_list(self, value: Any, expected: str) -> list[Issue]:
-        return self.wrong(value, expected, _(" (write [{value}])").format(value=value))
+        return self.wrong(value, expected, " " + _("(write [{value}])").format(value=value))
 
     def unreadable(self, text: str, expected: str) -> InvalidValueError:
         return InvalidValueError(

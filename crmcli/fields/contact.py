@@ -91,7 +91,7 @@ class Phone(Contact):
         return _("a phone number")
 
     def quote_hint(self) -> str:
-        return _(" (put phone numbers in quotes)")
+        return " " + _("(put phone numbers in quotes)")
 
     def problem(self, value: str, context: FieldContext) -> str | None:
         return phone_problem(value, self.field.phone_region or context.phone_region)
@@ -112,7 +112,7 @@ class Url(Contact):
 
         if validators.url(value, simple_host=True):
             return None
-        return _(" (start it with https://)") if "://" not in value else ""
+        return " " + _("(start it with https://)") if "://" not in value else ""
 
     def invalid(self) -> str:
         return _("{label} {value} is not a valid web address{reason}")

@@ -45,7 +45,7 @@ class Number(FieldType):
     def validate(self, value: Any, context: FieldContext) -> list[Issue]:
         if not is_number(value) or not math.isfinite(value):
             hint = (
-                _(" (write plain digits such as 12000 or 12000.50)")
+                " " + _("(write plain digits such as 12000 or 12000.50)")
                 if isinstance(value, str)
                 else ""
             )

@@ -39,7 +39,7 @@ class Reference(FieldType):
                 return self.wrong(
                     value,
                     _("a single record id"),
-                    _(" (the schema allows several only with multiple: true)"),
+                    " " + _("(the schema allows several only with multiple: true)"),
                 )
             items = [(None, value)]
         return [
@@ -61,11 +61,11 @@ class Reference(FieldType):
         by_name = next((r.id for r in target.records.values() if r.name == item), None)
         elsewhere = [p for p in context.projects.values() if p is not target and item in p.records]
         if by_name:
-            hint = _(" (records are referenced by id: write {id})").format(id=by_name)
+            hint = " " + _("(records are referenced by id: write {id})").format(id=by_name)
         elif elsewhere:
-            hint = _(" (there is a {record} with that id in {project}: wrong project?)").format(
-                record=elsewhere[0].record_name, project=elsewhere[0].name
-            )
+            hint = " " + _(
+                "(there is a {record} with that id in {project}: wrong project?)"
+            ).format(record=elsewhere[0].record_name, project=elsewhere[0].name)
         else:
             hint = did_you_mean(item, target.records)
         return _(

@@ -32,7 +32,7 @@ class Text(FieldType):
             return self.wrong(
                 value,
                 _("text"),
-                _(" (YAML reads an unquoted true or false as a yes/no value: quote it)"),
+                " " + _("(YAML reads an unquoted true or false as a yes/no value: quote it)"),
             )
         return self.wrong(value, _("text"))
 

@@ -24,7 +24,7 @@ from crmcli.formulas.values import (
     Scope,
     subtract,
 )
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 
 MAX_EXPRESSION_LENGTH = 2000
 MAX_NESTING = 100  # well under Python's recursion limit, which compiling and evaluating use
@@ -195,9 +195,11 @@ class _Compiler:
         ):
             raise FormulaError(
                 "wrong-arguments",
-                _("{name}() takes {expected} argument(s), not {count}").format(
-                    name=function.name, expected=_arity(function), count=count
-                ),
+                ngettext(
+                    "{name}() takes {expected} argument, not {count}",
+                    "{name}() takes {expected} arguments, not {count}",
+                    function.max_args if function.max_args == function.min_args else 2,
+                ).format(name=function.name, expected=_arity(function), count=count),
                 node.col_offset,
             )
         return function

@@ -60,7 +60,7 @@ class _TypeInference:
             operand = self.infer(node.operand)
             if isinstance(node.op, ast.Not):
                 return BOOL
-            self._expect(operand, {NUMBER}, _("negate"))
+            self._expect(operand, {NUMBER}, _("cannot negate {kind}"))
             return NUMBER
         if isinstance(node, ast.BoolOp):
             for value in node.values:
@@ -87,18 +87,17 @@ class _TypeInference:
                 (DATE, NUMBER): DATE,
                 (LIST, LIST): LIST,
             }
-            verb = _("add")
+            message = _("cannot add {left} and {right} in “{code}”")
         elif isinstance(node.op, ast.Sub):
             allowed = {(NUMBER, NUMBER): NUMBER, (DATE, DATE): NUMBER, (DATE, NUMBER): DATE}
-            verb = _("subtract")
+            message = _("cannot subtract {left} and {right} in “{code}”")
         else:
             allowed = {(NUMBER, NUMBER): NUMBER}
-            verb = _("multiply or divide")
+            message = _("cannot multiply or divide {left} and {right} in “{code}”")
         if pair not in allowed:
             raise FormulaError(
                 "type-error",
-                _("cannot {verb} {left} and {right} in “{code}”").format(
-                    verb=verb,
+                message.format(
                     left=_type_word(left),
                     right=_type_word(right),
                     code=ast.unparse(node),
@@ -128,19 +127,22 @@ class _TypeInference:
         expected = _ARGUMENT_TYPES.get(function.name)
         if expected:
             for argument_type in argument_types[: len(expected)]:
-                self._expect(argument_type, expected, function.name)
+                self._expect(
+                    argument_type,
+                    expected,
+                    _("{function} cannot take {kind}"),
+                    function=function.name,
+                )
         if function.name == "IF" and len(argument_types) >= 2:
             return _join(*argument_types[1:])
         if function.name in ("MIN", "MAX", "COALESCE") and argument_types:
             return _join(*argument_types)
         return function.result
 
-    def _expect(self, actual: str, allowed: set[str], what: str) -> None:
+    def _expect(self, actual: str, allowed: set[str], message: str, **names: str) -> None:
+        """message: a whole sentence with {kind}, the type that is not allowed."""
         if actual not in allowed and actual != ANY:
-            raise FormulaError(
-                "type-error",
-                _("{what} cannot take {kind}").format(what=what, kind=_type_word(actual)),
-            )
+            raise FormulaError("type-error", message.format(kind=_type_word(actual), **names))
 
 
 _ARGUMENT_TYPES: dict[str, set[str]] = {

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from crmcli.core.decimals import in_decimal
 from crmcli.core.text_forms import folded
-from crmcli.i18n import _
+from crmcli.i18n import LazyText, _, lazy
 
 _plus, _minus, _times = (in_decimal(f) for f in (operator.add, operator.sub, operator.mul))
 
@@ -70,13 +70,9 @@ def kind_of(value: Any) -> str:
     return type(value).__name__
 
 
-def _type_error(verb: str, left: Any, right: Any) -> FormulaError:
-    return FormulaError(
-        "type-error",
-        _("cannot {verb} {left} and {right}").format(
-            verb=verb, left=kind_of(left), right=kind_of(right)
-        ),
-    )
+def _type_error(message: str | LazyText, left: Any, right: Any) -> FormulaError:
+    """message: a whole sentence with {left} and {right}, the kinds of the two values."""
+    return FormulaError("type-error", message.format(left=kind_of(left), right=kind_of(right)))
 
 
 def as_date(value: Any) -> Any:
@@ -95,7 +91,7 @@ def _add(left: Any, right: Any) -> Any:
         return as_date(left) + timedelta(days=right)
     if isinstance(left, list) and isinstance(right, list):
         return left + right
-    raise _type_error(_("add"), left, right)
+    raise _type_error(_("cannot add {left} and {right}"), left, right)
 
 
 def subtract(left: Any, right: Any) -> Any:
@@ -107,15 +103,15 @@ def subtract(left: Any, right: Any) -> Any:
         return (as_date(left) - as_date(right)).days
     if isinstance(left, date) and is_number(right):
         return as_date(left) - timedelta(days=right)
-    raise _type_error(_("subtract"), left, right)
+    raise _type_error(_("cannot subtract {left} and {right}"), left, right)
 
 
-def _numeric(verb: str, function: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+def _numeric(message: LazyText, function: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def apply(left: Any, right: Any) -> Any:
         if left is None or right is None:
             return None
         if not (is_number(left) and is_number(right)):
-            raise _type_error(verb, left, right)
+            raise _type_error(message, left, right)
         if right == 0 and function is not _times:
             raise FormulaError("division-by-zero", _("division by zero"))
         return function(left, right)
@@ -130,7 +126,7 @@ def _ordering(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool
         left, right = as_date(left), as_date(right)
         if (is_number(left) and is_number(right)) or type(left) is type(right):
             return function(left, right)
-        raise _type_error(_("compare"), left, right)
+        raise _type_error(_("cannot compare {left} and {right}"), left, right)
 
     return compare
 
@@ -146,20 +142,20 @@ def _contains(item: Any, container: Any) -> bool:
         return False
     if isinstance(container, str):
         if not isinstance(item, str):
-            raise _type_error(_("search"), item, container)
+            raise _type_error(_("cannot search {left} and {right}"), item, container)
         return folded(item) in folded(container)
     if isinstance(container, list):
         return item in container
-    raise _type_error(_("search"), item, container)
+    raise _type_error(_("cannot search {left} and {right}"), item, container)
 
 
 BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: _add,
     ast.Sub: subtract,
-    ast.Mult: _numeric(_("multiply"), _times),
-    ast.Div: _numeric(_("divide"), in_decimal(operator.truediv)),
-    ast.FloorDiv: _numeric(_("divide"), operator.floordiv),
-    ast.Mod: _numeric(_("divide"), operator.mod),
+    ast.Mult: _numeric(lazy("cannot multiply {left} and {right}"), _times),
+    ast.Div: _numeric(lazy("cannot divide {left} and {right}"), in_decimal(operator.truediv)),
+    ast.FloorDiv: _numeric(lazy("cannot divide {left} and {right}"), operator.floordiv),
+    ast.Mod: _numeric(lazy("cannot divide {left} and {right}"), operator.mod),
 }
 COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: _equal,

@@ -390,7 +390,7 @@ def shallow_hint(root: Path) -> str:
     """What to add to a message about missing history when the clone is shallow."""
     if git(root, "rev-parse", "--is-shallow-repository", check=False).strip() != "true":
         return ""
-    return _(" (this is a shallow clone: fetch more history, e.g. git fetch --unshallow)")
+    return " " + _("(this is a shallow clone: fetch more history, e.g. git fetch --unshallow)")
 
 
 def merge_base(root: Path, left: str, right: str) -> str | None:

@@ -7,7 +7,7 @@ renders, and one that does not is refused with the same messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from crmcli.core.loader import DASHBOARDS_DIR
@@ -67,7 +67,7 @@ class _DashboardChecker:
         self.check_names(("filters", "tags"), dashboard.tags, in_scope, "tags")
         if dashboard.where:
             for project in in_scope:
-                self.check_where(("filters", "where"), project, dashboard.where, "")
+                self.check_where(("filters", "where"), project, dashboard.where, str)
         for widget in dashboard.widgets:
             _WidgetChecker(self, widget).run()
 
@@ -104,7 +104,7 @@ class _DashboardChecker:
         names: tuple[str, ...],
         projects: list[Project],
         kind: str,
-        prefix: str = "",
+        within: Callable[[str], str] = str,
     ) -> None:
         """Lists or tags must exist in at least one of the projects (they merge by name)."""
         known = [
@@ -124,11 +124,11 @@ class _DashboardChecker:
             self.problem(
                 (*key_path, index),
                 "unknown-list" if kind == "lists" else "unknown-tag",
-                prefix + message.format(name=name, projects=where, hint=did_you_mean(name, known)),
+                within(message.format(name=name, projects=where, hint=did_you_mean(name, known))),
             )
 
     def check_where(
-        self, key_path: tuple[Any, ...], project: Project, where: str, prefix: str
+        self, key_path: tuple[Any, ...], project: Project, where: str, within: Callable[[str], str]
     ) -> None:
         try:
             self.engine.compile_for(project, where)
@@ -136,8 +136,9 @@ class _DashboardChecker:
             self.problem(
                 key_path,
                 error.code,
-                prefix
-                + _("{project}: {message}").format(project=project.name, message=error.message),
+                within(
+                    _("{project}: {message}").format(project=project.name, message=error.message)
+                ),
             )
 
 
@@ -146,12 +147,15 @@ class _WidgetChecker:
         self.parent = parent
         self.engine = parent.engine
         self.widget = widget
-        self.prefix = _("widget “{title}”: ").format(title=widget.title)
         self.projects = parent.known(widget.projects)
+
+    def within(self, message: str) -> str:
+        """A problem's message, said of this widget."""
+        return _("widget “{title}”: {message}").format(title=self.widget.title, message=message)
 
     def problem(self, key: str | tuple[Any, ...], code: str, message: str) -> None:
         keys = (key,) if isinstance(key, str) else key
-        self.parent.problem((*self.widget.key_path, *keys), code, self.prefix + message)
+        self.parent.problem((*self.widget.key_path, *keys), code, self.within(message))
 
     def run(self) -> None:
         widget = self.widget
@@ -184,15 +188,15 @@ class _WidgetChecker:
         if widget.date:
             self.check_date("date", widget.date)
         self.parent.check_names(
-            (*widget.key_path, "lists"), widget.lists, self.projects, "lists", self.prefix
+            (*widget.key_path, "lists"), widget.lists, self.projects, "lists", self.within
         )
         self.parent.check_names(
-            (*widget.key_path, "tags"), widget.tags, self.projects, "tags", self.prefix
+            (*widget.key_path, "tags"), widget.tags, self.projects, "tags", self.within
         )
         if widget.where:
             for project in self.projects:
                 self.parent.check_where(
-                    (*widget.key_path, "where"), project, widget.where, self.prefix
+                    (*widget.key_path, "where"), project, widget.where, self.within
                 )
         self.parent.check_period((*widget.key_path, "period"), widget.period)
         self.check_columns()

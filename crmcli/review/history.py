@@ -129,8 +129,8 @@ def render_history(history: RecordHistory, side: Side, colour: bool = False) -> 
         lines.append(style.plain(f"    {commit.subject}"))
         details = text_details(change, style)
         if change.status == "added":
-            where = _(" in {list}").format(list=change.list_after) if change.list_after else ""
-            details.insert(0, style.added(_("created{where}").format(where=where)))
+            created = _("created in {list}") if change.list_after else _("created")
+            details.insert(0, style.added(created.format(list=change.list_after)))
         elif change.status == "removed":
             details.insert(0, style.removed(_("removed")))
         elif change.status == "renamed":

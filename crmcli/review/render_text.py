@@ -86,10 +86,10 @@ def file_label(path: str, old: str | None) -> str:
 
 def _headline(change: RecordChange) -> str:
     if change.status == ADDED:
-        where = _(" in {list}").format(list=change.list_after) if change.list_after else ""
-        return _("new {label} ({ref}){where}").format(
-            label=change.label, ref=change.ref, where=where
+        message = (
+            _("new {label} ({ref}) in {list}") if change.list_after else _("new {label} ({ref})")
         )
+        return message.format(label=change.label, ref=change.ref, list=change.list_after)
     if change.status == REMOVED:
         return _("removed {label} ({ref})").format(label=change.label, ref=change.ref)
     if change.status == RENAMED:

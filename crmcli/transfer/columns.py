@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from crmcli.core.model import FieldDef, Project
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import UsageError
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 from crmcli.transfer.cells import ID
 
 ENTERED = "entered"
@@ -138,9 +138,12 @@ def _refuse_unmapped(project: Project, headers: list[str]) -> None:
         for header in headers
     )
     raise UsageError(
-        _(
-            "no field of {project} matches the column(s) {columns}; map each with "
-            '--map "HEADER=field" or skip it with --map "HEADER=" (fields: {fields})'
+        ngettext(
+            "no field of {project} matches the column {columns}; map it with "
+            '--map "HEADER=field" or skip it with --map "HEADER=" (fields: {fields})',
+            "no field of {project} matches the columns {columns}; map each with "
+            '--map "HEADER=field" or skip it with --map "HEADER=" (fields: {fields})',
+            len(headers),
         ).format(project=project.name, columns=listed, fields=", ".join(fields))
     )
 

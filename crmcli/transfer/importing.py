@@ -299,14 +299,14 @@ class _Importer:
         text = self.editor.new_record_text(project, data, self.now, values.get(ENTERED))
         self.spool.write(json.dumps([record.path, text], ensure_ascii=False) + "\n")
         self.result.created += 1
-        where = _(" in {list}").format(list=data["list"]) if "list" in data else ""
+        message = (
+            _("new {record} “{name}” in {list}") if "list" in data else _("new {record} “{name}”")
+        )
         return RowOutcome(
             "create",
             row.number,
             record.ref,
-            _("new {record} “{name}”{where}").format(
-                record=project.record_name, name=record.name, where=where
-            ),
+            message.format(record=project.record_name, name=record.name, list=data.get("list")),
         )
 
     def _update(

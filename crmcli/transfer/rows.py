@@ -151,16 +151,18 @@ def row_problem(
 ) -> Problem:
     """A problem at a row (and column) of the file, as a spreadsheet numbers them."""
     if column is None:
-        where = _("row {row}: ").format(row=row)
+        text = _("row {row}: {message}").format(row=row, message=message)
     else:
-        where = _("row {row}, column “{header}”: ").format(row=row, header=column.header)
+        text = _("row {row}, column “{header}”: {message}").format(
+            row=row, header=column.header, message=message
+        )
     return Problem(
         str(table.path),
         row,
         column.index + 1 if column else 1,
         severity,
         code,
-        where + message,
+        text,
     )
 
 

@@ -1,0 +1,98 @@
+"""Which language `crm` speaks, first match wins: --lang (before or after the command),
+$CRM_LANG, crm.yaml's `language:`, the language of its `locale:`, then LC_ALL / LC_MESSAGES /
+LANG when the workspace names neither. Chosen before typer builds its help texts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from typer._click.formatting import HelpFormatter
+
+from crmcli.core.config import WORKSPACE_FILE, workspace_config
+from crmcli.core.loader import Loader, find_root
+from crmcli.errors import CrmError
+from crmcli.i18n import _, ngettext, use_language
+
+LANG_OPTION = "--lang"
+WORKSPACE_OPTIONS = ("-C", "--workspace")
+
+
+def choose_language(args: list[str]) -> list[str]:
+    """Install the language for this command; the arguments without any --lang (so that every
+    command accepts it, wherever it is written)."""
+    written, rest = _take_lang(args)
+    use_language(written or os.environ.get("CRM_LANG") or _workspace_language(rest))
+    return rest
+
+
+def _take_lang(args: list[str]) -> tuple[str | None, list[str]]:
+    """The last --lang value in `args` (up to a `--`), and the arguments without it."""
+    written, rest = None, []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            rest.extend([token, *tokens])
+        elif token == LANG_OPTION:
+            written = next(tokens, "")
+        elif token.startswith(LANG_OPTION + "="):
+            written = token.partition("=")[2]
+        else:
+            rest.append(token)
+    return written, rest
+
+
+def _workspace_language(args: list[str]) -> str | None:
+    """crm.yaml's language (its own, or its locale's) when it names one; None to ask the
+    environment. A crm.yaml that cannot be read is reported by the command itself."""
+    try:
+        root = find_root(_workspace_option(args))
+    except CrmError:
+        return None
+    loader = Loader(root)
+    file = loader.read_config(WORKSPACE_FILE)
+    data = file.data if file is not None and isinstance(file.data, dict) else {}
+    if not (data.get("language") or data.get("locale")):
+        return None
+    return workspace_config(data, loader.log).language
+
+
+def _workspace_option(args: list[str]) -> str | None:
+    for index, token in enumerate(args):
+        if token == "--":
+            return None
+        if token in WORKSPACE_OPTIONS and index + 1 < len(args):
+            return args[index + 1]
+        if token.startswith("--workspace="):
+            return token.partition("=")[2]
+        if token.startswith("-C") and len(token) > 2:
+            return token[2:]
+    return None
+
+
+def translate_typer() -> None:
+    """typer's messages ("Commands") are looked up with gettext.gettext, in gettext's global
+    domain, and those of its own copy of click ("Usage:", "Options", "Show this message and
+    exit.") are plain English: typer is pointed at our catalog, and click's help is written by a
+    formatter that translates them (the catalog carries click's messages)."""
+    import typer._click.core
+    import typer._click.parser
+    import typer.core
+
+    for module in (typer.core, typer._click.parser):
+        module._ = _  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+    typer._click.core.Context.formatter_class = _TranslatedHelpFormatter
+
+
+class _TranslatedHelpFormatter(HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage:") + " " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(term, _(text)) for term, text in rows], *args, **kwargs)
