@@ -19,6 +19,7 @@ import pytest
 
 from .conftest import crm
 from .day_fixtures import ENV, FILES, day_repo
+from .test_terminal_safety import _read_all
 
 GOLDEN = Path(__file__).parent / "golden" / "day"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -41,20 +42,6 @@ def board_on_a_terminal(root: Path, columns: int, *args: str) -> str:
         out = _read_all(primary)
         assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
     return ANSI.sub("", out.replace("\r\n", "\n"))
-
-
-def _read_all(descriptor: int) -> str:
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(descriptor, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(descriptor)
-    return b"".join(chunks).decode("utf-8")
 
 
 def assert_golden(name: str, text: str) -> None:

@@ -47,6 +47,9 @@ def test_the_stat_and_the_table_of_next_steps(root: Path, tmp_path: Path) -> Non
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table)
     assert rows[0][0] == "Globex — SEO audit"
     assert "Call the CTO" in rows[0][1] and "28 nov. 2026" in rows[0][1]
+    assert "Bruno Petit" in rows[0][1]  # the member by name, not by id
+    headers = re.findall(r'<th scope="col">(.*?)</th>', table.split("</table>")[0])
+    assert headers == ["Name", "Next step", "Next step due", "Next step by"]
     assert len(re.findall(r"<tr><th scope=\"row\">", table.split("</table>")[0])) == 1
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from crmcli.core.model import Record
 from crmcli.formulas.values import BOOL, DATE, NUMBER, TEXT
+from crmcli.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +82,15 @@ ACTIVITY_VALUES: dict[str, tuple[str, str, Callable[[Record, date], Any]]] = {
         lambda record, today: is_overdue(next_step(record), today),
     ),
 }
+
+# How the names read as column headings (dashboards' tables); next_step_by names a member.
+ACTIVITY_LABELS = {
+    "last_activity": _("last activity"),
+    "days_since_activity": _("days since the last activity"),
+    "has_next_step": _("has a next step"),
+    "next_step_what": _("next step"),
+    "next_step_due": _("next step due"),
+    "next_step_by": _("next step by"),
+    "next_step_overdue": _("next step overdue"),
+}
+MEMBER_NAMES = frozenset({"next_step_by"})
