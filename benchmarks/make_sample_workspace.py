@@ -273,6 +273,12 @@ widgets:
      date: won_at, where: "outcome == 'won'", sort: -value, limit: 10}
   - {type: table, title: Deals to follow up, measure: stale(14),
      columns: [name, list, amount, assignee, close_date], sort: -amount}
+  - {type: table, title: Overdue next steps, where: "next_step_overdue",
+     columns: [name, next_step_what, next_step_due, next_step_by, list], sort: next_step_due}
+  - {type: board, title: Pipeline board}
+  # the salesperson's day: next steps (crm next) — say what happens next on every open deal
+  - {type: stat, title: Open deals without a next step, measure: count,
+     where: "outcome == 'open' and not has_next_step"}
 """
 
 STATIC_FILES = {

@@ -38,7 +38,7 @@ def test_writes_one_html_file_a_png_per_chart_and_one_of_the_whole_dashboard(ren
     names = sorted(path.name for path in rendered.folder.iterdir())
     charts = [name for name in names if re.fullmatch(r"sales-\d\d-[a-z0-9-]+\.png", name)]
     assert "sales.html" in names and "sales.png" in names
-    assert len(charts) == 8  # the bars and pies; cards and tables are text
+    assert len(charts) == 9  # the bars, pies and the board; cards and tables are text
     assert "sales-12-won-by-service.png" in charts
     assert set(names) == {"sales.html", "sales.png", *charts}
     assert str(rendered.folder / "sales.html") in rendered.stdout
@@ -144,7 +144,7 @@ def test_the_page_in_headless_chromium(rendered, browser):
     browser.get((rendered.folder / "sales.html").as_uri())
     assert browser.title == "Sales"
     cards = browser.find_elements(By.CSS_SELECTOR, "article.card")
-    assert len(cards) == 16
+    assert len(cards) == 19
     images = browser.find_elements(By.CSS_SELECTOR, "img.chart")
     assert len(images) == 8
     for element in [*cards, *images]:
@@ -158,7 +158,7 @@ def test_the_page_in_headless_chromium(rendered, browser):
         )
         assert loaded == 800
     values = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".stat .value")]
-    assert values[0] == "162\u202f900,00 €" and len(values) == 6  # Selenium shows NBSP as space
+    assert values[0] == "162\u202f900,00 €" and len(values) == 7  # Selenium shows NBSP as space
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
     height = browser.execute_script("return document.documentElement.scrollHeight")

@@ -132,6 +132,9 @@ def test_the_dashboard_has_every_widget_the_sales_meeting_needs(data):
         "Revenue per month",
         "Top clients by won value",
         "Deals to follow up",
+        "Overdue next steps",
+        "Pipeline board",
+        "Open deals without a next step",
     ]
     assert data.as_of == TODAY and data.locale == "fr_FR"
 
@@ -281,7 +284,7 @@ def test_top_clients_by_won_value(figures):
 
 
 def test_deals_to_follow_up_are_listed_by_amount(figures):
-    table = [f for f in figures.values() if isinstance(f, RecordTable)]
+    table = [f for f in figures.values() if isinstance(f, RecordTable) and f.rows]
     assert len(table) == 1
     rows = sorted(STALE, key=lambda d: -d["amount"])
     assert table[0].headers == ("Name", "List", "Amount", "Assignee", "Expected close date")

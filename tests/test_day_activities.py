@@ -215,3 +215,15 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert repos.git(root, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_a_role_that_may_not_see_next_steps_reads_nothing_derived_from_them(
+    tmp_path: Path,
+) -> None:
+    root = day_repo(tmp_path / "ws")
+    as_junior = {**ENV, "CRM_USER": "bruno"}
+    where = crm("list", "opportunities", "--where", "next_step_overdue", cwd=root, env=as_junior)
+    assert where.returncode == 2
+    assert "hidden from the junior role: opportunities.next_step_overdue" in where.stderr
+    shown = crm("show", "opportunities/globex-seo", cwd=root, env=as_junior)
+    assert shown.returncode == 0 and "Call the CTO" not in shown.stdout

@@ -11,7 +11,9 @@ import typer
 
 from crmcli import __version__
 from crmcli.cli import (
+    agenda,
     automating,
+    board,
     checking,
     day,
     editing,
@@ -96,6 +98,8 @@ class Context:
 checking.register(app)
 editing.register(app)
 day.register(app)
+board.register(app)
+agenda.register(app)
 reading.register(app)
 automating.register(app)
 reporting.register(app)

@@ -11,6 +11,7 @@ from typing import Any
 
 from crmcli.core.model import Record
 from crmcli.formulas.values import BOOL, DATE, NUMBER, TEXT
+from crmcli.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,30 @@ def _step_part(read: Callable[[Step], Any]) -> Callable[[Record, date], Any]:
     return value
 
 
-# The names a scope reads, with the type formulas see them as.
-ACTIVITY_VALUES: dict[str, tuple[str, Callable[[Record, date], Any]]] = {
-    "last_activity": (DATE, lambda record, today: last_activity(record)),
-    "days_since_activity": (NUMBER, days_since_activity),
-    "has_next_step": (BOOL, lambda record, today: next_step(record) is not None),
-    "next_step_what": (TEXT, _step_part(lambda step: step.what)),
-    "next_step_due": (DATE, _step_part(lambda step: step.due)),
-    "next_step_by": (TEXT, _step_part(lambda step: step.by)),
-    "next_step_overdue": (BOOL, lambda record, today: is_overdue(next_step(record), today)),
+# The names a scope reads: the type formulas see, the stored field each is read from (what
+# a role that may not see that field may not see either), and the value.
+ACTIVITY_VALUES: dict[str, tuple[str, str, Callable[[Record, date], Any]]] = {
+    "last_activity": (DATE, "activities", lambda record, today: last_activity(record)),
+    "days_since_activity": (NUMBER, "activities", days_since_activity),
+    "has_next_step": (BOOL, "next_step", lambda record, today: next_step(record) is not None),
+    "next_step_what": (TEXT, "next_step", _step_part(lambda step: step.what)),
+    "next_step_due": (DATE, "next_step", _step_part(lambda step: step.due)),
+    "next_step_by": (TEXT, "next_step", _step_part(lambda step: step.by)),
+    "next_step_overdue": (
+        BOOL,
+        "next_step",
+        lambda record, today: is_overdue(next_step(record), today),
+    ),
 }
+
+# How the names read as column headings (dashboards' tables); next_step_by names a member.
+ACTIVITY_LABELS = {
+    "last_activity": _("last activity"),
+    "days_since_activity": _("days since the last activity"),
+    "has_next_step": _("has a next step"),
+    "next_step_what": _("next step"),
+    "next_step_due": _("next step due"),
+    "next_step_by": _("next step by"),
+    "next_step_overdue": _("next step overdue"),
+}
+MEMBER_NAMES = frozenset({"next_step_by"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmcli.core.model import FieldDef, Project, Workspace
+from crmcli.engine.activity import MEMBER_NAMES
 from crmcli.engine.compute import Engine
 from crmcli.fields.formatting import Formatter
 from crmcli.fields.references import reference_ids
@@ -31,6 +32,8 @@ class Presenter:
             return self.field_value(project, definition, value, with_id)
         if isinstance(value, dict | list):
             return plain(value)
+        if key in MEMBER_NAMES and value is not None:
+            return self.member(value)
         return self.formatter.value(None, value)
 
     def field_value(

@@ -71,7 +71,7 @@ class RecordScope:
         if derived is not None:
             return derived(self.project, record)
         activity = ACTIVITY_VALUES.get(name)
-        return activity[1](record, self.today) if activity else None
+        return activity[2](record, self.today) if activity else None
 
     def path(self, names: tuple[str, ...]) -> Any:
         return self.engine.follow_path(self.project, self.record, names)

@@ -20,7 +20,7 @@ _DERIVED_TYPES = {
     "outcome": TEXT,
     "probability": NUMBER,
     "max_days": NUMBER,
-    **{name: kind for name, (kind, _value) in ACTIVITY_VALUES.items()},
+    **{name: kind for name, (kind, _source, _value) in ACTIVITY_VALUES.items()},
 }
 
 
@@ -205,6 +205,11 @@ class FieldTypes:
             (f"{p.key}.{f.key}", self.inputs_of(p, f))
             for p in self.workspace.projects.values()
             for f in p.computed_fields
+        ]
+        computed += [  # last_activity reads the activities, next_step_due the next step…
+            (f"{p.key}.{name}", {f"{p.key}.{source}"})
+            for p in self.workspace.projects.values()
+            for name, (_kind, source, _value) in ACTIVITY_VALUES.items()
         ]
         changed = bool(result)
         while changed:

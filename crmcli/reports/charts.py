@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from typing import Any, TypeGuard
 
 from crmcli.fields.formatting import Formatter
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 from crmcli.reports.figures import (
+    BoardFigure,
     Chart,
     DashboardData,
     Figure,
@@ -60,9 +61,11 @@ DPI = 100
 _MAX_TABLE_ROWS = 12
 
 
-def is_drawn(figure: Figure) -> TypeGuard[Chart]:
-    """Pies and bars get an image of their own; cards and tables are text."""
-    return isinstance(figure, Chart) and figure.kind in ("pie", "bar")
+def is_drawn(figure: Figure) -> TypeGuard[Chart | BoardFigure]:
+    """Pies, bars and boards get an image of their own; cards and tables are text."""
+    return isinstance(figure, BoardFigure) or (
+        isinstance(figure, Chart) and figure.kind in ("pie", "bar")
+    )
 
 
 @contextmanager
@@ -73,13 +76,20 @@ def _style() -> Iterator[None]:
         yield
 
 
-def chart_png(chart: Chart, formatter: Formatter) -> bytes:
+def chart_png(chart: Chart | BoardFigure, formatter: Formatter) -> bytes:
     from matplotlib.figure import Figure as MatplotlibFigure
 
     with _style():
         canvas = MatplotlibFigure(figsize=CHART_SIZE, dpi=DPI, layout="constrained")
-        draw_chart(canvas.add_subplot(), chart, formatter)
+        _draw_image(canvas.add_subplot(), chart, formatter)
         return _png(canvas)
+
+
+def _draw_image(axes: Any, figure: Chart | BoardFigure, formatter: Formatter) -> None:
+    if isinstance(figure, BoardFigure):
+        draw_board(axes, figure)
+    else:
+        draw_chart(axes, figure, formatter)
 
 
 def overview_png(data: DashboardData, formatter: Formatter) -> bytes:
@@ -134,7 +144,7 @@ def _draw_any(axes: Any, figure: Figure, formatter: Formatter) -> None:
     elif isinstance(figure, RecordTable):
         draw_table(axes, figure.title, list(figure.headers), [list(r) for r in figure.rows])
     elif is_drawn(figure):
-        draw_chart(axes, figure, formatter)
+        _draw_image(axes, figure, formatter)
     else:
         headers, rows = chart_table(figure, formatter)
         draw_table(axes, figure.title, headers, rows)
@@ -278,6 +288,64 @@ def draw_table(axes: Any, title: str, headers: list[str], rows: list[list[str]])
         if row == 0:
             cell.set_text_props(fontweight="bold")
             cell.set_facecolor(CARD)
+
+
+_BOARD_CARDS = 7  # cards drawn per column; the rest are counted
+
+
+def draw_board(axes: Any, figure: BoardFigure) -> None:
+    """The board as on the page: a column per list, its count and sum, cards top down."""
+    from matplotlib.patches import FancyBboxPatch
+
+    axes.set_title(figure.title)
+    axes.axis("off")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    columns = figure.board.columns
+    if not columns:
+        return
+    width = 1 / len(columns)
+    characters = max(6, int(110 * width))  # what fits on a card at this size
+    for index, column in enumerate(columns):
+        left = index * width + 0.01
+        heading = _cut(column.name, characters * 4 // 5)
+        axes.text(left, 0.98, heading, fontsize=9, fontweight="bold", va="top")
+        count = ngettext("{count} card", "{count} cards", column.count).format(count=column.count)
+        total = f" · {column.total}" if column.total else ""
+        axes.text(left, 0.91, count + total, fontsize=8, color=MUTED, va="top")
+        for row, card in enumerate(column.cards[:_BOARD_CARDS]):
+            top = 0.84 - row * 0.12
+            axes.add_patch(
+                FancyBboxPatch(
+                    (left, top - 0.105),
+                    width - 0.02,
+                    0.1,
+                    boxstyle="round,pad=0,rounding_size=0.01",
+                    transform=axes.transAxes,
+                    facecolor="white",
+                    edgecolor=WARNING if card.aging else "#d1d5db",
+                    linewidth=1.5 if card.aging else 0.8,
+                )
+            )
+            name = ("⚠ " if card.aging else "") + card.name
+            axes.text(left + 0.01, top - 0.015, _cut(name, characters), fontsize=8, va="top")
+            details = " · ".join(part for part in (card.value, card.assignee) if part)
+            axes.text(
+                left + 0.01,
+                top - 0.06,
+                _cut(details, characters),
+                fontsize=7,
+                color=MUTED,
+                va="top",
+            )
+        hidden = column.count - _BOARD_CARDS
+        if hidden > 0:
+            more = ngettext("and {count} more", "and {count} more", hidden).format(count=hidden)
+            axes.text(left, 0.0, more, fontsize=8, color=MUTED, va="bottom")
+
+
+def _cut(text: str, characters: int) -> str:
+    return text if len(text) <= characters else text[: characters - 1] + "…"
 
 
 def chart_table(chart: Chart, formatter: Formatter) -> tuple[list[str], list[list[str]]]:

@@ -313,6 +313,12 @@ class _WidgetChecker:
                     type=widget.type
                 ),
             )
+        if widget.type == "board" and (len(self.projects) != 1 or not self.projects[0].lists):
+            self.problem(
+                (),
+                "board-shape",
+                _("a board shows the lists of one project: name one project that has lists"),
+            )
         if widget.type == "table" and widget.by is not None and widget.columns:
             self.problem(
                 "columns",

@@ -9,15 +9,17 @@ or a note instead when it uses a field hidden from the reader's role (hidden.py)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 
 from crmcli.core.model import Project, Workspace
 from crmcli.engine.compute import Engine
-from crmcli.engine.reader import Reader
+from crmcli.engine.present import Presenter
+from crmcli.engine.reader import Reader, workspace_now
 from crmcli.fields.formatting import Formatter
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
-from crmcli.reports.figures import Chart, DashboardData, Figure, Omitted, Stat
+from crmcli.reports.board import build_board
+from crmcli.reports.figures import BoardFigure, Chart, DashboardData, Figure, Omitted, Stat
 from crmcli.reports.filters import Filtered, Filters, Window, widget_window
 from crmcli.reports.grouping import Grouper, limited, sorted_categories
 from crmcli.reports.hidden import HiddenFields
@@ -73,6 +75,8 @@ class _Figures:
         self.workspace = workspace
         self.dashboard = dashboard
         self.options = options
+        self.engine = engine
+        self.timeline = timeline
         self.formatter = Formatter.for_workspace(workspace.config)
         currency = dashboard.currency or workspace.config.currency
         self.labels = Labels(workspace, engine, self.formatter, currency)
@@ -111,10 +115,25 @@ class _Figures:
                 scope,
                 tuple(filtered.notes),
             )
+        if widget.type == "board":
+            return self.board(widget, projects, filtered, scope)
         if widget.type == "table" and widget.by is None and widget.columns:
             columns = self.hidden.visible_columns(widget.columns, projects)
             return self.tables.table(widget, projects, columns, filtered, scope)
         return self._chart(widget, projects, filtered, window, scope)
+
+    def board(
+        self, widget: Widget, projects: list[Project], filtered: Filtered, scope: str
+    ) -> BoardFigure:
+        """The board of the widget's project (the checks ensure it has one, with lists)."""
+        project = projects[0]
+        records = [record for item_project, record in filtered.items if item_project is project]
+        presenter = Presenter(self.workspace, self.engine, self.formatter)
+        now = workspace_now(self.workspace)
+        if now.date() != self.options.today:  # a report as of another day: that evening
+            now = datetime.combine(self.options.today, time(23, 59), tzinfo=now.tzinfo)
+        shown = build_board(project, records, presenter, self.options.reader, self.timeline, now)
+        return BoardFigure(widget.title, widget.description, shown, scope, tuple(filtered.notes))
 
     def _scope_text(self, widget: Widget, window: Window, projects: list[Project]) -> str:
         """What the numbers cover: “won: 1 Dec 2025 – 23 Nov 2026”, or “as of 23 Nov 2026”."""

@@ -13,6 +13,7 @@ from crmcli.core.left_out import left_out_message
 from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
+from crmcli.reports.board import Board
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,19 @@ class Omitted:
     kind: str = "omitted"
 
 
-Figure = Stat | Chart | RecordTable | Omitted
+@dataclass(frozen=True, slots=True)
+class BoardFigure:
+    """A `type: board` widget: the project's board (reports/board.py), as `crm board` draws it."""
+
+    title: str
+    description: str
+    board: Board
+    scope: str
+    notes: tuple[str, ...] = ()
+    kind: str = "board"
+
+
+Figure = Stat | Chart | RecordTable | Omitted | BoardFigure
 
 
 def category_totals(series: Sequence[Series], count: int) -> tuple[float, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crmcli.core.model import DERIVED_NAMES, Project
+from crmcli.core.model import ACTIVITY_NAMES, DERIVED_NAMES, Project
 from crmcli.engine.compute import Engine
 from crmcli.engine.types import ExpressionError
 from crmcli.formulas.values import FormulaError
@@ -73,4 +73,5 @@ def _expression_paths(source: str) -> list[tuple[str, ...]]:
         expression = compile_expression(source)
     except FormulaError:
         return []
-    return [*expression.paths, *((name,) for name in expression.names if name not in DERIVED_NAMES)]
+    names = [n for n in expression.names if n not in DERIVED_NAMES or n in ACTIVITY_NAMES]
+    return [*expression.paths, *((name,) for name in names)]

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from crmcli import __version__
 from crmcli.fields.formatting import Formatter
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 from crmcli.reports.charts import CHART_SIZE, DPI, chart_table
 from crmcli.reports.figures import (
+    BoardFigure,
     Chart,
     DashboardData,
     Figure,
@@ -58,6 +59,7 @@ def render_html(data: DashboardData, images: Mapping[int, bytes], formatter: For
         height=int(CHART_SIZE[1] * DPI),
         version=__version__,
         _=_,
+        ngettext=ngettext,
     )
 
 
@@ -67,6 +69,8 @@ def _panel(index: int, figure: Figure, image: bytes | None, formatter: Formatter
         return Panel(anchor, figure, value=figure.unit.format(formatter, figure.value))
     if isinstance(figure, RecordTable):
         return Panel(anchor, figure, headers=figure.headers, rows=figure.rows)
+    if isinstance(figure, BoardFigure):
+        return Panel(anchor, figure)
     if isinstance(figure, Chart):
         headers, rows = chart_table(figure, formatter)
         url = "data:image/png;base64," + base64.b64encode(image).decode() if image else ""

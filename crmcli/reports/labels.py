@@ -7,6 +7,7 @@ from collections.abc import Hashable, Sequence
 from datetime import date
 
 from crmcli.core.model import FieldDef, Project, Workspace
+from crmcli.engine.activity import ACTIVITY_LABELS
 from crmcli.engine.compute import Engine
 from crmcli.engine.present import Presenter
 from crmcli.engine.types import ExpressionError
@@ -62,6 +63,8 @@ class Labels:
             definition = self.definition(project, tuple(column.split(".")))
             if definition is not None:
                 return definition.label[:1].upper() + definition.label[1:]
+        if column in ACTIVITY_LABELS:
+            return ACTIVITY_LABELS[column][:1].upper() + ACTIVITY_LABELS[column][1:]
         return column
 
     def date(self, name: str, projects: Sequence[Project] = ()) -> str:

@@ -51,5 +51,5 @@ class RecordTables:
         value = self.values.value(project, record, path)
         located = self.labels.located(project, path)
         if located is None:
-            return self.labels.formatter.value(None, value)
+            return self.labels.presenter.value(project, column, value)
         return self.labels.presenter.field_value(*located, value)
