@@ -11,7 +11,7 @@ import typer
 
 from crmcli.cli.output import write_json, write_table
 from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
-from crmcli.i18n import _
+from crmcli.i18n import _, lazy
 
 if TYPE_CHECKING:
     from crmcli.reports.agenda import Agenda
@@ -26,7 +26,7 @@ class AgendaFormat(StrEnum):
 def register(app: typer.Typer) -> None:
     app.command(
         "agenda",
-        help=_(
+        help=lazy(
             "List a member's next steps, expected close dates and aging deals for the coming "
             "days; --format ics writes an iCalendar file a calendar app can subscribe to.\n\n"
             "Examples:\n\n  crm agenda\n\n"
@@ -42,20 +42,20 @@ def agenda(
         typer.Option(
             "--member",
             "-m",
-            help=_("Whose agenda (default: the member reading)."),
+            help=lazy("Whose agenda (default: the member reading)."),
             show_default=False,
         ),
     ] = None,
     days: Annotated[
-        int, typer.Option("--days", "-d", min=1, max=366, help=_("How many days, from today."))
+        int, typer.Option("--days", "-d", min=1, max=366, help=lazy("How many days, from today."))
     ] = 7,
     fmt: Annotated[
-        AgendaFormat, typer.Option("--format", "-f", help=_("Output format."))
+        AgendaFormat, typer.Option("--format", "-f", help=lazy("Output format."))
     ] = AgendaFormat.table,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help=_("Write to this file instead of stdout."), show_default=False
+            "--out", "-o", help=lazy("Write to this file instead of stdout."), show_default=False
         ),
     ] = None,
     acting_as: ReadAsOption = None,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import lazy, ngettext
 
 if TYPE_CHECKING:
     from crmcli.reports.board import Board, Card, Column
@@ -19,7 +19,7 @@ AGING_MARK = "⚠"
 def register(app: typer.Typer) -> None:
     app.command(
         "board",
-        help=_(
+        help=lazy(
             "Show a project's records as a board: one column per open list, each card the "
             "record's name, value and assignee; aging cards are marked ⚠.\n\nExamples:\n\n"
             "  crm board opportunities\n\n"
@@ -36,14 +36,14 @@ def board(
         typer.Option(
             "--where",
             "-w",
-            help=_("Keep records for which this expression is true."),
+            help=lazy("Keep records for which this expression is true."),
             show_default=False,
         ),
     ] = None,
     tags: Annotated[
         list[str] | None,
         typer.Option(
-            "--tag", "-t", help=_("Keep records with this tag (repeatable)."), show_default=False
+            "--tag", "-t", help=lazy("Keep records with this tag (repeatable)."), show_default=False
         ),
     ] = None,
     member: Annotated[
@@ -51,12 +51,12 @@ def board(
         typer.Option(
             "--member",
             "-m",
-            help=_("Keep the records assigned to this member."),
+            help=lazy("Keep the records assigned to this member."),
             show_default=False,
         ),
     ] = None,
     closed: Annotated[
-        bool, typer.Option("--all", help=_("Show the closed lists (won, lost) too."))
+        bool, typer.Option("--all", help=lazy("Show the closed lists (won, lost) too."))
     ] = False,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,

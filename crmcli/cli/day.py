@@ -11,7 +11,7 @@ from crmcli.cli import automating
 from crmcli.cli.editing import CommitOption, finish
 from crmcli.cli.output import write_table
 from crmcli.cli.reader import ActAsOption
-from crmcli.i18n import _
+from crmcli.i18n import _, lazy
 
 if TYPE_CHECKING:
     from crmcli.editing.activities import ActivityEditor
@@ -20,14 +20,14 @@ LATEST_ACTIVITIES = 5  # how many `crm show` lists, newest first
 
 TypeOption = Annotated[
     str,
-    typer.Option("--type", help=_("What it was: call, email, meeting or note.")),
+    typer.Option("--type", help=lazy("What it was: call, email, meeting or note.")),
 ]
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "note",
-        help=_(
+        help=lazy(
             "Log what happened on a record (a call, an e-mail, a meeting, a note).\n\n"
             "Examples:\n\n"
             '  crm note opportunities/acme-website "Called, will decide Friday" --type call\n\n'
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
     )(note)
     app.command(
         "next",
-        help=_(
+        help=lazy(
             "Set a record's next step: what is to be done, by when, and by whom.\n\n"
             "Examples:\n\n"
             '  crm next opportunities/acme-website "Send the revised quote" --due 2026-12-05\n\n'
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
     )(plan_next)
     app.command(
         "done",
-        help=_(
+        help=lazy(
             "Log a record's next step as done (an activity) and clear it.\n\n"
             "Examples:\n\n  crm done opportunities/acme-website --type email --commit"
         ),
@@ -67,7 +67,7 @@ def note(
         str | None,
         typer.Option(
             "--at",
-            help=_("When it happened (ISO, in the workspace time zone; default: now)."),
+            help=lazy("When it happened (ISO, in the workspace time zone; default: now)."),
             show_default=False,
         ),
     ] = None,
@@ -85,7 +85,7 @@ def plan_next(
     due: Annotated[
         str | None,
         typer.Option(
-            "--due", help=_("The day it is due (ISO, locale or tomorrow)."), show_default=False
+            "--due", help=lazy("The day it is due (ISO, locale or tomorrow)."), show_default=False
         ),
     ] = None,
     assignee: Annotated[
@@ -93,7 +93,7 @@ def plan_next(
         typer.Option(
             "--assignee",
             "-a",
-            help=_("Who does it (default: the record's assignee)."),
+            help=lazy("Who does it (default: the record's assignee)."),
             show_default=False,
         ),
     ] = None,
