@@ -153,9 +153,13 @@ def _entry_problem(entry: Any) -> str | None:
     if missing:
         return _("“{field}” is missing").format(field=missing[0])
     try:
-        _moment(str(entry["at"]))
+        moment = _moment(str(entry["at"]))
     except ValueError:
         return _("“at” is not a date and time: {value}").format(value=entry["at"])
+    if moment.tzinfo is None:
+        return _(
+            "“at” has no time zone: {value} (write it as crm does, e.g. 2026-11-23T09:00:00+01:00)"
+        ).format(value=entry["at"])
     if kind == "round_robin" and not (
         isinstance(entry["position"], int) and entry["position"] >= 0
     ):

@@ -39,9 +39,10 @@ def display_path(root: Path, relative: str) -> str:
 
 
 def problem_line(root: Path, problem: Problem) -> str:
+    """A problem as text; the record values it quotes cannot act on the terminal."""
     return (
         f"{display_path(root, problem.path)}:{problem.line}:{problem.column}: "
-        f"{problem.severity}[{problem.code}]: {problem.message}"
+        f"{problem.severity}[{problem.code}]: {visible(problem.message)}"
     )
 
 

@@ -13,7 +13,26 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from crmcli.i18n import _
+
 Number = int | float
+MAX_MAGNITUDE = 1e15  # beyond, floats lose cents and Babel cannot format money
+_MAX_QUOTED_DIGITS = 30
+
+
+def too_large(value: Number) -> bool:
+    """Whether a number is beyond what a field may hold (a 310-digit integer, 1.0e+26, inf)."""
+    return abs(value) >= MAX_MAGNITUDE and value == value  # NaN has no size: a wrong type
+
+
+def plain_text(value: Number) -> str:
+    """A number as text however large it is: 1e+26, or “a number of 310 digits”."""
+    if isinstance(value, float):
+        return repr(value)
+    digits = int(abs(value).bit_length() * 0.30103) + 1
+    if digits < _MAX_QUOTED_DIGITS:
+        return str(value)
+    return _("a number of about {digits} digits").format(digits=digits)
 
 
 def exact(value: Number) -> Decimal:

@@ -27,6 +27,7 @@ from crmcli.i18n import _
 MAX_RECORD_BYTES = 1_000_000
 MAX_CONFIG_BYTES = 5_000_000
 MAX_EXPANDED_NODES = 100_000
+_MAX_INT_CHARS = 1_000  # sys.get_int_max_str_digits() is 4,300 digits of the decimal form
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]")
 
@@ -121,6 +122,13 @@ class _FastLoader(yaml.CSafeLoader, _Yaml12Resolver):
 
     def construct_yaml12_int(self, node: ScalarNode) -> int:
         text = node.value
+        if len(text) > _MAX_INT_CHARS:  # Python could neither read nor print it
+            raise yaml.constructor.ConstructorError(
+                problem=_("a number of {count} digits is longer than any value may be").format(
+                    count=len(text)
+                ),
+                problem_mark=node.start_mark,
+            )
         if text.startswith(("0o", "0x")):
             return int(text[2:], 8 if text[1] == "o" else 16)
         return int(text, 10)
@@ -282,6 +290,8 @@ def _refuse_alias_bombs(text: str) -> None:
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
             if isinstance(event, AliasEvent):
+                if any(anchor == event.anchor for anchor, _count in stack):
+                    _refuse_recursion(event)
                 add(anchored.get(event.anchor, 1), event)
             elif isinstance(event, ScalarEvent):
                 if event.anchor:
@@ -296,6 +306,20 @@ def _refuse_alias_bombs(text: str) -> None:
                 add(count, event)
     except yaml.MarkedYAMLError as error:
         raise _read_error(error, text) from None
+
+
+def _refuse_recursion(event: AliasEvent) -> None:
+    """`tags: &a [*a]` is a value inside itself: no field can hold it, and writing the file
+    back would turn it into null."""
+    mark = event.start_mark
+    raise YamlReadError(
+        "recursive-alias",
+        _("the alias “*{name}” is used inside the value it names, which makes it endless").format(
+            name=event.anchor
+        ),
+        mark.line + 1 if mark else 0,
+        mark.column + 1 if mark else 0,
+    )
 
 
 def key_positions(text: str) -> dict[KeyPath, tuple[int, int]]:

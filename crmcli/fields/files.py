@@ -11,6 +11,8 @@ from crmcli.fields.choices import split_list
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
 
+_MAX_PATH = 4096  # PATH_MAX of Linux: the system refuses longer paths
+
 
 class Files(FieldType):
     __slots__ = ()
@@ -39,8 +41,10 @@ class Files(FieldType):
 
 
 def _file_problem(item: Any, root: Path, real_root: Path) -> str | None:
-    if not isinstance(item, str) or not item:
+    if not isinstance(item, str) or not item or "\0" in item:
         return _("is not a file path")
+    if len(item) > _MAX_PATH:
+        return _("is longer than a file path may be ({limit} characters)").format(limit=_MAX_PATH)
     relative = PurePosixPath(item.replace("\\", "/"))
     if relative.is_absolute() or (len(item) > 1 and item[1] == ":"):
         return _("is an absolute path; give a path inside the workspace")

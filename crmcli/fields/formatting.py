@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from crmcli.core.decimals import half_up
+from crmcli.core.decimals import half_up, plain_text, too_large
 from crmcli.core.model import FieldDef, WorkspaceConfig
 from crmcli.i18n import _
 
@@ -62,6 +62,8 @@ class Formatter:
             return _("yes") if value else _("no")
         kind = field.shown_as if field else None
         if isinstance(value, int | float):
+            if too_large(value):
+                return plain_text(value)
             if kind == "currency":
                 return self.money(value, field.currency if field else None)
             if kind == "percent":

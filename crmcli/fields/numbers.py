@@ -10,6 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from crmcli.core.decimals import MAX_MAGNITUDE, plain_text, too_large
 from crmcli.errors import InvalidValueError
 from crmcli.fields.base import NO_ISSUES, FieldType, Issue, is_number
 from crmcli.fields.context import FieldContext
@@ -43,6 +44,17 @@ class Number(FieldType):
         return _("a number")
 
     def validate(self, value: Any, context: FieldContext) -> list[Issue]:
+        if is_number(value) and too_large(value):
+            return [
+                Issue(
+                    "out-of-range",
+                    _("{label} is {value}, larger than any amount can be (at most {limit})").format(
+                        label=self.field.label,
+                        value=plain_text(value),
+                        limit=f"{MAX_MAGNITUDE:.0e}",
+                    ),
+                )
+            ]
         if not is_number(value) or not math.isfinite(value):
             hint = (
                 " " + _("(write plain digits such as 12000 or 12000.50)")

@@ -9,6 +9,8 @@ representation of each operand, so 7250.75 Ã— 0.7 is 5075.525, not 5075.524999â€
 from __future__ import annotations
 
 import ast
+import functools
+import math
 import operator
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -149,13 +151,39 @@ def _contains(item: Any, container: Any) -> bool:
     raise _type_error(_("cannot search {left} and {right}"), item, container)
 
 
+def in_range(function: Callable[..., Any]) -> Callable[..., Any]:
+    """An operation whose result must exist: `close_date + 99999999` or `amount * 1e308` is
+    a problem of the formula (its value unknown), never a crash of the command."""
+
+    @functools.wraps(function)
+    def apply(*operands: Any) -> Any:
+        try:
+            result = function(*operands)
+        except ArithmeticError:
+            raise _out_of_range(operands) from None
+        if isinstance(result, float) and not math.isfinite(result):
+            raise _out_of_range(operands)
+        return result
+
+    return apply
+
+
+def _out_of_range(operands: tuple[Any, ...]) -> FormulaError:
+    if any(isinstance(operand, date) for operand in operands):
+        return FormulaError("out-of-range", _("the result is a date outside the years 1 to 9999"))
+    return FormulaError("out-of-range", _("the result is a number too large to compute"))
+
+
+subtract = in_range(subtract)
 BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: _add,
+    ast.Add: in_range(_add),
     ast.Sub: subtract,
-    ast.Mult: _numeric(lazy("cannot multiply {left} and {right}"), _times),
-    ast.Div: _numeric(lazy("cannot divide {left} and {right}"), in_decimal(operator.truediv)),
-    ast.FloorDiv: _numeric(lazy("cannot divide {left} and {right}"), operator.floordiv),
-    ast.Mod: _numeric(lazy("cannot divide {left} and {right}"), operator.mod),
+    ast.Mult: in_range(_numeric(lazy("cannot multiply {left} and {right}"), _times)),
+    ast.Div: in_range(
+        _numeric(lazy("cannot divide {left} and {right}"), in_decimal(operator.truediv))
+    ),
+    ast.FloorDiv: in_range(_numeric(lazy("cannot divide {left} and {right}"), operator.floordiv)),
+    ast.Mod: in_range(_numeric(lazy("cannot divide {left} and {right}"), operator.mod)),
 }
 COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: _equal,

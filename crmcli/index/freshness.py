@@ -140,5 +140,8 @@ def watched_state(root: Path, paths: Iterable[str]) -> list[tuple[str, bool, str
     state = []
     for item in sorted(set(paths)):
         target = root / item
-        state.append((item, target.is_file(), os.path.realpath(target)))
+        try:
+            state.append((item, target.is_file(), os.path.realpath(target)))
+        except (OSError, ValueError):  # a NUL or an over-long name: a problem of its record
+            state.append((item, False, ""))
     return state

@@ -31,7 +31,11 @@ class CsvTable:
             raise TableError(path, _("the file is empty: no header row, no rows"))
         self.encoding = sniff_encoding(path, locale)
         self._handle: IO[str] = path.open(encoding=self.encoding, newline="")
-        self.delimiter = sniff_delimiter(self._handle.read(SNIFF_CHARS))
+        try:
+            self.delimiter = sniff_delimiter(self._handle.read(SNIFF_CHARS))
+        except UnicodeDecodeError:
+            self._handle.close()
+            raise TableError(path, _("the file is not text in its own encoding")) from None
         self._handle.seek(0)
         self._reader = csv.reader(self._handle, delimiter=self.delimiter)
         self._last_line = 0
@@ -75,10 +79,9 @@ def sniff_encoding(path: Path, locale: str) -> str:
     """The file's text encoding; TableError for binary data or text in no known encoding."""
     with path.open("rb") as handle:
         start = handle.read(4)
-        if start.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
         if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
+        marked = start.startswith(codecs.BOM_UTF8)  # a promise the bytes below must keep
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         is_utf8, sample = True, bytearray()
@@ -95,7 +98,11 @@ def sniff_encoding(path: Path, locale: str) -> str:
                 lines = [line for line in chunk.split(b"\n") if not line.isascii()]
                 sample += b"\n".join(lines) + b"\n"
     if is_utf8:
-        return "utf-8"
+        return "utf-8-sig" if marked else "utf-8"
+    if marked:
+        raise TableError(
+            path, _("the file starts as UTF-8 text but goes on with bytes that are not text")
+        )
     return _legacy_encoding(path, bytes(sample[:SAMPLE_BYTES]), locale)
 
 

@@ -27,6 +27,7 @@ class XlsxTable:
 
         self.path = path
         try:
+            _refuse_entities(path)
             self._workbook = load_workbook(path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
             raise TableError(path, _("this is not an Excel workbook (.xlsx)")) from None
@@ -53,6 +54,7 @@ class XlsxTable:
         self.description = _("sheet “{sheet}”").format(sheet=worksheet.title)
 
     def _read(self, worksheet: Any) -> Iterator[Row]:
+        # no max_row: in read-only mode it would come from <dimension>, which a file may get wrong
         for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), 1):
             self._done = number
             cells = [typed_text(value) for value in values]
@@ -70,6 +72,34 @@ class XlsxTable:
 
     def close(self) -> None:
         self._workbook.close()
+
+
+_DECLARATIONS = tuple(
+    mark.encode(encoding)
+    for mark in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_CHUNK = 1 << 20
+
+
+def _refuse_entities(path: Path) -> None:
+    """Excel never declares XML entities; a workbook that does may expand a few bytes into
+    gigabytes (“billion laughs”) or read other files, so it is refused before openpyxl
+    parses it."""
+    import zipfile
+
+    overlap = max(len(mark) for mark in _DECLARATIONS)
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with archive.open(member) as part:
+                tail = b""
+                for chunk in iter(lambda: part.read(_CHUNK), b""):
+                    window = tail + chunk
+                    if any(mark in window for mark in _DECLARATIONS):
+                        raise TableError(path, _("this workbook declares XML entities"))
+                    tail = window[-overlap:]
 
 
 def typed_text(value: Any) -> str:
