@@ -36,7 +36,8 @@ def register(app: typer.Typer) -> None:
         "init",
         help=_(
             "Create a ready workspace (the agency sales CRM: Clients, Opportunities, Delivery, "
-            "Invoices).\n\nExamples:\n\n  crm init my-crm\n\n  crm init demo --with-examples"
+            "Invoices) in English, French or Russian, and a git repository when the folder is in "
+            "none.\n\nExamples:\n\n  crm init my-crm\n\n  crm init ventes --lang fr --with-examples"
         ),
     )(init)
     app.command(
@@ -110,19 +111,43 @@ def init(
         Path, typer.Argument(help=_("Folder to create the workspace in."))
     ] = Path(),
     template: Annotated[str, typer.Option("--template", help=_("Workspace template."))] = "sales",
+    language: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help=_("Language of the stages, tags and labels: en, fr or ru (and its formats)."),
+        ),
+    ] = "en",
     with_examples: Annotated[
         bool, typer.Option("--with-examples", help=_("Include example records."))
     ] = False,
 ) -> None:
     from crmcli.editing.init import init_workspace
 
-    written = init_workspace(directory.resolve(), template, with_examples)
+    created = init_workspace(directory.resolve(), template, with_examples, language)
     sys.stdout.write(
         _("created a {template} workspace in {path} ({count} files)").format(
-            template=template, path=directory, count=len(written)
+            template=template, path=directory, count=len(created.files)
         )
         + "\n"
     )
+    if created.git_initialised:
+        sys.stdout.write(
+            _("Created a git repository in {path}; nothing is committed yet.").format(
+                path=directory
+            )
+            + "\n"
+        )
+    member = created.member
+    if member is not None and not member.from_git:
+        sys.stdout.write(
+            _(
+                "git knows no name or e-mail for you, so the one member is “{key}” <{email}>: "
+                "put your own under members: in {path} (or set git's user.name and user.email "
+                "before crm init)."
+            ).format(key=member.key, email=member.email, path=directory / "crm.yaml")
+            + "\n"
+        )
 
 
 def add(
