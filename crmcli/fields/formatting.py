@@ -16,10 +16,11 @@ from crmcli.i18n import _
 class Formatter:
     locale: str
     currency: str
+    timezone: str = "UTC"  # moments are shown in the workspace's time zone
 
     @classmethod
     def for_workspace(cls, config: WorkspaceConfig) -> Formatter:
-        return cls(config.locale, config.currency)
+        return cls(config.locale, config.currency, config.timezone)
 
     def money(self, value: float, currency: str | None = None) -> str:
         """Rounded half up from the amount as written: 46400.525 → 46 400,53 €."""
@@ -49,6 +50,10 @@ class Formatter:
     def moment(self, value: datetime) -> str:
         from babel.dates import format_datetime
 
+        if value.tzinfo is not None:  # a commit made in Moscow reads as Paris time in Paris
+            from zoneinfo import ZoneInfo
+
+            value = value.astimezone(ZoneInfo(self.timezone))
         return format_datetime(value, format="medium", locale=self.locale)
 
     def excel_money_format(self, currency: str | None = None) -> str:
