@@ -1,8 +1,6 @@
-"""(Re)create sample-workspace/: the Atelier Lumière sales CRM used by the demo, docs and tests,
-and the `crm init --template sales` template the package carries (crmcli/templates/sales/: the
-same configuration and schemas, and a few of the same clients with their deals as examples).
+"""(Re)create sample-workspace/: the Atelier Lumière sales CRM used by the demo, docs and tests.
 
-    python benchmarks/make_sample_workspace.py [OUTDIR] [--seed 21] [--template DIR]
+    python benchmarks/make_sample_workspace.py [OUTDIR] [--seed 21]
 
 Deterministic: the same seed gives byte-identical files. The schema files are written as they
 are below; the records come from the hand-written client table and the sales model in
@@ -44,8 +42,6 @@ from crmcli.editing.fmt import format_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "sample-workspace"
-TEMPLATE_OUT = ROOT / "crmcli" / "templates" / "sales"
-EXAMPLE_CLIENTS = 6
 
 CRM_YAML = """\
 # Atelier Lumière — a small web & branding agency (Paris, Lyon, Marseille, Bordeaux).
@@ -506,38 +502,15 @@ def build(seed: int) -> tuple[RecordsByProject, dict[str, bytes]]:
     return projects, files
 
 
-def examples(
-    projects: RecordsByProject, files: dict[str, bytes]
-) -> tuple[RecordsByProject, dict[str, bytes]]:
-    """The template's example records: the first clients, their deals, and the deliveries,
-    invoices and attached files of those deals — a subset whose references all resolve."""
-    clients = projects["clients"][:EXAMPLE_CLIENTS]
-    client_ids = {client["id"] for client in clients}
-    deals = [deal for deal in projects["opportunities"] if deal["client"] in client_ids]
-    deal_ids = {deal["id"] for deal in deals}
-    linked = {
-        project: [record for record in projects[project] if record["opportunity"] in deal_ids]
-        for project in ("delivery", "invoices")
-    }
-    attached = {path for deal in deals for path in deal.get("files_received") or []}
-    attached |= {path for deal in deals for path in deal.get("contracts") or []}
-    subset = {"clients": clients, "opportunities": deals, **linked}
-    return subset, {path: data for path, data in files.items() if path in attached}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", nargs="?", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--seed", type=int, default=21)
-    parser.add_argument("--template", type=Path, default=TEMPLATE_OUT)
     args = parser.parse_args(argv)
     projects, files = build(args.seed)
     check_phones(projects["clients"])
     write(args.outdir, STATIC_FILES, projects, files, verify=True)
-    template_files = {k: v for k, v in STATIC_FILES.items() if k != ".gitignore"}
-    write(args.template, template_files, *examples(projects, files), verify=True)
-    for folder in (args.outdir, args.template):
-        format_workspace(folder)  # the canonical layout of `crm fmt`, as `crm add` writes it
+    format_workspace(args.outdir)  # the canonical layout of `crm fmt`, as `crm add` writes it
     print(summary(projects))
     print(f"files: {len(files)} PDFs; written to {args.outdir}")
 

@@ -497,9 +497,11 @@ def test_a_progress_bar_shows_on_a_terminal_for_a_large_file(workspace, tmp_path
 @pytest.mark.slow
 def test_export_to_csv_then_import_into_an_empty_workspace_gives_the_same_records(tmp_path, env):
     source, target = tmp_path / "source", tmp_path / "target"
-    assert crm("init", source, "--with-examples", env=env).returncode == 0
-    assert crm("init", target, env=env).returncode == 0
-    subprocess.run(["cp", "-r", str(source / "files"), str(target)], check=True)  # attachments
+    config = tmp_path / "gitconfig"  # crm init makes git's user the one member: alice
+    config.write_text("[user]\n  name = Alice\n  email = alice@agency.example\n")
+    env = {**env, "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
+    assert crm("init", source, "--lang", "fr", "--with-examples", env=env).returncode == 0
+    assert crm("init", target, "--lang", "fr", env=env).returncode == 0
 
     for project in ("clients", "opportunities", "delivery", "invoices"):
         exported = crm("-C", source, "export", project, "--format", "csv", env=env)

@@ -1,12 +1,11 @@
 """The package carries its data as real files: JSON Schemas, the dashboard's HTML templates and
-the `crm init --template sales` workspace, which benchmarks/make_sample_workspace.py writes
-together with sample-workspace/ (the same configuration, a subset of the records)."""
+the `crm init --template sales` workspace (in English, with a file per language)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import REPO, SAMPLE
+from .conftest import REPO
 
 PACKAGE = REPO / "crmcli"
 TEMPLATE = PACKAGE / "templates" / "sales"
@@ -30,18 +29,16 @@ def test_the_package_holds_the_schemas_and_the_dashboard_templates():
     assert {"dashboard.css", "dashboard.html.j2"} <= relative_files(PACKAGE / "templates", "*")
 
 
-def test_the_sales_template_has_the_sample_workspace_configuration_byte_for_byte():
-    configuration = ["crm.yaml", "automations.yaml", "dashboards/*.yaml", "*/_project.yaml"]
-    for pattern in configuration:
-        names = relative_files(SAMPLE, pattern)
-        assert names and names == relative_files(TEMPLATE, pattern), pattern
-        for name in names:
-            assert (TEMPLATE / name).read_bytes() == (SAMPLE / name).read_bytes(), name
-
-
-def test_the_sales_examples_are_sample_records_unchanged():
-    examples = relative_files(TEMPLATE, "*/[!_]*.yaml") | relative_files(TEMPLATE, "files/*/*")
-    examples = {name for name in examples if not name.startswith("dashboards/")}
-    assert len(examples) > 10
-    for name in examples:
-        assert (TEMPLATE / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+def test_the_sales_template_is_configuration_and_a_file_per_language():
+    assert relative_files(TEMPLATE, "**/*") == {
+        "crm.yaml",
+        "automations.yaml",
+        "dashboards/sales.yaml",
+        "clients/_project.yaml",
+        "opportunities/_project.yaml",
+        "delivery/_project.yaml",
+        "invoices/_project.yaml",
+        "languages/en.yaml",
+        "languages/fr.yaml",
+        "languages/ru.yaml",
+    }

@@ -76,7 +76,7 @@ def test_the_wheel_installs_and_runs_init_check_and_dashboard(tmp_path: Path) ->
     run(crm, "init", "agency", "--with-examples", cwd=elsewhere)
     workspace = elsewhere / "agency"
     assert (workspace / "crm.yaml").is_file()
-    assert len(list((workspace / "opportunities").glob("[!_]*.yaml"))) > 5
+    assert len(list((workspace / "opportunities").glob("[!_]*.yaml"))) >= 3
     assert "0 errors" in run(crm, "check", cwd=workspace)
     assert "0 ошибок" in run(crm, "check", "--lang", "ru", cwd=workspace)  # the wheel's .mo
     run(crm, "dashboard", "sales", "--out", elsewhere / "report", cwd=workspace)

@@ -37,7 +37,8 @@ def register(app: typer.Typer) -> None:
         "init",
         help=lazy(
             "Create a ready workspace (the agency sales CRM: Clients, Opportunities, Delivery, "
-            "Invoices).\n\nExamples:\n\n  crm init my-crm\n\n  crm init demo --with-examples"
+            "Invoices) in English, French or Russian (--lang en|fr|ru), and a git repository when the folder is in "
+            "none.\n\nExamples:\n\n  crm init my-crm\n\n  crm init ventes --lang fr --with-examples"
         ),
     )(init)
     app.command(
@@ -118,14 +119,33 @@ def init(
     ] = False,
 ) -> None:
     from crmcli.editing.init import init_workspace
+    from crmcli.i18n import current_language
 
-    written = init_workspace(directory.resolve(), template, with_examples)
+    # --lang (taken by every command, cli/language.py) is also the language of the template
+    created = init_workspace(directory.resolve(), template, with_examples, current_language())
     sys.stdout.write(
         _("created a {template} workspace in {path} ({count} files)").format(
-            template=template, path=directory, count=len(written)
+            template=template, path=directory, count=len(created.files)
         )
         + "\n"
     )
+    if created.git_initialised:
+        sys.stdout.write(
+            _("Created a git repository in {path}; nothing is committed yet.").format(
+                path=directory
+            )
+            + "\n"
+        )
+    member = created.member
+    if member is not None and not member.from_git:
+        sys.stdout.write(
+            _(
+                "git knows no name or e-mail for you, so the one member is “{key}” <{email}>: "
+                "put your own under members: in {path} (or set git's user.name and user.email "
+                "before crm init)."
+            ).format(key=member.key, email=member.email, path=directory / "crm.yaml")
+            + "\n"
+        )
 
 
 def add(

@@ -12,8 +12,8 @@ from typer._click.formatting import HelpFormatter
 
 from crmcli.core.config import WORKSPACE_FILE, workspace_config
 from crmcli.core.loader import Loader, find_root
-from crmcli.errors import CrmError
-from crmcli.i18n import _, ngettext, use_language
+from crmcli.errors import CrmError, UsageError
+from crmcli.i18n import LANGUAGES, _, ngettext, supported, use_language
 
 LANG_OPTION = "--lang"
 WORKSPACE_OPTIONS = ("-C", "--workspace")
@@ -23,6 +23,12 @@ def choose_language(args: list[str]) -> list[str]:
     """Install the language for this command; the arguments without any --lang (so that every
     command accepts it, wherever it is written)."""
     written, rest = _take_lang(args)
+    if written is not None and supported(written) is None:
+        raise UsageError(
+            _("unknown language “{name}”; available: {names}").format(
+                name=written, names=", ".join(LANGUAGES)
+            )
+        )
     use_language(written or os.environ.get("CRM_LANG") or _workspace_language(rest))
     return rest
 

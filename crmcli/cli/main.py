@@ -109,9 +109,9 @@ app.add_typer(schemas.app, name="schema")
 
 
 def run() -> None:
-    args = choose_language(sys.argv[1:])
-    translate_typer()
     try:
+        args = choose_language(sys.argv[1:])
+        translate_typer()
         app(args=args)
     except CrmError as error:
         for problem in error.problems:

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 PROGRESS_BAR_BYTES = 1_000_000  # a smaller file is imported before a bar would be read
 
 
+class CsvDialectName(StrEnum):
+    excel = "excel"
+    excel_fr = "excel-fr"
+    rfc4180 = "rfc4180"
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
@@ -289,13 +295,33 @@ def export_command(
             show_default=False,
         ),
     ] = None,
+    dialect: Annotated[
+        CsvDialectName | None,
+        typer.Option(
+            "--dialect",
+            help=_(
+                "CSV for which reader: excel (comma, UTF-8 with BOM), excel-fr (semicolon, "
+                "decimal comma, UTF-8 with BOM) or rfc4180 (comma, no BOM). Default: excel-fr "
+                "for French and Russian workspaces, rfc4180 otherwise."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
     strict: StrictOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.core.left_out import left_out_records
-    from crmcli.transfer.export import sheets, write_csv, write_json, write_sqlite, write_xlsx
+    from crmcli.fields.formatting import Formatter
+    from crmcli.transfer.export import (
+        default_dialect,
+        sheets,
+        write_csv,
+        write_json,
+        write_sqlite,
+        write_xlsx,
+    )
 
     kind = fmt
     if project is None and kind is ExportFormat.csv:
@@ -305,13 +331,14 @@ def export_command(
     exported = sheets(opened, keys, reader)
     name_left_out(left_out_records(opened.workspace, [s.project.key for s in exported]), strict)
     if kind is ExportFormat.csv:
-        _write_text(out, lambda stream: write_csv(exported[0], stream))
+        chosen = dialect or default_dialect(opened.workspace.config.locale)
+        _write_text(out, lambda stream: write_csv(exported[0], stream, chosen))
     elif kind is ExportFormat.json:
         _write_text(out, lambda stream: write_json(exported, stream, one_project=bool(project)))
     else:
         target = out or Path(f"{project or 'crm'}.{kind}")
         if kind is ExportFormat.xlsx:
-            write_xlsx(exported, target)
+            write_xlsx(exported, target, Formatter.for_workspace(opened.workspace.config))
         else:
             write_sqlite(exported, target, opened.engine.type_of_field)
         total = sum(len(sheet.records) for sheet in exported)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,10 +16,11 @@ from crmcli.i18n import _
 class Formatter:
     locale: str
     currency: str
+    timezone: str = "UTC"  # moments are shown in the workspace's time zone
 
     @classmethod
     def for_workspace(cls, config: WorkspaceConfig) -> Formatter:
-        return cls(config.locale, config.currency)
+        return cls(config.locale, config.currency, config.timezone)
 
     def money(self, value: float, currency: str | None = None) -> str:
         """Rounded half up from the amount as written: 46400.525 → 46 400,53 €."""
@@ -48,7 +50,37 @@ class Formatter:
     def moment(self, value: datetime) -> str:
         from babel.dates import format_datetime
 
+        if value.tzinfo is not None:  # a commit made in Moscow reads as Paris time in Paris
+            from zoneinfo import ZoneInfo
+
+            value = value.astimezone(ZoneInfo(self.timezone))
         return format_datetime(value, format="medium", locale=self.locale)
+
+    def excel_money_format(self, currency: str | None = None) -> str:
+        """A spreadsheet's number format for money: `#,##0.00 "€"` in fr_FR, `"$"#,##0.00` in
+        en_US (the symbol where the locale puts it; separators are the spreadsheet's own)."""
+        from babel.numbers import get_currency_precision, get_currency_symbol
+
+        code = currency or self.currency
+        digits = get_currency_precision(code)
+        number = "#,##0" + ("." + "0" * digits if digits else "")
+        symbol = '"' + get_currency_symbol(code, locale=self.locale).replace('"', "") + '"'
+        pattern = self._currency_pattern()
+        return (
+            f"{symbol}{number}" if pattern.index("¤") < pattern.index("0") else f"{number} {symbol}"
+        )
+
+    def _currency_pattern(self) -> str:
+        from babel import Locale
+
+        return Locale.parse(self.locale).currency_formats["standard"].pattern
+
+    def excel_date_format(self) -> str:
+        """The locale's short date order as a spreadsheet format: dd/mm/yyyy, dd.mm.yyyy…"""
+        from babel.dates import get_date_format
+
+        pattern = get_date_format("short", locale=self.locale).pattern
+        return re.sub("y+", "yyyy", pattern.lower())
 
     def value(self, field: FieldDef | None, value: Any) -> str:
         """Any field's value as text: money for currency fields, lists joined, etc."""

@@ -28,12 +28,12 @@ def neutralise_formula(cell: Any) -> Any:
     return cell
 
 
-def write_csv_rows(out: TextIO, rows: Iterable[Sequence[Any]]) -> None:
+def write_csv_rows(out: TextIO, rows: Iterable[Sequence[Any]], delimiter: str = ",") -> None:
     """Rows as CSV, one per line ending in \\n. The csv module quotes a cell only for the
     characters of its line ending, so a cell with a bare carriage return would split its row
     for every reader: such a row has every cell quoted."""
-    minimal = csv.writer(out, lineterminator="\n")
-    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    minimal = csv.writer(out, lineterminator="\n", delimiter=delimiter)
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL, delimiter=delimiter)
     for row in rows:
         has_bare_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
         (quoted if has_bare_cr else minimal).writerow(row)

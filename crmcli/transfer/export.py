@@ -26,6 +26,7 @@ from crmcli.core.yamlio import jsonable
 from crmcli.engine.reader import Reader
 from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, UsageError
+from crmcli.fields.formatting import Formatter
 from crmcli.formulas.values import BOOL, NUMBER
 from crmcli.i18n import _
 from crmcli.transfer.cells import ID, cell_text, neutralise_formula, write_csv_rows
@@ -59,11 +60,45 @@ def sheets(opened: OpenWorkspace, project_keys: Sequence[str], reader: Reader) -
 # text formats
 
 
-def write_csv(sheet: Sheet, out: TextIO) -> None:
+@dataclass(frozen=True, slots=True)
+class CsvDialect:
+    """What a spreadsheet of a country splits and reads: French and Russian Excel expect `;`
+    between cells (the comma is their decimal mark) and a BOM to read UTF-8."""
+
+    delimiter: str
+    decimal_comma: bool
+    bom: bool
+
+
+CSV_DIALECTS = {
+    "excel": CsvDialect(",", decimal_comma=False, bom=True),
+    "excel-fr": CsvDialect(";", decimal_comma=True, bom=True),
+    "rfc4180": CsvDialect(",", decimal_comma=False, bom=False),
+}
+DECIMAL_COMMA_LANGUAGES = frozenset({"fr", "ru"})
+
+
+def default_dialect(locale: str) -> str:
+    """`excel-fr` for French and Russian workspaces, plain RFC 4180 CSV elsewhere."""
+    language = locale.replace("-", "_").split("_")[0].lower()
+    return "excel-fr" if language in DECIMAL_COMMA_LANGUAGES else "rfc4180"
+
+
+def write_csv(sheet: Sheet, out: TextIO, dialect: str = "rfc4180") -> None:
+    chosen = CSV_DIALECTS[dialect]
     rows = (
-        [neutralise_formula(cell_text(v)) for v in sheet.values(record)] for record in sheet.records
+        [neutralise_formula(_csv_cell(v, chosen)) for v in sheet.values(record)]
+        for record in sheet.records
     )
-    write_csv_rows(out, [sheet.headers, *rows])
+    if chosen.bom:
+        out.write("\ufeff")
+    write_csv_rows(out, [sheet.headers, *rows], delimiter=chosen.delimiter)
+
+
+def _csv_cell(value: Any, dialect: CsvDialect) -> str:
+    text = cell_text(value)
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return text.replace(".", ",") if number and dialect.decimal_comma else text
 
 
 def write_json(exported: Sequence[Sheet], out: TextIO, one_project: bool) -> None:
@@ -85,17 +120,54 @@ def write_json(exported: Sequence[Sheet], out: TextIO, one_project: bool) -> Non
 # Excel
 
 
-def write_xlsx(exported: Sequence[Sheet], path: Path) -> None:
+def write_xlsx(exported: Sequence[Sheet], path: Path, formatter: Formatter) -> None:
+    """A sheet per project for people: the fields' labels as headers (which `crm import`
+    reads back), amounts and dates in number formats, a frozen header row and a filter."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     for sheet in exported:
         worksheet = workbook.create_sheet(_sheet_title(sheet.project))
-        worksheet.append(sheet.headers)
+        worksheet.freeze_panes = "A2"
+        worksheet.auto_filter.ref = (
+            f"A1:{get_column_letter(len(sheet.headers))}{len(sheet.records) + 1}"
+        )
+        worksheet.append(_labels(sheet))
+        formats = [None, *(_number_format(f, formatter) for f in sheet.fields)]
         for record in sheet.records:
-            worksheet.append([_xlsx_cell(value) for value in sheet.values(record)])
+            row = []
+            for value, number_format in zip(sheet.values(record), formats, strict=True):
+                cell = WriteOnlyCell(worksheet, _xlsx_cell(value))
+                if number_format and isinstance(cell.value, int | float | date):
+                    cell.number_format = number_format
+                row.append(cell)
+            worksheet.append(row)
     with _replacing(path) as temporary:
         workbook.save(temporary)
+
+
+def _labels(sheet: Sheet) -> list[str]:
+    """Labels as headers; a label two fields share is told apart by the field's key."""
+    labels = [f.label for f in sheet.fields]
+    return [ID] + [
+        label if labels.count(label) == 1 else f"{label} ({f.key})"
+        for label, f in zip(labels, sheet.fields, strict=True)
+    ]
+
+
+def _number_format(definition: FieldDef, formatter: Formatter) -> str | None:
+    """Excel's number format for a field: money with its symbol, dates in the locale's
+    order (Excel then shows its own separators)."""
+    kind = definition.shown_as
+    if kind == "currency":
+        return formatter.excel_money_format(definition.currency)
+    if kind == "date":
+        return formatter.excel_date_format()
+    if kind == "percent":
+        return '0.0" %"'
+    return None
 
 
 def _xlsx_cell(value: Any) -> Any:

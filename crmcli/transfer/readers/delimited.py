@@ -38,7 +38,7 @@ class CsvTable:
             raise TableError(path, _("the file is not text in its own encoding")) from None
         self._handle.seek(0)
         self._reader = csv.reader(self._handle, delimiter=self.delimiter)
-        self._last_line = 0
+        self._records = 0
         self.headers, self.header_row = self._read_header()
         name = {"\t": _("tab"), "|": "|"}.get(self.delimiter, self.delimiter)
         self.description = f"{_encoding_name(self.encoding)}, “{name}”"
@@ -61,9 +61,9 @@ class CsvTable:
                         line=self._reader.line_num, reason=error
                     ),
                 ) from None
-            start, self._last_line = self._last_line + 1, self._reader.line_num
+            self._records += 1  # a spreadsheet's row: a cell's line breaks do not count
             if any(cell.strip() for cell in cells):
-                yield Row(start, cells)
+                yield Row(self._records, cells)
 
     def rows(self) -> Iterator[Row]:
         return self._rows()
