@@ -123,7 +123,7 @@ def test_without_a_git_identity_the_member_is_me_and_the_user_is_told(tmp_path):
     assert read(target / "crm.yaml")["members"] == {
         "me": {"name": "Me", "email": "me@example.com", "role": "manager"}
     }
-    assert "“me”" in created.stdout and "crm.yaml" in created.stdout
+    assert "«me»" in created.stdout and "crm.yaml" in created.stdout  # in Russian: --lang ru
     checked = crm("-C", target, "check", env={**env, "CRM_USER": "me"})
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
