@@ -170,7 +170,7 @@ def test_a_file_that_appears_before_the_rename_stops_the_whole_write(tmp_path):
     transaction.write(tmp_path / "p" / "new.yaml", b"name: ours\n", None)
     (tmp_path / "p" / "new.yaml").write_text("name: from git pull\n", encoding="utf-8")
 
-    with pytest.raises(CrmError, match=r"p/new\.yaml was created by someone else"):
+    with pytest.raises(CrmError, match=r"p/new\.yaml appeared while crm was working"):
         transaction.commit()
 
     assert _tree(tmp_path) == {

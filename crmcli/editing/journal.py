@@ -49,7 +49,7 @@ from types import TracebackType
 from typing import IO
 
 from crmcli.core.loader import STATE_DIR
-from crmcli.editing.atomic import PendingWrite, current_sha, refuse_stale, sha256
+from crmcli.editing.atomic import PendingWrite, current_sha, sha256
 from crmcli.editing.renames import move_no_replace, swap
 from crmcli.errors import CrmError
 from crmcli.i18n import _, ngettext
@@ -89,21 +89,21 @@ class Step:
 class ConflictError(Exception):
     """A step's target is not the file that was read: nothing of the transaction stays."""
 
-    def __init__(self, step: Step, appeared: bool = False) -> None:
-        super().__init__(step.path)
-        self.step = step
+    def __init__(self, path: str, appeared: bool = False) -> None:
+        super().__init__(path)
+        self.path = path
         self.appeared = appeared
 
     def message(self) -> str:
         if self.appeared:
             return _(
-                "{path} was created by someone else while crm was writing; nothing was "
-                "written, try again"
-            ).format(path=self.step.path)
+                "{path} appeared while crm was working (another program wrote it); nothing "
+                "was written, try again"
+            ).format(path=self.path)
         return _(
-            "{path} was changed by someone else while crm was writing; nothing was written, "
+            "{path} was changed by someone else while crm was working; nothing was written, "
             "try again"
-        ).format(path=self.step.path)
+        ).format(path=self.path)
 
 
 class Transaction:
@@ -137,7 +137,7 @@ class Transaction:
 
     def write(self, path: Path, content: bytes, expected_sha: str | None) -> None:
         """Stage new content for `path`, refused now if the file is not the one that was read."""
-        refuse_stale(path, expected_sha)
+        self._refuse_changed(path, expected_sha)
         new = sha256(content)
         if new == expected_sha:
             return
@@ -150,7 +150,7 @@ class Transaction:
             os.chmod(temp, mode)  # noqa: PTH101 — whatever the umask, as the file had it
 
     def remove(self, path: Path, expected_sha: str) -> None:
-        refuse_stale(path, expected_sha)
+        self._refuse_changed(path, expected_sha)
         self._stage(Step(self._relative(path), expected_sha, None, self._temp_for(path)))
 
     def commit(self) -> None:
@@ -187,6 +187,11 @@ class Transaction:
         self._intent.write(json.dumps(asdict(step), ensure_ascii=False) + "\n")
         self.steps.append(step)
         return self.root / step.temp
+
+    def _refuse_changed(self, path: Path, expected_sha: str | None) -> None:
+        if current_sha(path) != expected_sha:
+            appeared = expected_sha is None
+            raise CrmError(ConflictError(self._relative(path), appeared).message())
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -296,21 +301,21 @@ def _apply(root: Path, step: Step) -> None:
         try:
             move_no_replace(temp, target)
         except FileExistsError:
-            raise ConflictError(step, appeared=True) from None
+            raise ConflictError(step.path, appeared=True) from None
         return
     if step.new is None:
         try:
             move_no_replace(target, temp)
         except FileNotFoundError:
-            raise ConflictError(step) from None
+            raise ConflictError(step.path) from None
         if current_sha(temp) != step.old:
             move_no_replace(temp, target)
-            raise ConflictError(step)
+            raise ConflictError(step.path)
         return
     swap(temp, target)
     if current_sha(temp) != step.old:
         swap(temp, target)
-        raise ConflictError(step)
+        raise ConflictError(step.path)
 
 
 def _undo(root: Path, step: Step) -> None:
