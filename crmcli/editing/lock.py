@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from crmcli.editing.journal import Recovery, has_journal, recover, state_folder
+from crmcli.editing.journal import state_folder
+from crmcli.editing.recovery import Recovery, has_journal, recover
 from crmcli.errors import CrmError
 from crmcli.i18n import _
 
