@@ -3,14 +3,16 @@ over a file changed by someone else (compare-and-swap), and settled by the next 
 
 from __future__ import annotations
 
+import fcntl
 import json
 from pathlib import Path
 
 import pytest
 
-from crmcli.editing import journal
+from crmcli.editing import journal, lock
 from crmcli.editing.atomic import PendingWrite, sha256
-from crmcli.editing.journal import Transaction, recover, write_all
+from crmcli.editing.journal import Transaction, write_all
+from crmcli.editing.recovery import has_journal, recover
 from crmcli.editing.renames import swap
 from crmcli.errors import CrmError
 
@@ -81,7 +83,7 @@ def test_a_journal_killed_before_its_commit_is_rolled_back(tmp_path):
 
     assert recovery is not None and recovery.way == "back"
     assert _tree(tmp_path) == before
-    assert not journal.has_journal(tmp_path)
+    assert not has_journal(tmp_path)
 
 
 def test_a_committed_journal_killed_midway_is_rolled_forward(tmp_path):
@@ -100,7 +102,7 @@ def test_a_committed_journal_killed_midway_is_rolled_forward(tmp_path):
         "p/c.yaml": b"name: new\n",
         "p/created.yaml": b"name: created\n",
     }
-    assert not journal.has_journal(tmp_path)
+    assert not has_journal(tmp_path)
 
 
 def test_a_committed_journal_whose_temp_file_is_lost_is_rolled_back_from_its_backups(tmp_path):
@@ -117,7 +119,7 @@ def test_a_committed_journal_whose_temp_file_is_lost_is_rolled_back_from_its_bac
 
     assert recovery is not None and recovery.way == "back"
     assert _tree(tmp_path) == before
-    assert not journal.has_journal(tmp_path)
+    assert not has_journal(tmp_path)
 
 
 def test_a_hand_edit_after_the_kill_is_kept_and_the_rest_rolled_back(tmp_path):
@@ -139,7 +141,7 @@ def test_a_write_neither_way_can_settle_is_kept_aside_and_named(tmp_path):
         recover(tmp_path)
 
     assert (tmp_path / "p" / "b.yaml").read_text() == "name: edited by hand\n"
-    assert not journal.has_journal(tmp_path)
+    assert not has_journal(tmp_path)
     (aside,) = (tmp_path / ".crm").glob("journal-failed-*")
     assert (aside / "intent.jsonl").exists()
 
@@ -160,7 +162,7 @@ def test_a_file_edited_between_the_check_and_the_rename_is_not_replaced(tmp_path
         "p/a.yaml": b"name: a.yaml\n",
         "p/b.yaml": b"name: B edited meanwhile\n",
     }
-    assert not journal.has_journal(tmp_path)
+    assert not has_journal(tmp_path)
 
 
 def test_a_file_that_appears_before_the_rename_stops_the_whole_write(tmp_path):
@@ -170,7 +172,7 @@ def test_a_file_that_appears_before_the_rename_stops_the_whole_write(tmp_path):
     transaction.write(tmp_path / "p" / "new.yaml", b"name: ours\n", None)
     (tmp_path / "p" / "new.yaml").write_text("name: from git pull\n", encoding="utf-8")
 
-    with pytest.raises(CrmError, match=r"p/new\.yaml was created by someone else"):
+    with pytest.raises(CrmError, match=r"p/new\.yaml appeared while crm was working"):
         transaction.commit()
 
     assert _tree(tmp_path) == {
@@ -193,7 +195,7 @@ def test_the_intent_lists_each_file_with_its_hashes_and_temp_file(tmp_path):
     }
     assert (tmp_path / ".crm" / "journal" / "0.tmp").read_bytes() == b"name: A2\n"
     transaction.discard()
-    assert not journal.has_journal(tmp_path)
+    assert not has_journal(tmp_path)
 
 
 def test_any_command_settles_an_interrupted_write_first(workspace):
@@ -209,4 +211,23 @@ def test_any_command_settles_an_interrupted_write_first(workspace):
     assert result.returncode == 0, result.stderr
     assert "An interrupted write of 1 file was completed." in result.stderr
     assert "15" in result.stdout and "000" in result.stdout
-    assert not journal.has_journal(root)
+    assert not has_journal(root)
+
+
+def test_a_command_that_cannot_settle_a_journal_reads_nothing_and_says_so(workspace, monkeypatch):
+    root = workspace()
+    deal = root / "opportunities" / "acme-website.yaml"
+    transaction = Transaction(root)
+    transaction.write(deal, b"name: half\n", sha256(deal.read_bytes()))
+    _commit_marker_only(transaction)
+    monkeypatch.setattr(lock, "READER_WAIT_SECONDS", 0.2)
+
+    with (root / ".crm" / "lock").open("a") as writer:  # the writer is still at work
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        result = crm_in_process("-C", root, "list", "opportunities", "--as", "alice")
+        fcntl.flock(writer, fcntl.LOCK_UN)
+
+    assert result.returncode == 1
+    assert "is writing several files and has not finished" in result.stderr
+    assert result.stdout == ""
+    assert has_journal(root)

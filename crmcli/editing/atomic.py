@@ -83,8 +83,10 @@ def _write_temporary(path: Path, content: bytes) -> Path:
     return temporary
 
 
-def current_sha(path: Path) -> str | None:
+def current_sha(path: str | os.PathLike[str]) -> str | None:
+    """The sha256 of the file at `path`, None if there is none."""
     try:
-        return sha256(path.read_bytes())
+        with open(path, "rb") as handle:  # noqa: PTH123 — str paths in the journal's loops
+            return sha256(handle.read())
     except FileNotFoundError:
         return None

@@ -6,7 +6,8 @@ crm runs: one named transliterator, a bounded length.
 
 from __future__ import annotations
 
-from collections.abc import Container
+import itertools
+from collections.abc import Container, Iterator
 
 MAX_ID_LENGTH = 80
 
@@ -20,10 +21,12 @@ def make_id(name: str) -> str:
     return slugify(name, max_length=MAX_ID_LENGTH, word_boundary=True, backend="text-unidecode")
 
 
+def candidate_ids(base: str) -> Iterator[str]:
+    """`base`, `base-2`, `base-3`…: the ids a name may get, in order."""
+    yield base
+    yield from (f"{base}-{suffix}" for suffix in itertools.count(2))
+
+
 def free_id(base: str, taken: Container[str]) -> str:
     """`base`, or `base-2`, `base-3`… the first id not taken."""
-    candidate, suffix = base, 2
-    while candidate in taken:
-        candidate = f"{base}-{suffix}"
-        suffix += 1
-    return candidate
+    return next(candidate for candidate in candidate_ids(base) if candidate not in taken)

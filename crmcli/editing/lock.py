@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crmcli.core.state_dir import state_folder
-from crmcli.editing.journal import Recovery, has_journal, recover
+from crmcli.editing.recovery import Recovery, has_journal, recover
 from crmcli.errors import CrmError
 from crmcli.i18n import _
 

@@ -13,33 +13,33 @@ import errno
 import functools
 import os
 from collections.abc import Callable
-from pathlib import Path
 
+StrPath = str | os.PathLike[str]
 _RENAME_NOREPLACE = 1
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _UNSUPPORTED = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
 
 
-def swap(first: Path, second: Path) -> None:
+def swap(first: StrPath, second: StrPath) -> None:
     """Exchange two files' names atomically (each must exist)."""
     if _renameat2(first, second, _RENAME_EXCHANGE):
         return
-    parked = first.with_name(first.name + ".swap")
+    parked = f"{first}.swap"
     os.link(second, parked)
-    first.replace(second)
-    parked.replace(first)
+    os.replace(first, second)  # noqa: PTH105 — str paths: imports rename by the thousand
+    os.replace(parked, first)  # noqa: PTH105
 
 
-def move_no_replace(source: Path, target: Path) -> None:
+def move_no_replace(source: StrPath, target: StrPath) -> None:
     """Rename `source` to `target`; FileExistsError if `target` exists."""
     if _renameat2(source, target, _RENAME_NOREPLACE):
         return
     os.link(source, target)
-    source.unlink()
+    os.unlink(source)  # noqa: PTH108
 
 
-def _renameat2(source: Path, target: Path, flags: int) -> bool:
+def _renameat2(source: StrPath, target: StrPath, flags: int) -> bool:
     """True when done; False when the system has no renameat2 for these files."""
     function = _libc_renameat2()
     if function is None:

@@ -11,16 +11,17 @@ what was checked is what is written.
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from crmcli.core.model import Project, Record
 from crmcli.editing.editor import Editor
-from crmcli.editing.ids import free_id, make_id
+from crmcli.editing.ids import candidate_ids, free_id, make_id
 from crmcli.editing.journal import Transaction
 from crmcli.editing.lock import workspace_lock
 from crmcli.engine.reader import workspace_now
@@ -209,6 +210,7 @@ class _Importer:
             self.editor, self.project, self.table, self.by_field, self.options.key
         )
         self.taken = set(self.project.records)
+        self.matched: set[str] = set()  # records found to be this import's earlier result
         for row in self.table.rows():
             self.result.rows += 1
             self._import_row(row)
@@ -267,6 +269,10 @@ class _Importer:
             data.setdefault("list", self.list_name)
         if self.default_tags:
             data["tags"] = union(data.get("tags", []), self.default_tags)
+        earlier = self._imported_before(values)
+        if earlier is not None:
+            self.result.unchanged += 1
+            return RowOutcome("unchanged", row.number, earlier.ref, _("unchanged"))
         record_id = values.get(ID) or self._free_id(str(data.get("name", "")))
         if record_id is None:
             message = (
@@ -342,6 +348,35 @@ class _Importer:
                 column = self.by_field.get(issue.field) if isinstance(issue.field, str) else None
                 found.append(row_problem(self.table, row.number, column, issue.code, issue.message))
         return found
+
+    def _imported_before(self, values: Mapping[str, Any]) -> Record | None:
+        """The record an earlier run of this import made from this row, so that running an
+        import again (after it completed, or after it was interrupted) creates nothing twice.
+
+        Without --key, the same record is one with an id this row would get (its id column,
+        else its name's id or that id's -2, -3… suffixes) that holds every value the row
+        gives; each record answers for one row only, so two equal rows still are two records.
+        A record whose values were changed since is a different one (a new row; --key updates).
+        The list and tags the import adds by default are left out of the comparison: a record
+        moved or tagged since is still the one this row made.
+        """
+        given = {key: value for key, value in values.items() if key != ID}
+        records = self.project.records
+        if ID in values:
+            candidates: Iterable[str] = [values[ID]]
+        else:
+            base = make_id(str(values.get("name", "")))
+            candidates = (
+                itertools.takewhile(records.__contains__, candidate_ids(base)) if base else ()
+            )
+        for record_id in candidates:
+            record = records.get(record_id)
+            if record_id in self.matched or record is None:
+                continue
+            if all(record.data.get(key) == value for key, value in given.items()):
+                self.matched.add(record_id)
+                return record
+        return None
 
     def _free_id(self, name: str) -> str | None:
         base = make_id(name)
