@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import LazyRecords, Loader
+from crmcli.core.loader import Loader
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.engine.compute import Engine
@@ -62,6 +62,7 @@ class Index:
         self.scan = found
         self.failed = False
         self._reuse: Reuse | None = None
+        self._fallback: Workspace | None = None
         stored = store.stats()
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
         self.fresh_paths = {
@@ -98,6 +99,14 @@ class Index:
         self.failed = True
         self.store.close()
         IndexStore.remove(self.root)
+
+    def _from_files(self, today: date) -> Workspace:
+        """The index failed while serving: the workspace as read and computed from its files
+        (once), for the records not yet served."""
+        if self._fallback is None:
+            self.fault()
+            self._fallback = open_workspace(self.root, today).workspace
+        return self._fallback
 
     # serving
 
@@ -138,8 +147,9 @@ class Index:
         workspace = loader.load(lazy=True)  # configuration and schemas; no record is read
         rows = self.store.problems_of_files()
         for project in workspace.projects.values():
-            assert isinstance(project.records, LazyRecords)
-            project.records = IndexedRecords(self.store, project.key, project.records, self.fault)
+            project.records = IndexedRecords(
+                self.store, project.key, lambda: self._from_files(today)
+            )
         for path, problems, readable in rows:
             loader.log.problems.extend(loads(problems))
             if not readable:

@@ -2,10 +2,11 @@
 
 Why SQLite (stdlib `sqlite3`) rather than files of pickles: one file that a transaction
 changes all or nothing, so a command killed while writing, or two commands writing at once,
-never leave half an index (the journal is rolled back by the next opener); a reader holds a
-snapshot for its whole run; and one row is read by its key (`crm show` reads a record and its
-backlinks without reading the other hundred thousand). Values are pickled: they are exactly
-what the loader produced (dates, decimals, nested lists), and only this tool reads them.
+never leave half an index (the journal is rolled back by the next opener); a reader sees a
+state some command saved whole; and one row is read by its key (`crm show` reads a record and
+its backlinks without reading the other hundred thousand). Values are pickled: they are
+exactly what the loader produced (dates, decimals, nested lists); unpickling admits only
+plain value types, so an index file that came from elsewhere cannot run code.
 
 The index stores what the files hold and what is computed from them, nothing else (no
 decrypted value ever). Anything wrong with the file — not a database, truncated, another
@@ -116,7 +117,8 @@ NO_PROBLEMS = pickle.dumps([], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class IndexStore:
-    """An open index: a read snapshot from `open` until `close`, and one writing transaction."""
+    """An open index. Each read sees the last state a command saved whole; a save replaces
+    it in one transaction."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
@@ -132,12 +134,8 @@ class IndexStore:
             return None
         store = cls(path, connection)
         try:
-            connection.execute("BEGIN")
-            if store._format_matches():
-                return store
-            connection.execute("ROLLBACK")
-            store._recreate()
-            connection.execute("BEGIN")
+            if not store._format_matches():
+                store._recreate()
             return store
         except INDEX_FAULTS:
             store.close()
@@ -252,8 +250,6 @@ class IndexStore:
         (this run's results are then simply not kept)."""
         db = self._db
         try:
-            if db.in_transaction:
-                db.execute("COMMIT")  # end the read snapshot
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM files")
             db.execute("DELETE FROM refs")
