@@ -244,3 +244,20 @@ def test_sigkill_while_writing_the_index_leaves_correct_answers(workspace) -> No
     assert (root / ".crm" / "index.sqlite-journal").exists()  # the transaction was cut short
     assert answers(root) == expected
     assert answers(root) == expected
+
+
+def test_records_checked_before_are_checked_again_when_what_they_name_changes(workspace) -> None:
+    """Unchanged records without issues are not checked again, unless the records they may
+    name (references, depends_on) or the documents of `files` fields changed."""
+    root = workspace(
+        {"opportunities/acme-seo.yaml": "name: Acme — SEO\nlist: Lead\nclient: acme\n"}
+    )
+    assert_same_as_files(root)
+    (root / "clients" / "acme.yaml").unlink()
+    assert_same_as_files(root)
+    assert "dangling-reference" in crm_in_process("-C", root, "check").stdout
+    (root / "clients" / "acme.yaml").write_text("name: Acme\nlist: Clients\n", encoding="utf-8")
+    assert_same_as_files(root)
+    seo = root / "opportunities" / "acme-seo.yaml"
+    seo.write_text(seo.read_text(encoding="utf-8") + "amount: lots\n", encoding="utf-8")
+    assert_same_as_files(root)

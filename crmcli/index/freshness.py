@@ -24,6 +24,7 @@ from crmcli import __version__
 from crmcli.core.config import WORKSPACE_FILE
 from crmcli.core.loader import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE
 from crmcli.core.yamlio import MAX_RECORD_BYTES
+from crmcli.index.store import FileRow
 
 RACY_NS = 2_000_000_000  # timestamps of coarse file systems; a same-second rewrite is hashed
 _LANGUAGE_VARIABLES = ("CRM_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
@@ -122,6 +123,15 @@ def _hash_file(hashed: hashlib.blake2b, path: Path) -> None:
         hashed.update(b"\0missing\0")
 
 
+def stat_key(row: FileRow) -> StatKey:
+    return (row.size, row.mtime_ns, row.ctime_ns, row.inode)
+
+
+def is_racy(row: FileRow) -> bool:
+    """Whether the file was modified too close to being read for its stat to be trusted."""
+    return row.mtime_ns + RACY_NS >= row.seen_ns or row.ctime_ns + RACY_NS >= row.seen_ns
+
+
 def unchanged(
     root: Path, path: str, now: StatKey, stored: tuple[int, int, int, int, int, bytes]
 ) -> bool:
@@ -129,7 +139,7 @@ def unchanged(
     size, mtime_ns, ctime_ns, inode, seen_ns, stored_digest = stored
     if now != (size, mtime_ns, ctime_ns, inode) or now == _MISSING:
         return False
-    if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:
+    if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:  # not racy
         return True
     return file_digest(root / path) == stored_digest
 

@@ -81,8 +81,10 @@ class IndexedRecords(OnDemandRecords):
         store: IndexStore,
         project_key: str,
         on_fault: Callable[[], Workspace],
+        count: int | None = None,
     ) -> None:
         super().__init__(project_key)
+        self._count = count  # of the records the index holds, known without a query
         self._store = store
         self._on_fault = on_fault
         self._fallback: Mapping[str, Record] | None = None
@@ -112,6 +114,12 @@ class IndexedRecords(OnDemandRecords):
             except INDEX_FAULTS:
                 pass
         return set(self._from_files())
+
+    def __len__(self) -> int:
+        untouched = self._ids is None and not self._cache and not self._removed
+        if self._fallback is None and untouched and self._count is not None:
+            return self._count
+        return super().__len__()
 
     def values(self) -> list[Record]:  # type: ignore[override]
         """Every record, read from the index in one query."""

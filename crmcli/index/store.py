@@ -28,7 +28,7 @@ from crmcli import __version__
 from crmcli.core.state_dir import ensure_state_dir
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 1  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 3  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -39,7 +39,7 @@ CREATE TABLE files (
     path TEXT PRIMARY KEY, project TEXT NOT NULL, record_id TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
     inode INTEGER NOT NULL, seen_ns INTEGER NOT NULL, digest BLOB NOT NULL,
-    data BLOB, problems BLOB NOT NULL, computed BLOB
+    data BLOB, problems BLOB NOT NULL, computed BLOB, issues BLOB
 );
 CREATE TABLE refs (
     source TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL,
@@ -66,6 +66,7 @@ class FileRow:
     data: bytes | None
     problems: bytes
     computed: bytes | None = None
+    issues: bytes | None = None  # what `crm check` said of the record (None: not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,14 +220,6 @@ class IndexStore:
             )
         ]
 
-    def problems_of_files(self) -> list[tuple[str, bytes, bool]]:
-        """(path, problems, readable) of each record file that had problems when read."""
-        return self._db.execute(
-            "SELECT path, problems, data IS NOT NULL FROM files "
-            "WHERE data IS NULL OR problems != ? ORDER BY path",
-            (NO_PROBLEMS,),
-        ).fetchall()
-
     def record(self, path: str) -> tuple[bytes, bytes | None] | None:
         """(data, computed) of a readable record file."""
         row = self._db.execute(
@@ -254,7 +247,7 @@ class IndexStore:
             db.execute("DELETE FROM files")
             db.execute("DELETE FROM refs")
             db.executemany(
-                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     (
                         r.path,
@@ -269,6 +262,7 @@ class IndexStore:
                         r.data,
                         r.problems,
                         r.computed,
+                        r.issues,
                     )
                     for r in rows
                 ),
