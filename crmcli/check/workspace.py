@@ -191,6 +191,12 @@ def check_records(context: CheckContext) -> None:
     for project in workspace.projects.values():
         checker = RecordChecker(FieldContext(workspace, project))
         for record in project.records.values():
+            known = context.known_issues.get(record.path)
+            if known is not None:
+                context.log.problems.extend(known)
+                context.record_issues[record.path] = known
+                continue
+            before = len(context.log.problems)
             for issue in checker.issues(record):
                 field = issue.field if issue.field in project.fields else None
                 context.log.add(
@@ -201,6 +207,7 @@ def check_records(context: CheckContext) -> None:
                     issue.severity,
                     f"{project.key}.{field}" if field else None,
                 )
+            context.record_issues[record.path] = context.log.problems[before:]
 
 
 # computed fields
@@ -234,12 +241,14 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
     loader = Loader(root, reuse=index.reuse() if index else None)
     workspace = loader.load()
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
+    if index is not None:
+        context.known_issues = index.known_issues(workspace, day)
     for check in CHECKS:
         check(context)
     problems = _most_specific(sorted(loader.log.problems, key=Problem.sort_key))
     workspace.problems = problems
     if index is not None:
-        index.save(workspace, day, checked=problems)
+        index.save(workspace, day, checked=problems, issues=context.record_issues)
     return CheckResult(workspace, context.engine, problems)
 
 

@@ -8,12 +8,13 @@ pipeline that runs them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.engine.compute import Engine
+from crmcli.errors import Problem
 
 
 @dataclass(slots=True)
@@ -21,6 +22,11 @@ class CheckContext:
     workspace: Workspace
     log: ProblemLog
     engine: Engine
+    # What the rules of one record said of each record file the index knows did not change,
+    # in a workspace whose other records and configuration did not change either…
+    known_issues: Mapping[str, list[Problem]] = field(default_factory=dict)
+    # …and what they say now of every record, for the index to keep.
+    record_issues: dict[str, list[Problem]] = field(default_factory=dict)
 
 
 Check = Callable[[CheckContext], None]

@@ -24,9 +24,10 @@ from crmcli import __version__
 from crmcli.core.config import WORKSPACE_FILE
 from crmcli.core.loader import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE
 from crmcli.core.yamlio import MAX_RECORD_BYTES
+from crmcli.i18n import current_language
+from crmcli.index.store import FileRow
 
 RACY_NS = 2_000_000_000  # timestamps of coarse file systems; a same-second rewrite is hashed
-_LANGUAGE_VARIABLES = ("CRM_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 _MISSING = (-1, 0, 0, 0)  # a file that vanished, or a symbolic link to nothing
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
@@ -63,7 +64,8 @@ class Scan:
 def scan(root: Path) -> Scan:
     found = Scan(time.time_ns())
     hashed = hashlib.blake2b(digest_size=16)
-    hashed.update(repr((__version__, [os.environ.get(v) for v in _LANGUAGE_VARIABLES])).encode())
+    # problems are stored as messages: in the language of the run that wrote them
+    hashed.update(repr((__version__, current_language())).encode())
     top = sorted(_entries(root), key=lambda e: e.name)
     hashed.update(repr([(e.name, e.is_dir()) for e in top if not e.name.startswith(".")]).encode())
     for name in (WORKSPACE_FILE, AUTOMATIONS_FILE):
@@ -122,6 +124,15 @@ def _hash_file(hashed: hashlib.blake2b, path: Path) -> None:
         hashed.update(b"\0missing\0")
 
 
+def stat_key(row: FileRow) -> StatKey:
+    return (row.size, row.mtime_ns, row.ctime_ns, row.inode)
+
+
+def is_racy(row: FileRow) -> bool:
+    """Whether the file was modified too close to being read for its stat to be trusted."""
+    return row.mtime_ns + RACY_NS >= row.seen_ns or row.ctime_ns + RACY_NS >= row.seen_ns
+
+
 def unchanged(
     root: Path, path: str, now: StatKey, stored: tuple[int, int, int, int, int, bytes]
 ) -> bool:
@@ -129,7 +140,7 @@ def unchanged(
     size, mtime_ns, ctime_ns, inode, seen_ns, stored_digest = stored
     if now != (size, mtime_ns, ctime_ns, inode) or now == _MISSING:
         return False
-    if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:
+    if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:  # not racy
         return True
     return file_digest(root / path) == stored_digest
 

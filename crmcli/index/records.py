@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from crmcli.core.loader import LazyRecords, Loader, OnDemandRecords
-from crmcli.core.model import Record
+from crmcli.core.loader import Loader, OnDemandRecords
+from crmcli.core.model import Record, Workspace
 from crmcli.errors import Problem
 from crmcli.index.freshness import StatKey, file_digest
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, dumps, loads
@@ -73,29 +73,31 @@ class Reuse:
 class IndexedRecords(OnDemandRecords):
     """A project's records read from the index, each when first asked for (all at once when
     iterated), with their computed values. Should the index fail while serving, the records
-    come from their files instead (`fallback`) and their computed values are computed on demand.
-    """
+    come from the workspace loaded and computed from its files instead (`on_fault`, once for
+    every project)."""
 
     def __init__(
         self,
         store: IndexStore,
         project_key: str,
-        fallback: LazyRecords,
-        on_fault: Callable[[], None],
+        on_fault: Callable[[], Workspace],
+        count: int | None = None,
     ) -> None:
         super().__init__(project_key)
+        self._count = count  # of the records the index holds, known without a query
         self._store = store
-        self._fallback = fallback
         self._on_fault = on_fault
-        self._failed = False
+        self._fallback: Mapping[str, Record] | None = None
         self._complete = False
 
-    def _fault(self) -> None:
-        self._failed = True
-        self._on_fault()
+    def _from_files(self) -> Mapping[str, Record]:
+        if self._fallback is None:
+            project = self._on_fault().projects.get(self._project_key)
+            self._fallback = project.records if project is not None else {}
+        return self._fallback
 
     def _read(self, record_id: str) -> Record | None:
-        if self._failed:
+        if self._fallback is not None:
             return self._fallback.get(record_id)
         if self._complete:
             return None
@@ -103,20 +105,25 @@ class IndexedRecords(OnDemandRecords):
             found = self._store.record(self._relative(record_id))
             return _record(self._project_key, record_id, *found) if found else None
         except INDEX_FAULTS:
-            self._fault()
-            return self._fallback.get(record_id)
+            return self._from_files().get(record_id)
 
     def _listed(self) -> set[str]:
-        if not self._failed:
+        if self._fallback is None:
             try:
                 return set(self._store.record_ids(self._project_key))
             except INDEX_FAULTS:
-                self._fault()
-        return set(self._fallback)
+                pass
+        return set(self._from_files())
+
+    def __len__(self) -> int:
+        untouched = self._ids is None and not self._cache and not self._removed
+        if self._fallback is None and untouched and self._count is not None:
+            return self._count
+        return super().__len__()
 
     def values(self) -> list[Record]:  # type: ignore[override]
         """Every record, read from the index in one query."""
-        if not self._complete and not self._failed:
+        if not self._complete and self._fallback is None:
             try:
                 for row in self._store.project_rows(self._project_key):
                     if row.data is not None and row.record_id not in self._cache:
@@ -125,7 +132,8 @@ class IndexedRecords(OnDemandRecords):
                         )
                 self._complete = True
             except INDEX_FAULTS:
-                self._fault()
+                self._cache.clear()
+                self._from_files()
         found = []
         for record_id in self._all_ids():
             record = self.get(record_id)

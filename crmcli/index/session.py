@@ -12,21 +12,38 @@ index that cannot be used is removed and rebuilt — it never changes an answer.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import LazyRecords, Loader
+from crmcli.core.loader import Loader
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.engine.compute import Engine
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
 from crmcli.fields.references import reference_ids
-from crmcli.index.freshness import Scan, scan, unchanged, watched_state
+from crmcli.index.freshness import (
+    Scan,
+    file_digest,
+    is_racy,
+    scan,
+    stat_key,
+    unchanged,
+    watched_state,
+)
 from crmcli.index.records import IndexedRecords, Reuse
-from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, Reference, dumps, loads
+from crmcli.index.store import (
+    INDEX_FAULTS,
+    NO_PROBLEMS,
+    FileRow,
+    IndexStore,
+    Reference,
+    dumps,
+    loads,
+)
 
 NO_CACHE_VARIABLE = "CRM_NO_CACHE"
 
@@ -62,18 +79,32 @@ class Index:
         self.scan = found
         self.failed = False
         self._reuse: Reuse | None = None
-        stored = store.stats()
+        self._fallback: Workspace | None = None
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
-        self.fresh_paths = {
-            path
-            for path, now in found.files.items()
-            if path in stored and unchanged(root, path, now, stored[path])
-        }
+        if self._same_files():
+            self.fresh_paths = set(found.files)
+            same_files = True
+        else:
+            stored = store.stats()
+            self.fresh_paths = {
+                path
+                for path, now in found.files.items()
+                if path in stored and unchanged(root, path, now, stored[path])
+            }
+            same_files = len(self.fresh_paths) == len(found.files) == len(stored)
         self.everything_fresh = (
             self.same_configuration
-            and len(self.fresh_paths) == len(found.files) == len(stored)
+            and same_files
             and store.meta("watched") == watched_state(root, store.meta("watched_paths") or ())
         )
+
+    def _same_files(self) -> bool:
+        """The quick answer, without reading a row: every record file has the stat it had when
+        saved, and those modified close to being read still have the same content."""
+        if self.store.meta("files") != self.scan.files:
+            return False
+        racy: dict[str, bytes] = self.store.meta("racy") or {}
+        return all(file_digest(self.root / path) == d for path, d in racy.items())
 
     @classmethod
     def open(cls, root: Path, cache: bool = True) -> Index | None:
@@ -98,6 +129,14 @@ class Index:
         self.failed = True
         self.store.close()
         IndexStore.remove(self.root)
+
+    def _from_files(self, today: date) -> Workspace:
+        """The index failed while serving: the workspace as read and computed from its files
+        (once), for the records not yet served."""
+        if self._fallback is None:
+            self.fault()
+            self._fallback = open_workspace(self.root, today).workspace
+        return self._fallback
 
     # serving
 
@@ -136,14 +175,13 @@ class Index:
     def _serve(self, today: date) -> tuple[IndexedWorkspace, ProblemLog]:
         loader = Loader(self.root)
         workspace = loader.load(lazy=True)  # configuration and schemas; no record is read
-        rows = self.store.problems_of_files()
+        counts = self.store.meta("counts")
         for project in workspace.projects.values():
-            assert isinstance(project.records, LazyRecords)
-            project.records = IndexedRecords(self.store, project.key, project.records, self.fault)
-        for path, problems, readable in rows:
-            loader.log.problems.extend(loads(problems))
-            if not readable:
-                loader.log.left_out.add(path)
+            project.records = IndexedRecords(
+                self.store, project.key, lambda: self._from_files(today), counts.get(project.key)
+            )
+        loader.log.problems.extend(self.store.meta("file_problems"))
+        loader.log.left_out.update(self.store.meta("left_out"))
         workspace.problems = loader.log.problems
         workspace.left_out = loader.log.left_out
         engine = Engine(workspace, loader.log, today)
@@ -165,12 +203,47 @@ class Index:
         self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns)
         return self._reuse
 
-    def save(self, workspace: Workspace, today: date, checked: list[Problem] | None = None) -> None:
-        """Keep this run's records, computed values and (for `crm check`) its problems."""
+    def known_issues(self, workspace: Workspace, today: date) -> dict[str, list[Problem]]:
+        """Record files whose rules need not run again: unchanged, found without issue last
+        time, in a workspace with the same configuration, the same records that can be read
+        (references and depends_on name them) and the same documents for `files` fields. A
+        record with issues is checked again: their hints may name other records."""
+        reuse = self._reuse
+        if reuse is None or not self._issues_hold(workspace, today):
+            return {}
+        return {path: [] for path, row in reuse.rows.items() if row.issues == NO_PROBLEMS}
+
+    def _issues_hold(self, workspace: Workspace, today: date) -> bool:
+        try:
+            if self.failed or not self.same_configuration or self.store.meta("today") != today:
+                return False
+            watched = self.store.meta("watched_paths") or ()
+            if self.store.meta("watched") != watched_state(self.root, watched):
+                return False
+            stored = set(self.store.meta("files") or ()) - set(self.store.meta("left_out") or ())
+        except INDEX_FAULTS:
+            return False
+        readable = {r.path for p in workspace.projects.values() for r in p.records.values()}
+        return stored == readable
+
+    def save(
+        self,
+        workspace: Workspace,
+        today: date,
+        checked: list[Problem] | None = None,
+        issues: dict[str, list[Problem]] | None = None,
+    ) -> None:
+        """Keep this run's records, computed values and (for `crm check`) its problems and
+        each record's issues."""
         reuse = self._reuse
         if reuse is None or self.failed:
             return
-        rows, references, watched = [], [], set()
+        if issues is None and not self._issues_hold(workspace, today):
+            for row in reuse.rows.values():
+                row.issues = None
+        rows: list[FileRow] = []
+        references: list[Reference] = []
+        watched: set[str] = set()
         for read in reuse.read.values():
             row, record = read.row, read.record
             if record is not None:
@@ -178,12 +251,21 @@ class Index:
                 if row.data is None:  # parsed by this run
                     row.data = dumps(record.data)
                 row.computed = dumps(record.computed)
+                if issues is not None:
+                    row.issues = dumps(issues.get(row.path, []))
                 references.extend(_references(project, record))
                 watched.update(_documents(project, record))
             rows.append(row)
         state = os.urandom(8).hex()
         meta: dict[str, Any] = {
             "fingerprint": self.scan.fingerprint,
+            "files": {r.path: stat_key(r) for r in rows},  # one blob: compared whole
+            "racy": {r.path: r.digest for r in rows if is_racy(r)},
+            "counts": dict(Counter(r.project for r in rows if r.data is not None)),
+            "file_problems": [  # in the loader's order
+                p for r in rows if r.problems != NO_PROBLEMS for p in loads(r.problems)
+            ],
+            "left_out": [r.path for r in rows if r.data is None],
             "today": today,
             "state": state,
             "watched_paths": sorted(watched),

@@ -2,10 +2,11 @@
 
 Why SQLite (stdlib `sqlite3`) rather than files of pickles: one file that a transaction
 changes all or nothing, so a command killed while writing, or two commands writing at once,
-never leave half an index (the journal is rolled back by the next opener); a reader holds a
-snapshot for its whole run; and one row is read by its key (`crm show` reads a record and its
-backlinks without reading the other hundred thousand). Values are pickled: they are exactly
-what the loader produced (dates, decimals, nested lists), and only this tool reads them.
+never leave half an index (the journal is rolled back by the next opener); a reader sees a
+state some command saved whole; and one row is read by its key (`crm show` reads a record and
+its backlinks without reading the other hundred thousand). Values are pickled: they are
+exactly what the loader produced (dates, decimals, nested lists); unpickling admits only
+plain value types, so an index file that came from elsewhere cannot run code.
 
 The index stores what the files hold and what is computed from them, nothing else (no
 decrypted value ever). Anything wrong with the file — not a database, truncated, another
@@ -28,7 +29,7 @@ from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 1  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 3  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -39,7 +40,7 @@ CREATE TABLE files (
     path TEXT PRIMARY KEY, project TEXT NOT NULL, record_id TEXT NOT NULL,
     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
     inode INTEGER NOT NULL, seen_ns INTEGER NOT NULL, digest BLOB NOT NULL,
-    data BLOB, problems BLOB NOT NULL, computed BLOB
+    data BLOB, problems BLOB NOT NULL, computed BLOB, issues BLOB
 );
 CREATE TABLE refs (
     source TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL,
@@ -66,6 +67,7 @@ class FileRow:
     data: bytes | None
     problems: bytes
     computed: bytes | None = None
+    issues: bytes | None = None  # what `crm check` said of the record (None: not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,8 @@ NO_PROBLEMS = pickle.dumps([], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class IndexStore:
-    """An open index: a read snapshot from `open` until `close`, and one writing transaction."""
+    """An open index. Each read sees the last state a command saved whole; a save replaces
+    it in one transaction."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
@@ -133,12 +136,8 @@ class IndexStore:
             return None
         store = cls(path, connection)
         try:
-            connection.execute("BEGIN")
-            if store._format_matches():
-                return store
-            connection.execute("ROLLBACK")
-            store._recreate()
-            connection.execute("BEGIN")
+            if not store._format_matches():
+                store._recreate()
             return store
         except INDEX_FAULTS:
             store.close()
@@ -225,14 +224,6 @@ class IndexStore:
             )
         ]
 
-    def problems_of_files(self) -> list[tuple[str, bytes, bool]]:
-        """(path, problems, readable) of each record file that had problems when read."""
-        return self._db.execute(
-            "SELECT path, problems, data IS NOT NULL FROM files "
-            "WHERE data IS NULL OR problems != ? ORDER BY path",
-            (NO_PROBLEMS,),
-        ).fetchall()
-
     def record(self, path: str) -> tuple[bytes, bytes | None] | None:
         """(data, computed) of a readable record file."""
         row = self._db.execute(
@@ -256,13 +247,11 @@ class IndexStore:
         (this run's results are then simply not kept)."""
         db = self._db
         try:
-            if db.in_transaction:
-                db.execute("COMMIT")  # end the read snapshot
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM files")
             db.execute("DELETE FROM refs")
             db.executemany(
-                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     (
                         r.path,
@@ -277,6 +266,7 @@ class IndexStore:
                         r.data,
                         r.problems,
                         r.computed,
+                        r.issues,
                     )
                     for r in rows
                 ),
