@@ -11,10 +11,14 @@ must not see. The message is rendered again when it is delivered.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.automations.events import Trigger
-from crmcli.core.model import RecordEvent
+from crmcli.core.model import Record, RecordEvent
+from crmcli.i18n import _
+
+if TYPE_CHECKING:
+    from crmcli.automations.rules import Rule
 
 
 def pending_entry(delivery: dict[str, Any], trigger: Trigger) -> dict[str, Any]:
@@ -51,6 +55,17 @@ def trigger_of(entry: dict[str, Any]) -> Trigger | None:
         tuple(str(name) for name in fields) if isinstance(fields, list) else (),
     )
     return Trigger(event, moment, str(entry["event"]))
+
+
+def why_dropped(trigger: Trigger | None, rule: Rule | None, record: Record | None) -> str:
+    """Why a pending notification is given up (said in the run's report)."""
+    if trigger is None:
+        return _("the pending notification does not describe its event; it is dropped")
+    if rule is None:
+        return _("the rule is no longer in automations.yaml; the pending notification is dropped")
+    if record is None:
+        return _("the record no longer exists; the pending notification is dropped")
+    return _("the rule no longer notifies this recipient; the pending notification is dropped")
 
 
 def _text(value: Any) -> str | None:

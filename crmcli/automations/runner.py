@@ -26,7 +26,7 @@ from crmcli.automations.conditions import RuleScope, evaluate
 from crmcli.automations.events import Trigger, edit_event_id, find_record
 from crmcli.automations.messages import MessageContext, message_variables
 from crmcli.automations.outcomes import DONE, FAILED, PLANNED, SENT, SKIPPED, Report
-from crmcli.automations.pending import pending_entry, trigger_of
+from crmcli.automations.pending import pending_entry, trigger_of, why_dropped
 from crmcli.automations.recipients import recipients
 from crmcli.automations.rules import Rule, read_rules
 from crmcli.automations.state import AutomationState
@@ -42,17 +42,6 @@ from crmcli.errors import CrmError, Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
-
-
-def _gone(trigger: Trigger | None, rule: Rule | None, record: Record | None) -> str:
-    """Why a pending notification is given up (said once in the report)."""
-    if trigger is None:
-        return _("the pending notification does not describe its event; it is dropped")
-    if rule is None:
-        return _("the rule is no longer in automations.yaml; the pending notification is dropped")
-    if record is None:
-        return _("the record no longer exists; the pending notification is dropped")
-    return _("the rule no longer notifies this recipient; the pending notification is dropped")
 
 
 def rules_or_refuse(workspace: Workspace, engine: Engine, log: ProblemLog) -> list[Rule]:
@@ -247,7 +236,7 @@ class Runner:
         )
         reached = self._pending_recipient(rule, record, entry["to"]) if rule and record else None
         if trigger is None or rule is None or record is None or reached is None:
-            self.report.add_for(SKIPPED, entry, _gone(trigger, rule, record))
+            self.report.add_for(SKIPPED, entry, why_dropped(trigger, rule, record))
             if not self.dry_run:
                 self.state.drop(entry)
             return
