@@ -8,6 +8,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -72,15 +73,21 @@ class Webhook:
 
     port: int = field(default_factory=free_port)
     posts: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200  # what it answers (500: a broken receiver)
+    delay: float = 0.0  # seconds before it answers (longer than the client's timeout: slow)
 
     def start(self) -> None:
-        posts = self.posts
+        posts, receiver = self.posts, self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
-                posts.append({"path": self.path, **json.loads(self.rfile.read(length))})
-                self.send_response(200)
+                body = json.loads(self.rfile.read(length))
+                status, delay = receiver.status, receiver.delay
+                time.sleep(delay)
+                if status == 200 and not delay:  # a message answered in time is delivered
+                    posts.append({"path": self.path, **body})
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, *args: Any) -> None:

@@ -95,36 +95,42 @@ def _read_notify(
 ) -> Notify | None:
     targets = strings(item.get("notify"))
     raw = item.get("notify")
-    config = reader.workspace.config
     for position, target in enumerate(targets):
         place = (*at, position) if isinstance(raw, list) else at
         if target == "assignee":
             _has_assignee(reader, place, name, project)
-        elif target.startswith("channel:"):
-            channel = target.removeprefix("channel:")
-            if channel not in config.channels:
-                reader.problem(
-                    place,
-                    "unknown-channel",
-                    _("rule “{rule}”: there is no channel “{channel}” in crm.yaml{hint}").format(
-                        rule=name, channel=channel, hint=did_you_mean(channel, config.channels)
-                    ),
-                )
-        elif target not in config.members:
-            reader.problem(place, "unknown-member", reader.no_member(name, target))
-        elif not config.members[target].notify:
-            reader.problem(
-                place,
-                "no-notify-url",
-                _(
-                    "rule “{rule}”: member “{member}” has no notify URL in crm.yaml, so nothing can reach them"
-                ).format(rule=name, member=target),
-                warning=True,
-            )
+        else:
+            check_recipient(reader, place, name, target)
     base = at[:-1]
     message = read_template(reader, (*base, "message"), name, project, trigger, item.get("message"))
     subject = read_template(reader, (*base, "subject"), name, project, trigger, item.get("subject"))
     return Notify(tuple(targets), message, subject)
+
+
+def check_recipient(reader: RuleReader, place: KeyPath, name: str, target: str) -> None:
+    """A channel:NAME or a member id that a rule notifies (or falls back to) must exist."""
+    config = reader.workspace.config
+    if target.startswith("channel:"):
+        channel = target.removeprefix("channel:")
+        if channel not in config.channels:
+            reader.problem(
+                place,
+                "unknown-channel",
+                _("rule “{rule}”: there is no channel “{channel}” in crm.yaml{hint}").format(
+                    rule=name, channel=channel, hint=did_you_mean(channel, config.channels)
+                ),
+            )
+    elif target not in config.members:
+        reader.problem(place, "unknown-member", reader.no_member(name, target))
+    elif not config.members[target].notify:
+        reader.problem(
+            place,
+            "no-notify-url",
+            _(
+                "rule “{rule}”: member “{member}” has no notify URL in crm.yaml, so nothing can reach them"
+            ).format(rule=name, member=target),
+            warning=True,
+        )
 
 
 def _read_assign(

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from crmcli.automations.rules import Rule
 
 SENT, FAILED, SKIPPED, PLANNED, DONE = "sent", "failed", "skipped", "planned", "done"
+UNDELIVERED = "undelivered"  # a notification nobody could be asked to receive
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +48,8 @@ class Report:
 
     def add(self, status: str, rule: Rule, record: Record, target: str, detail: str) -> None:
         self.outcomes.append(Outcome(status, rule.name, record.ref, target, str(detail)))
+
+    def add_for(self, status: str, entry: dict[str, str], detail: str) -> None:
+        """An outcome about a state line (a pending notification) whose rule or record may
+        be gone."""
+        self.outcomes.append(Outcome(status, entry["rule"], entry["record"], entry["to"], detail))

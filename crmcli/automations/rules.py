@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from crmcli.automations.actions import Action, read_actions, strings
+from crmcli.automations.actions import Action, check_recipient, read_actions, strings
 from crmcli.automations.conditions import compile_condition
 from crmcli.core.loader import AUTOMATIONS_FILE
 from crmcli.core.model import Project, RecordEvent, Workspace
@@ -42,6 +42,7 @@ class Rule:
     from_lists: frozenset[str] = frozenset()
     fields: frozenset[str] = frozenset()
     repeat: timedelta | None = None
+    fallback: tuple[str, ...] = ()  # who `notify: assignee` reaches when there is no assignee
 
     def matches(self, event: RecordEvent) -> bool:
         """Whether an event triggers this rule (before its condition)."""
@@ -154,6 +155,7 @@ class RuleReader:
             from_lists=self.lists((*where, "from"), name, project, raw.get("from")),
             fields=self._fields((*where, "fields"), name, project, raw.get("fields")),
             repeat=self._repeat((*where, "repeat"), name, raw.get("repeat")),
+            fallback=self._fallback((*where, "fallback"), name, raw.get("fallback")),
         )
         return None if self.broken else rule
 
@@ -233,6 +235,24 @@ class RuleReader:
             )
             return None
         return timedelta(hours=int(match[1]) * _UNIT_HOURS[match[2]])
+
+    def _fallback(self, where: KeyPath, name: str, raw: Any) -> tuple[str, ...]:
+        """Members (ids) and channels (channel:NAME) for a record without an assignee."""
+        names = strings(raw)
+        for position, target in enumerate(names):
+            place = (*where, position) if isinstance(raw, list) else where
+            if target == "assignee":
+                self.problem(
+                    place,
+                    "bad-fallback",
+                    _(
+                        "rule “{rule}”: fallback: is who is notified when there is no assignee, "
+                        "so it names members or channels, not the assignee"
+                    ).format(rule=name),
+                )
+            else:
+                check_recipient(self, place, name, target)
+        return tuple(names)
 
     def no_member(self, name: str, member: str) -> str:
         return _("rule “{rule}”: “{member}” is not a member in crm.yaml{hint}").format(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from crmcli.automations.conditions import RuleScope, evaluate
 from crmcli.automations.events import Trigger, edit_event_id, find_record
 from crmcli.automations.messages import MessageContext, message_variables
 from crmcli.automations.outcomes import DONE, FAILED, PLANNED, SENT, SKIPPED, Report
+from crmcli.automations.pending import pending_entry, trigger_of, why_dropped
+from crmcli.automations.recipients import recipients
 from crmcli.automations.rules import Rule, read_rules
 from crmcli.automations.state import AutomationState
 from crmcli.core.config_schema import check_config_file
@@ -207,42 +209,57 @@ class Runner:
         episode: str | None,
     ) -> None:
         record = scope.record
-        for target, member, urls in self._recipients(action, scope, rule):
-            for number, url in enumerate(urls, start=1):
-                key = target if number == 1 else f"{target}#{number}"
+        found, unreached = recipients(self.editor.workspace.config, rule, action, record)
+        for nobody in unreached:
+            self.report.add(nobody.status, rule, record, nobody.target, nobody.reason)
+        for recipient in found:
+            for number, url in enumerate(recipient.urls, start=1):
+                key = recipient.key if number == 1 else f"{recipient.key}#{number}"
                 entry = self._entry(rule, record, key, trigger, episode)
                 if self._done_before(entry, rule):
                     continue
-                self._deliver(rule, action, scope, trigger, member, key, url, entry)
+                self._deliver(rule, action, scope, trigger, recipient.member, key, url, entry)
 
-    def _recipients(
-        self, action: Notify, scope: RuleScope, rule: Rule
-    ) -> Iterator[tuple[str, str | None, tuple[str, ...]]]:
-        config = self.editor.workspace.config  # the rules were checked against it
-        seen = set()
-        for target in action.targets:
-            if target.startswith("channel:"):
-                name = target.removeprefix("channel:")
-                recipient = (target, None, (config.channels[name],))
-            else:
-                member_id = scope.record.data.get("assignee") if target == "assignee" else target
-                member = config.members.get(str(member_id)) if member_id else None
-                if member is None:
-                    self.report.add(SKIPPED, rule, scope.record, target, _("no assignee"))
-                    continue
-                if not member.notify:
-                    self.report.add(
-                        SKIPPED,
-                        rule,
-                        scope.record,
-                        member.id,
-                        _("{member} has no notify URL in crm.yaml").format(member=member.name),
-                    )
-                    continue
-                recipient = (member.id, member.id, member.notify)
-            if recipient[0] not in seen:
-                seen.add(recipient[0])
-                yield recipient
+    # notifications owed by past events: crm remind and crm automate
+
+    def retry_pending(self) -> None:
+        """Deliver the event notifications whose delivery failed before (pending lines)."""
+        for entry in self.state.pending():
+            self._retry(entry)
+
+    def _retry(self, entry: dict[str, Any]) -> None:
+        trigger = trigger_of(entry)
+        rule = next((r for r in self.rules if r.name == entry["rule"]), None)
+        event = trigger.event if trigger else None
+        record = (
+            find_record(self.editor.workspace, event.project, event.record_id) if event else None
+        )
+        reached = self._pending_recipient(rule, record, entry["to"]) if rule and record else None
+        if trigger is None or rule is None or record is None or reached is None:
+            self.report.add_for(SKIPPED, entry, why_dropped(trigger, rule, record))
+            if not self.dry_run:
+                self.state.drop(entry)
+            return
+        action, member, url = reached
+        project = self.editor.workspace.projects[record.project]
+        scope = RuleScope(self.engine, project, record, trigger.moment, self.times)
+        delivery = self._entry(rule, record, entry["to"], trigger, None)
+        self._deliver(rule, action, scope, trigger, member, entry["to"], url, delivery)
+
+    def _pending_recipient(
+        self, rule: Rule, record: Record, key: str
+    ) -> tuple[Notify, str | None, str] | None:
+        """The notify action, member and URL a pending line's recipient key stands for."""
+        name, _hash, number = key.partition("#")
+        position = int(number) - 1 if number.isdigit() else 0
+        config = self.editor.workspace.config
+        for action in rule.actions:
+            if not isinstance(action, Notify):
+                continue
+            for recipient in recipients(config, rule, action, record)[0]:
+                if recipient.key == name and position < len(recipient.urls):
+                    return action, recipient.member, recipient.urls[position]
+        return None
 
     def _deliver(
         self,
@@ -278,6 +295,8 @@ class Runner:
         problem = deliver(url, title, body, self.editor.workspace.config.env)
         if problem:
             self.report.add(FAILED, rule, scope.record, target, problem)
+            if trigger is not None:  # owed: delivered by the next crm remind / crm automate
+                self.state.remember(pending_entry(entry, trigger))
             return
         self.state.remember(entry)
         self.report.add(SENT, rule, scope.record, target, f"{body} ({redact(url)})")

@@ -13,6 +13,7 @@ from crmcli.automations.events import triggers_since
 from crmcli.automations.outcomes import Report
 from crmcli.automations.runner import Runner
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
+from crmcli.automations.state_guard import guard, note_lines
 from crmcli.core.left_out import left_out_records, refuse_left_out
 from crmcli.core.loader import AUTOMATIONS_FILE
 from crmcli.core.model import RecordEvent, Workspace
@@ -29,6 +30,7 @@ class RunOptions:
     acting_as: str | None = None  # who runs it, and so reads every outcome printed
     strict: bool = False  # a record that cannot be read stops the run before anything is sent
     cache: bool = True  # the index in .crm/ may answer (--no-cache: every file is read)
+    reset_state: bool = False  # an emptied state file starts again from nothing, on purpose
 
 
 def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Path, str]:
@@ -40,15 +42,21 @@ def state_path(root: Path, workspace: Workspace, option: str | None) -> tuple[Pa
     return path, str(chosen)
 
 
-def _open_state(root: Path, workspace: Workspace, option: str | None) -> AutomationState:
+def _open_state(
+    root: Path, workspace: Workspace, option: str | None, now: datetime, reset: bool = False
+) -> AutomationState:
+    """The state, refused when it is empty or missing but held lines before (state_guard)."""
     path, label = state_path(root, workspace, option)
-    return AutomationState.load(path, label)
+    state = AutomationState.load(path, label)
+    guard(root, state, now.isoformat(), reset)
+    return state
 
 
 def _finish(runner: Runner, save: bool) -> Report:
     runner.times.close()
     if save and not runner.dry_run:
         runner.state.save()
+        note_lines(runner.root, runner.state)
     return runner.report
 
 
@@ -57,10 +65,13 @@ def remind(root: Path, options: RunOptions) -> Report:
 
     with exclusive_run(root):
         editor = Editor(root, options.acting_as)
-        state = _open_state(root, editor.workspace, options.state_file)
+        state = _open_state(
+            root, editor.workspace, options.state_file, options.now, options.reset_state
+        )
         runner = Runner(root, state, options.now, options.dry_run, editor)
+        runner.retry_pending()
         if not any(rule.trigger == "schedule" for rule in runner.rules):
-            return _finish(runner, save=False)
+            return _finish(runner, save=True)
         opened = open_indexed(root, options.now.date(), options.cache)
         workspace, engine = opened.workspace, opened.engine
         runner.report.left_out = left_out_records(workspace)
@@ -77,8 +88,9 @@ def automate(root: Path, since: str, options: RunOptions) -> Report:
 
     with exclusive_run(root):
         editor = Editor(root, options.acting_as)
-        state = _open_state(root, editor.workspace, options.state_file)
+        state = _open_state(root, editor.workspace, options.state_file, options.now)
         runner = Runner(root, state, options.now, options.dry_run, editor)
+        runner.retry_pending()
         if any(rule.trigger != "schedule" for rule in runner.rules):
             runner.on_triggers(triggers_since(root, since, runner.zone))
         return _finish(runner, save=True)
@@ -91,7 +103,7 @@ def after_edit(root: Path, change: Change, now: datetime) -> Report | None:
     editor = Editor(root)
     if not _may_match(editor.workspace, change.events):
         return None  # the usual case: no rule watches this, so nothing is checked or loaded
-    state = _open_state(root, editor.workspace, None)
+    state = _open_state(root, editor.workspace, None, now)
     runner = Runner(root, state, now, editor=editor)
     if not any(rule.matches(e) for rule in runner.rules for e in change.events):
         return None

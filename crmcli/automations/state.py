@@ -5,6 +5,14 @@ One line per fact, sorted by key, e.g.
     {"kind":"reminder","rule":"Aging deal","record":"opportunities/acme","to":"alice","episode":"…","at":"…"}
     {"kind":"event","rule":"Stage change","record":"opportunities/acme","event":"moved:…","to":"channel:sales","at":"…"}
     {"kind":"round_robin","rule":"Assign new leads","position":7,"at":"…"}
+    {"kind":"pending","rule":"Stage change","record":"opportunities/acme","event":"moved:…","to":"alice","trigger":{…},"at":"…"}
+    {"kind":"reset","at":"…"}
+
+A `pending` line is an event's notification whose delivery failed: it holds the event itself
+(`trigger`), so that `crm remind` and `crm automate` deliver it later, and it is settled by the
+`event` line of the same rule, record, event and recipient — also when two branches merged
+(a settled pending line is dropped when the file is rewritten). A `reset` line says when the
+state was started again from nothing on purpose (`crm remind --reset-state`).
 
 A line is added (appended and flushed) right after its delivery succeeded, so a run that dies
 half-way keeps what it sent; the file is rewritten sorted at the end. Two branches that both
@@ -35,6 +43,8 @@ _REQUIRED = {
     "reminder": ("rule", "record", "to", "episode"),
     "event": ("rule", "record", "event", "to"),
     "round_robin": ("rule", "position"),
+    "pending": ("rule", "record", "event", "to", "trigger"),
+    "reset": (),
 }
 _CONFLICT_MARKS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 Key = tuple[str, ...]
@@ -50,6 +60,7 @@ class AutomationState:
         self.label = label
         self.entries: dict[Key, dict[str, Any]] = {}
         self.changed = False
+        self.dropped: set[Key] = set()  # pending lines given up (their rule or record is gone)
 
     @classmethod
     def load(cls, path: Path, label: str) -> AutomationState:
@@ -120,20 +131,40 @@ class AutomationState:
                 handle.flush()
                 os.fsync(handle.fileno())
 
+    def pending(self) -> list[dict[str, Any]]:
+        """The notifications still owed: pending lines without their `event` line."""
+        return [
+            entry
+            for key, entry in sorted(self.entries.items())
+            if entry["kind"] == "pending" and not self._settled(key)
+        ]
+
+    def drop(self, entry: dict[str, Any]) -> None:
+        """Give up a pending notification (said in the run's report)."""
+        self.dropped.add(entry_key(entry))
+        self.changed = True
+
+    def _settled(self, key: Key) -> bool:
+        return key in self.dropped or ("event", *key[1:]) in self.entries
+
     def save(self) -> None:
-        """Rewrite the file sorted by key (mergeable), atomically."""
+        """Rewrite the file sorted by key (mergeable), atomically; settled pending lines go."""
         if not self.changed:
             return
         for entry in AutomationState.load(self.path, self.label).entries.values():
             self._merge(entry)  # lines that `crm move` appended meanwhile
-        text = "".join(_line(self.entries[key]) + "\n" for key in sorted(self.entries))
+        kept = [
+            key for key in sorted(self.entries) if key[0] != "pending" or not self._settled(key)
+        ]
+        text = "".join(_line(self.entries[key]) + "\n" for key in kept)
         current = sha256(self.path.read_bytes()) if self.path.exists() else None
         write_atomically(self.path, text, current)
         self.changed = False
 
 
 def _line(entry: dict[str, Any]) -> str:
-    ordered = {k: entry[k] for k in (*KEY_FIELDS, "episode", "position", "at") if k in entry}
+    names = (*KEY_FIELDS, "episode", "position", "trigger", "at")
+    ordered = {k: entry[k] for k in names if k in entry}
     return json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -164,6 +195,10 @@ def _entry_problem(entry: Any) -> str | None:
         isinstance(entry["position"], int) and entry["position"] >= 0
     ):
         return _("“position” must be a whole number")
+    if kind == "pending" and not (
+        isinstance(entry["trigger"], dict) and isinstance(entry["trigger"].get("kind"), str)
+    ):
+        return _("“trigger” must be an object that names the event’s kind")
     return None
 
 

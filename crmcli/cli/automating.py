@@ -53,6 +53,16 @@ StateOption = Annotated[
         show_default=False,
     ),
 ]
+ResetStateOption = Annotated[
+    bool,
+    typer.Option(
+        "--reset-state",
+        help=lazy(
+            "Start again from nothing when the state file is empty or missing after it held "
+            "lines (every due reminder is sent again)."
+        ),
+    ),
+]
 FormatOption = Annotated[RunFormat, typer.Option("--format", "-f", help=lazy("Output format."))]
 
 
@@ -61,8 +71,9 @@ def register(app: typer.Typer) -> None:
         "remind",
         help=lazy(
             "Run the schedule rules of automations.yaml (from cron or a scheduled CI job): "
-            "send each reminder that is due, once per episode or repeat period. Exit 1 when a "
-            "delivery failed; it is tried again next run.\n\nExamples:\n\n"
+            "send each reminder that is due, once per episode or repeat period, and the event "
+            "notifications still pending. Exit 1 when a delivery failed; it is tried again "
+            "next run.\n\nExamples:\n\n"
             "  crm remind --dry-run\n\n  crm remind --now 2026-12-01T09:00 --state-file automations-state.jsonl"
         ),
     )(remind)
@@ -70,7 +81,8 @@ def register(app: typer.Typer) -> None:
         "automate",
         help=lazy(
             "Run the created / moved / changed rules for the edits committed since REV (hand "
-            "edits merged through git); each event is handled once, however often this runs.\n\n"
+            "edits merged through git), and deliver the event notifications still pending; "
+            "each event is handled once, however often this runs.\n\n"
             "Examples:\n\n  crm automate --since origin/main~5\n\n  crm automate --since v1.0 --dry-run"
         ),
     )(automate)
@@ -85,12 +97,16 @@ def remind(
     acting_as: ReadAsOption = None,
     strict: StrictOption = False,
     no_cache: NoCacheOption = False,
+    reset_state: ResetStateOption = False,
 ) -> None:
     from crmcli.automations.runs import remind as run_remind
 
     root = ctx.obj.root
     options = replace(
-        _options(root, now, dry_run, state_file, acting_as), strict=strict, cache=not no_cache
+        _options(root, now, dry_run, state_file, acting_as),
+        strict=strict,
+        cache=not no_cache,
+        reset_state=reset_state,
     )
     report = run_remind(root, options)
     name_left_out(report.left_out, strict=False)
@@ -161,6 +177,7 @@ _STATUS_WORDS = {
     "skipped": lazy("skipped"),
     "planned": lazy("would do"),
     "done": lazy("done"),
+    "undelivered": lazy("undelivered"),
 }
 
 
@@ -174,8 +191,15 @@ def _summary(report: Report, dry_run: bool) -> str:
             "{n} actions would run (dry run: nothing sent or written)",
             counts["planned"],
         ).format(n=counts["planned"])
-    return _("{sent} sent, {done} records changed, {failed} failed, {skipped} skipped").format(
-        sent=counts["sent"], done=counts["done"], failed=counts["failed"], skipped=counts["skipped"]
+    return _(
+        "{sent} sent, {done} records changed, {failed} failed, {skipped} skipped, "
+        "{undelivered} undelivered"
+    ).format(
+        sent=counts["sent"],
+        done=counts["done"],
+        failed=counts["failed"],
+        skipped=counts["skipped"],
+        undelivered=counts["undelivered"],
     )
 
 
@@ -207,7 +231,7 @@ def after_edit(root: Path, change: Change) -> Change:
         change.warnings.append(
             _(
                 "automation “{rule}” could not reach {target}: {reason} (the edit is written; "
-                "crm automate --since will try again once it is committed)"
+                "the notification is pending: the next crm remind or crm automate sends it)"
             ).format(rule=outcome.rule, target=outcome.target, reason=outcome.detail)
         )
     change.written.extend(p for p in report.written if p not in change.written)

@@ -64,11 +64,15 @@ def _numbers(name: str, values: Iterable[Any]) -> list[float]:
     return numbers
 
 
+MAX_ROUND_DIGITS = 28  # a Decimal's default precision: more places than any amount has
+
+
 def _round(value: Any, digits: Any = 0) -> Any:
     if value is None:
         return None
     if not is_number(value) or not isinstance(digits, int):
         raise FormulaError("type-error", _("ROUND needs a number"))
+    digits = max(-MAX_ROUND_DIGITS, min(MAX_ROUND_DIGITS, digits))  # ROUND(x, 100000)
     rounded = half_up(value, digits)
     return int(rounded) if digits <= 0 else float(rounded)
 
