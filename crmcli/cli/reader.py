@@ -47,11 +47,12 @@ RoleOption = Annotated[
 
 
 def open_as_reader(
-    root: Path, acting_as: str | None, role_name: str | None
+    root: Path, acting_as: str | None, role_name: str | None, lazy: bool = False
 ) -> tuple[OpenWorkspace, Reader]:
-    """The workspace a reading command opens, and who reads it (--as, --role)."""
+    """The workspace a reading command opens (lazy: see `open_workspace`), and who reads it
+    (--as, --role)."""
     from crmcli.engine.reader import identify_reader
     from crmcli.engine.workspace import open_workspace
 
-    opened = open_workspace(root)
+    opened = open_workspace(root, lazy=lazy)
     return opened, identify_reader(opened.workspace, opened.engine, acting_as, role_name)

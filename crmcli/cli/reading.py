@@ -51,8 +51,9 @@ def show(
 ) -> None:
     from crmcli.engine.present import Presenter
 
-    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, lazy=True)
     project, record = opened.record(reference)
+    opened.engine.compute_record(project, record)  # reads what its fields and backlinks need
     fields = reader.visible_fields(project)
     backlinks = _backlinks(opened, project.key, record.id)
     if fmt is TableFormat.json:

@@ -30,8 +30,10 @@ class OpenWorkspace:
         return project, project.records[record_id]
 
 
-def open_workspace(root: Path, today: date | None = None) -> OpenWorkspace:
+def open_workspace(root: Path, today: date | None = None, lazy: bool = False) -> OpenWorkspace:
+    """lazy: records are read when asked for and computed by `engine.compute_record` (a
+    command about one record reads that record and what its fields and backlinks need)."""
     loader = Loader(root)
-    workspace = loader.load()
-    engine = compute(workspace, loader.log, today)
+    workspace = loader.load(lazy=lazy)
+    engine = Engine(workspace, loader.log, today) if lazy else compute(workspace, loader.log, today)
     return OpenWorkspace(workspace, engine)
