@@ -5,10 +5,11 @@ each file is independent of the others, so a pool of forked processes reads and 
 of paths while this process builds the model from the chunks already done. What comes back
 must cost less to receive than to parse: a worker sends its chunk marshalled (plain values,
 dates still as text with their places, `fast_yaml.parse_plain`), and only the few files that
-needed PyYAML travel pickled. Small projects (under POOL_FROM files), sources that are not the
-working tree, a single core and `CRM_PROCESSES=1` are parsed here: starting processes would
-cost more than it saves, and editing commands never come here (they read records lazily).
-Whatever goes wrong with the pool (no fork, a worker killed) falls back to parsing here.
+needed PyYAML travel pickled. Small projects (under POOL_FROM files), sources that are not
+the working tree, a process with other threads, a single core and `CRM_PROCESSES=1` are
+parsed here: starting processes would cost more than it saves, or forking is unsafe. Editing
+commands never come here (they read records lazily). Whatever goes wrong with the pool (no
+fork, a worker killed) falls back to parsing here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import marshal
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -43,6 +45,8 @@ def parse_files(source: FileSource, relatives: list[str], max_bytes: int) -> dic
         return {}
     if "fork" not in multiprocessing.get_all_start_methods():
         return {}  # a spawned worker would import everything again: no faster
+    if threading.active_count() > 1:
+        return {}  # forking while another thread holds a lock can hang the child (a server)
     chunks = [relatives[i : i + CHUNK] for i in range(0, len(relatives), CHUNK)]
     parsed: dict[str, Parsed] = {}
     try:
