@@ -57,12 +57,21 @@ NoCacheOption = Annotated[
 
 
 def open_as_reader(
-    root: Path, acting_as: str | None, role_name: str | None, no_cache: bool = False
+    root: Path,
+    acting_as: str | None,
+    role_name: str | None,
+    no_cache: bool = False,
+    lazy: bool = False,
 ) -> tuple[OpenWorkspace, Reader]:
     """The workspace a reading command opens (from the index unless --no-cache), and who
-    reads it (--as, --role)."""
+    reads it (--as, --role). lazy: a command about one record, which reads only the files
+    it needs when there is no index to answer it (see `open_workspace`)."""
     from crmcli.engine.reader import identify_reader
-    from crmcli.index.session import open_indexed
+    from crmcli.engine.workspace import open_workspace
+    from crmcli.index.session import index_ready, open_indexed
 
-    opened = open_indexed(root, cache=not no_cache)
+    if lazy and not index_ready(root, cache=not no_cache):
+        opened = open_workspace(root, lazy=True)
+    else:
+        opened = open_indexed(root, cache=not no_cache)
     return opened, identify_reader(opened.workspace, opened.engine, acting_as, role_name)

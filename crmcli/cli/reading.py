@@ -58,8 +58,13 @@ def show(
 ) -> None:
     from crmcli.engine.present import Presenter
 
-    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
-    project, record = opened.record(reference)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache, lazy=True)
+    try:
+        project, record = opened.record(reference)
+    except KeyError:  # its file cannot be read: the whole load names it, as for every record
+        opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
+        project, record = opened.record(reference)
+    opened.engine.compute_record(project, record)  # reads what its fields and backlinks need
     fields = reader.visible_fields(project)
     backlinks = opened.referring(project.key, record.id)
     if fmt is TableFormat.json:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
+from crmcli.core.parse_pool import Parsed, parse_files
 from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.state_dir import STATE_DIR, check_state_folder
@@ -90,6 +91,7 @@ class Loader:
         self.lazy = False
         self.log = ProblemLog(root, self._text_of)
         self.config_files: dict[str, ConfigFile] = {}
+        self._parsed: dict[str, Parsed] = {}  # record files parsed ahead, in worker processes
 
     def load(self, only_projects: set[str] | None = None, lazy: bool = False) -> Workspace:
         """Read the workspace. lazy: records are read only when asked for (editing commands)."""
@@ -222,6 +224,8 @@ class Loader:
             e.name for e in entries if not (e.is_dir or e.special or e.name.startswith("_"))
         )
         dates = _date_fields(project)
+        yaml_names = [prefix + name for name in names if name.endswith(".yaml")]
+        self._parsed = parse_files(self.source, yaml_names, MAX_RECORD_BYTES)
         for name in names:
             if not name.endswith(".yaml"):
                 if name.endswith(".yml"):
@@ -263,8 +267,14 @@ class Loader:
         """The text and document of one file; a file that cannot be read or parsed is a
         problem at its place (and None), duplicate keys are reported here for every file."""
         try:
-            text = nfc(decode_text(self.source.read_bytes(relative, max_bytes)))
-            document = parse(text)
+            ready = self._parsed.pop(relative, None)
+            if isinstance(ready, Exception):
+                raise ready
+            if ready is None:
+                text = nfc(decode_text(self.source.read_bytes(relative, max_bytes)))
+                document = parse(text)
+            else:  # parsed ahead; positions read the text again if a problem needs them
+                text, document = "", ready
         except YamlReadError as error:
             self.log.add_at(relative, error.line, error.column, error.code, error.message)
             return None
@@ -404,6 +414,8 @@ class LazyRecords(OnDemandRecords):
 
     def values(self) -> list[Record]:  # type: ignore[override]
         """Every record that can be read (reading them all: only for rare fallbacks)."""
+        unread = [self._relative(i) for i in self._all_ids() if i not in self._cache]
+        self._loader._parsed = parse_files(self._loader.source, unread, MAX_RECORD_BYTES)
         found = []
         for record_id in self._all_ids():
             try:

@@ -1,7 +1,8 @@
 """Reading YAML fast and safely.
 
-Records are parsed with PyYAML's C loader into plain Python values; positions are not kept
-on that path because most files have no problem. When a message needs the line of a key,
+Records are parsed into plain Python values by yaml-rs where it reads them exactly as PyYAML
+would (`core/fast_yaml.py`), else by PyYAML's C loader; positions are not kept on either path
+because most files have no problem. When a message needs the line of a key,
 `key_positions` composes the file again (also in C) and maps every key path to its line
 and column.
 """
@@ -22,6 +23,7 @@ import yaml.resolver
 from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from crmcli.core.fast_yaml import NOT_FAST, parse_fast
 from crmcli.i18n import _
 
 MAX_RECORD_BYTES = 1_000_000
@@ -225,6 +227,14 @@ def decode_text(raw: bytes) -> str:
 
 def parse(text: str) -> YamlDocument:
     """Parse one YAML document into Python values, or raise YamlReadError."""
+    data = parse_fast(text)
+    if data is not NOT_FAST:
+        return YamlDocument(data)
+    return parse_slow(text)
+
+
+def parse_slow(text: str) -> YamlDocument:
+    """PyYAML's C loader: every document, with duplicate keys reported and errors placed."""
     if "&" in text and "*" in text and _ANCHOR.search(text):
         _refuse_alias_bombs(text)
     loader = _FastLoader(text)

@@ -50,8 +50,11 @@ class OpenWorkspace:
         return found
 
 
-def open_workspace(root: Path, today: date | None = None) -> OpenWorkspace:
+def open_workspace(root: Path, today: date | None = None, lazy: bool = False) -> OpenWorkspace:
+    """lazy: records are read when asked for and computed by `engine.compute_record` (a
+    command about one record reads that record and what its fields and backlinks need)."""
     loader = Loader(root)
-    workspace = loader.load()
-    engine = compute(workspace, loader.log, today or workspace_now(workspace).date())
+    workspace = loader.load(lazy=lazy)
+    day = today or workspace_now(workspace).date()
+    engine = Engine(workspace, loader.log, day) if lazy else compute(workspace, loader.log, day)
     return OpenWorkspace(workspace, engine)

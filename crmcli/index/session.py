@@ -21,6 +21,7 @@ from typing import Any
 from crmcli.core.loader import Loader
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.core.problems import ProblemLog
+from crmcli.core.state_dir import STATE_DIR
 from crmcli.engine.compute import Engine
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
@@ -37,6 +38,7 @@ from crmcli.index.freshness import (
 from crmcli.index.records import IndexedRecords, Reuse
 from crmcli.index.store import (
     INDEX_FAULTS,
+    INDEX_FILE,
     NO_PROBLEMS,
     FileRow,
     IndexStore,
@@ -298,6 +300,11 @@ def _documents(project: Project, record: Record) -> list[str]:
             if isinstance(value, list):
                 found.extend(item for item in value if isinstance(item, str))
     return found
+
+
+def index_ready(root: Path, cache: bool = True) -> bool:
+    """Whether a command may answer from an index already built (without building one)."""
+    return cache_wanted(cache) and (root / STATE_DIR / INDEX_FILE).is_file()
 
 
 def open_indexed(root: Path, today: date | None = None, cache: bool = True) -> OpenWorkspace:

@@ -1,0 +1,200 @@
+"""The fast path of YAML reading: yaml-rs (Rust), where it gives what the C loader gives.
+
+yaml-rs parses record files several times faster than PyYAML's C loader and implements the
+same YAML 1.2 core schema as `yamlio` (`on`, `NO` stay text; only `true`/`false` are booleans),
+so most record files can take it. It does not take a file that might read differently:
+
+- the text is scanned first, and any tag, anchor, alias, directive, merge key, `=`, escape,
+  number spelling YAML 1.2 reads but we do not (`1_000`, `0b101`, `-0x1F`), character PyYAML
+  refuses or treats as a line break, or quoted or block text starting with a digit (yaml-rs
+  would let a quoted "2025-10-15" become a date) sends the file to PyYAML;
+- yaml-rs runs with dates off, and plain scalars that PyYAML's own timestamp pattern matches
+  become dates here, as PyYAML's lenient constructor makes them;
+- anything yaml-rs refuses (a syntax error, a duplicate key) or reads into a shape PyYAML
+  does not (a key that is a list, several documents, a key that looks like a date) goes to
+  PyYAML too, which then gives the problem its message and its line.
+
+`tests/test_fast_yaml.py` proves the two paths agree on the sample, generated workspaces, the
+bad-input fixtures and random scalars.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import yaml_rs
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+NOT_FAST = object()  # parse_fast's answer for a file that PyYAML must read
+
+# What sends a file to PyYAML. Each pattern begins with one literal character, which the
+# regular expression engine finds as fast as a substring test; the context is checked around
+# it (`(?<![^\s\[{,]&)`: the `&` begins a node).
+
+
+def _at_node(char: str) -> str:
+    """The pattern of `char` where it begins a node (after a space, `[`, `{`, `,` or at the
+    start), so that it is an indicator and not part of a text."""
+    return char + r"(?<![^\s\[{,]" + char + ")"
+
+
+_BLOCKS = (r"\|", ">")  # the indicators of block text
+_TAIL = r"[-+0-9]*[ ]*(?:#[^\n]*)?(?:\r?\n|\Z)"  # the rest of a block header line
+_ANYWHERE = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"<<",  # merge keys
+        r"\\",  # escapes
+        r"\t",  # tabs (PyYAML refuses more of them than YAML 1.2)
+        _at_node("&") + r"\S",  # anchors
+        _at_node(r"\*") + r"\S",  # aliases
+        *(_at_node(char) for char in ("!", r"\?", "@", "`")),  # tags, keys
+        _at_node("=") + r"(?:[\s\]},]|\Z)",  # `=`, the YAML 1.1 value key
+        r"_(?<=[0-9]_)|_(?=[0-9])",  # `1_000`: a number to YAML 1.2 only
+        r"0(?:(?=[XObB])|(?<=[-+]0)(?=[xo]))",  # `0b101`, `0X1F`, `-0x1F`: the same
+        r"\.(?=[iInN][nNaA][fFnN])",  # `.iNF`: the same
+        *(quote + r"(?=[ \r\n]*[0-9]{4}-)" for quote in ("'", '"')),  # quoted text like a date
+        *(block + r"(?=" + _TAIL + r"[ \r\n]*[0-9]{4}-)" for block in _BLOCKS),  # like a date
+        *(block + r"(?=[-+]?[0-9])" for block in _BLOCKS),  # block text with its indentation
+        *(_at_node(block) + r"(?!" + _TAIL + ")" for block in _BLOCKS),  # `|` that is no header
+        *(flow + r"(?=[ ]*[|>:])" for flow in (r"\[", r"\{", ",")),  # flow read more freely
+        r":(?=[\]},?\[{]|[ ]+:)",
+        r"[0-9A-Fa-f]{1000}",  # a number too long to read: PyYAML's reader refuses it in words
+    )
+)
+_LINE_START = tuple(  # searched in "\n" + text
+    re.compile(pattern)
+    for pattern in (
+        r"\n%",  # directives
+        r"\n(?:---|\.\.\.)",  # several documents
+        r"\n[ ]*[|>]",  # block text at the top
+        r"\n[ -]*:(?=[ \r\n]|\Z)",  # a key left empty
+    )
+)
+_BLOCK_HEADERS = tuple(re.compile(block + r"(?=" + _TAIL + ")") for block in _BLOCKS)
+_REFUSED_ASCII = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# characters PyYAML refuses or reads as line breaks (NEL, U+2028, U+2029), and the BOM
+_REFUSED = re.compile(
+    r"[^\x09\x0A\x0D\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\U00010000-\U0010FFFF]"
+)
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_TIMESTAMP = next(
+    regexp
+    for regexp_list in Resolver.yaml_implicit_resolvers.values()
+    for tag, regexp in regexp_list
+    if tag == _TIMESTAMP_TAG
+)
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[-+][0-9]{2}:[0-9]{2})?"
+)
+_SCALAR_KEYS = frozenset((int, float, bool, type(None)))
+Place = tuple[Any, ...]  # keys and indexes from the top of a document to a value
+_CONSTRUCTOR = SafeConstructor()
+
+
+class _NeedsPyYamlError(Exception):
+    """Raised inside the walk: this file's values need PyYAML."""
+
+
+def parse_fast(text: str) -> Any:
+    """The document's values as the C loader would give them, or NOT_FAST."""
+    plain = parse_plain(text)
+    return NOT_FAST if plain is NOT_FAST else with_dates(*plain)
+
+
+def parse_plain(text: str) -> tuple[Any, list[Place]] | Any:
+    """yaml-rs's values with dates still as text and the places of those dates, or NOT_FAST.
+
+    Plain values (no date objects) travel between processes at marshal's speed, a tenth of
+    pickle's; `with_dates` then makes the dates where they are used."""
+    if needs_pyyaml(text):
+        return NOT_FAST
+    try:
+        data = yaml_rs.loads(text, parse_datetime=False)
+        places: list[Place] = []
+        _find_timestamps(data, (), places)
+    except (_NeedsPyYamlError, yaml_rs.YAMLDecodeError, ValueError, OverflowError, RecursionError):
+        return NOT_FAST
+    return data, places
+
+
+def with_dates(data: Any, places: list[Place]) -> Any:
+    """The values with a date (as PyYAML makes it) at each place `parse_plain` found."""
+    for place in places:
+        if not place:
+            return _timestamp(data)
+        container = data
+        for key in place[:-1]:
+            container = container[key]
+        container[place[-1]] = _timestamp(container[place[-1]])
+    return data
+
+
+def needs_pyyaml(text: str) -> bool:
+    """Whether the text holds anything yaml-rs might read otherwise than PyYAML."""
+    if (_REFUSED_ASCII if text.isascii() else _REFUSED).search(text):
+        return True
+    if any(pattern.search(text) for pattern in _ANYWHERE):
+        return True
+    lines = "\n" + text
+    if any(pattern.search(lines) for pattern in _LINE_START):
+        return True
+    return any(
+        _empty_block(text, match.start()) for p in _BLOCK_HEADERS for match in p.finditer(text)
+    )
+
+
+def _empty_block(text: str, header: int) -> bool:
+    """Whether the block text whose header is at `header` has no line more indented than its
+    key (libyaml and yaml-rs disagree on what it holds), or ends the file without a line break."""
+    if not text.endswith("\n"):
+        return True
+    line = text[text.rfind("\n", 0, header) + 1 : header]
+    deeper = " " * (len(line) - len(line.lstrip(" ")) + 1)
+    for next_line in text[text.find("\n", header) + 1 :].split("\n"):
+        if next_line.strip():
+            return not next_line.startswith(deeper)
+    return True
+
+
+def _find_timestamps(value: Any, place: Place, found: list[Place]) -> None:
+    """The places of the texts PyYAML would read as timestamps; raise on keys it reads
+    otherwise (a date) or refuses (a list). Exact types are tested: this runs on every value."""
+    kind = type(value)
+    if kind is dict:
+        for key in value:
+            if type(key) is str:
+                if key[:1].isdigit() and _TIMESTAMP.match(key):
+                    raise _NeedsPyYamlError
+            elif type(key) not in _SCALAR_KEYS:
+                raise _NeedsPyYamlError
+        items = value.items()
+    elif kind is list:
+        items = enumerate(value)
+    else:
+        if kind is str and value[:1].isdigit() and _TIMESTAMP.match(value):
+            found.append(place)
+        return
+    for key, item in items:
+        item_kind = type(item)
+        if item_kind is str:
+            if item[:1].isdigit() and _TIMESTAMP.match(item):
+                found.append((*place, key))
+        elif item_kind is dict or item_kind is list:
+            _find_timestamps(item, (*place, key), found)
+
+
+def _timestamp(text: str) -> Any:
+    """A date or datetime as PyYAML makes it; text that is no real date stays text."""
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if _ISO_DATETIME.fullmatch(text):
+            return datetime.fromisoformat(text)
+        return _CONSTRUCTOR.construct_yaml_timestamp(ScalarNode(_TIMESTAMP_TAG, text))
+    except ValueError:
+        return text
