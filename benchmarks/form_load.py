@@ -7,7 +7,9 @@ The workspace is changed: its clients' e-mail, phone, region and industry are ma
 `form: true` and a `created` rule assigns each new client (round robin), so run it on a
 workspace made for benchmarks (make_big_workspace.py). The server runs as `crm form serve
 clients` in its own process; submissions go over `--connections` concurrent keep-alive
-connections (httpx), each a distinct lead, and every one must answer 201.
+connections (httpx), each a distinct lead, and every one must answer 201: as fast as they go
+(the sustained rate; latency then includes waiting behind the other connections), or offered at
+`--rate` per second (latency as one visitor sees it at that load).
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=400)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="submissions per second offered (0: as fast as possible)",
+    )
     args = parser.parse_args()
     root = args.workspace.resolve()
     prepare(root)
@@ -80,6 +88,8 @@ def main() -> None:
     latencies: list[float] = []
 
     def submit(n: int) -> int:
+        if args.rate:  # open loop: the n-th visitor arrives at n / rate seconds
+            time.sleep(max(0.0, began + n / args.rate - time.perf_counter()))
         client = clients[n % args.connections]
         lead = {
             "name": f"Web lead {stamp} {n}",
@@ -91,8 +101,8 @@ def main() -> None:
         latencies.append(time.perf_counter() - start)
         return status
 
+    began = time.perf_counter()
     try:
-        began = time.perf_counter()
         with ThreadPoolExecutor(args.connections) as pool:
             statuses = list(pool.map(submit, range(args.submissions)))
         elapsed = time.perf_counter() - began

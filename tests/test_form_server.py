@@ -254,3 +254,20 @@ def test_a_burst_of_concurrent_submissions_lands_as_distinct_valid_records(root,
     assert len(emails) == 200
     assert codes(check(root)) == []
     assert len(webhook.posts) == 200
+
+
+def test_commit_records_each_submission_with_a_business_message(root):
+    from .repos import commit, git
+
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "alice@agency.example")
+    git(root, "config", "user.name", "Alice")
+    commit(root, "start")
+    with form_server(root, ["clients"], commit=True) as base:
+        reply = httpx.post(f"{base}/api/clients", json={"name": "Studio Nord"})
+    assert reply.status_code == 201
+    subject = git(root, "log", "-1", "--format=%s").strip()
+    assert subject == "Web form: clients/studio-nord: new Company “Studio Nord” in Prospects"
+    assert git(root, "status", "--porcelain").strip() == ""
+    shown = git(root, "show", "HEAD:clients/studio-nord.yaml")
+    assert "assignee: alice" in shown  # the automation's assignment is in the same commit

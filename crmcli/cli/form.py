@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -98,6 +99,8 @@ def serve(
     from crmcli.form.app import FormSettings, form_app
     from crmcli.form.live import ServedWorkspace
 
+    if acting_as:  # the automations each submission runs act as the same member
+        os.environ["CRM_USER"] = acting_as
     served = ServedWorkspace(ctx.obj.root, projects, acting_as)
     application = form_app(served, FormSettings(commit, rate_limit))
     for form in served.current().forms.values():

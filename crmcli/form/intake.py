@@ -37,8 +37,7 @@ class Intake:
         self._one_at_a_time = threading.Lock()
 
     def submit(self, project_key: str, raw: Mapping[str, Answer]) -> Submitted:
-        with self._one_at_a_time:
-            opened = self.served.current()
+        with self._one_at_a_time, self.served.writing() as opened:
             answers = read_answers(opened.forms[project_key], raw, opened.context(project_key))
             if not answers.valid:
                 return Submitted(answers)
@@ -50,7 +49,6 @@ class Intake:
             self._run_automations(change, opened)
             if self.commit:
                 self._commit(change)
-            self.served.wrote()
             return Submitted(answers, change)
 
     def _create(self, opened: Opened, project_key: str, answers: Answers) -> Change:

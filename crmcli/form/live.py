@@ -9,7 +9,8 @@ taken into the signature as they are written. The index of `.crm/` can replace t
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,20 +65,32 @@ class ServedWorkspace:
         self._lock = threading.Lock()
         self._opened: Opened | None = None
         self._signature: Signature = ()
+        self._writing = False
 
     def current(self) -> Opened:
-        """The workspace as it is now: the last reading unless a file changed since."""
+        """The workspace as it is now: the last reading unless a file changed since (while
+        the server writes a record itself, the last reading: that change is its own)."""
         with self._lock:
-            now = self._signature_now()
-            if self._opened is None or now != self._signature:
-                self._opened = self._open()
-                self._signature = now
+            if self._opened is not None and (
+                self._writing or self._signature_now() == self._signature
+            ):
+                return self._opened
+            self._opened = self._open()
+            self._signature = self._signature_now()
             return self._opened
 
-    def wrote(self) -> None:
+    @contextmanager
+    def writing(self) -> Iterator[Opened]:
         """The server's own write: known, so it does not make the next request read again."""
+        opened = self.current()
         with self._lock:
-            self._signature = self._signature_now()
+            self._writing = True
+        try:
+            yield opened
+        finally:
+            with self._lock:
+                self._writing = False
+                self._signature = self._signature_now()
 
     def _signature_now(self) -> Signature:
         opened = self._opened
