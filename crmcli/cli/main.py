@@ -17,6 +17,7 @@ from crmcli.cli import (
     checking,
     day,
     editing,
+    form,
     reading,
     reporting,
     reviewing,
@@ -106,6 +107,7 @@ reporting.register(app)
 reviewing.register(app)
 transfer.register(app)
 app.add_typer(schemas.app, name="schema")
+app.add_typer(form.app, name="form")
 
 
 def run() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from crmcli.core.model import (
     BUILTIN_FIELDS,
+    COMPUTED_TYPES,
     DEFAULT_ENV,
     DEFAULT_RATING_MAX,
     OUTCOMES,
@@ -185,6 +186,7 @@ def build_project(
         fields[field_key] = _field(field_key, _mapping(spec), line, column, schema_path, log)
     project.fields = fields
     project.value_field = _value_field(project, data.get("value_field"), log)
+    project.form_list = _form_list(project, data.get("form_list"), log)
     return project
 
 
@@ -272,7 +274,48 @@ def _field(
         expr=settings.get("expr"),
         backlink_from=settings.get("from"),
         broken=bool(wrong - {"format"}),
+        form=_form_flag(key, type_, spec, schema_path, log),
+        form_label=_text(spec.get("form_label")),
+        help=_text(spec.get("help")),
+        placeholder=_text(spec.get("placeholder")),
     )
+
+
+def _form_flag(
+    key: str, type_: str, spec: dict[Any, Any], schema_path: str, log: ProblemLog
+) -> bool:
+    """`form: true` asks the field on the web form. A computed value cannot be typed in, and
+    a visitor may neither point at records nor at files of the workspace."""
+    if spec.get("form") is not True:
+        return False
+    if type_ in COMPUTED_TYPES or type_ in ("reference", "files"):
+        log.add(
+            schema_path,
+            ("fields", key, "form"),
+            "not-a-form-field",
+            _(
+                "field “{field}” ({kind}) cannot be filled in by a visitor, so it cannot be on "
+                "the form; remove form: true"
+            ).format(field=key, kind=type_),
+        )
+        return False
+    return True
+
+
+def _form_list(project: Project, written: Any, log: ProblemLog) -> str | None:
+    if written is None:
+        return None
+    if isinstance(written, str) and written in project.lists:
+        return written
+    log.add(
+        project.schema_path,
+        ("form_list",),
+        "unknown-list",
+        _("form_list “{list}” is not a list of {project}{hint}").format(
+            list=written, project=project.name, hint=did_you_mean(str(written), project.lists)
+        ),
+    )
+    return None
 
 
 # the settings of each computed type, all written as text

@@ -87,6 +87,10 @@ class FieldDef:
     expr: str | None = None  # formula: its expression
     backlink_from: str | None = None  # referenced_by: the reference pointing here, project.field
     broken: bool = False  # a setting it is computed from has the wrong type: it computes nothing
+    form: bool = False  # asked on the project's web form (crm form)
+    form_label: str | None = None  # the form's question, when it differs from the label
+    help: str | None = None  # the form's hint under the input
+    placeholder: str | None = None  # the form's example inside an empty input
 
     @property
     def computed(self) -> bool:
@@ -198,6 +202,7 @@ class Project:
     removed: frozenset[str] = frozenset()
     records: MutableMapping[str, Record] = field(default_factory=dict)  # or lazy: LazyRecords
     value_field: str | None = None  # the money a record stands for in pipeline figures
+    form_list: str | None = None  # the list records made by the web form enter (None: the first)
 
     @property
     def custom_fields(self) -> list[FieldDef]:

@@ -210,6 +210,11 @@ class Editor:
             values["assignee"] = resolve_member(
                 self.workspace, assignee, project.fields["assignee"].label
             )
+        return self.create(project, name, values)
+
+    def create(self, project: Project, name: str, values: Mapping[str, Any]) -> Change:
+        """Write a new record of already typed values (`crm add`, the web form): a free id
+        taken under the lock, the record checked like `crm check` before it is written."""
         self.refuse_read_only(project, values)
         base_id = make_id(name)
         if not base_id:
