@@ -27,6 +27,7 @@ from crmcli.fields.references import reference_ids
 from crmcli.index.freshness import Scan, scan, unchanged, watched_state
 from crmcli.index.records import IndexedRecords, Reuse
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, Reference, dumps, loads
+from crmcli.secrets.keyfile import KEY_FILE
 
 NO_CACHE_VARIABLE = "CRM_NO_CACHE"
 
@@ -79,6 +80,9 @@ class Index:
     def open(cls, root: Path, cache: bool = True) -> Index | None:
         """The index of the workspace, checked against its files; None when bypassed."""
         if not cache_wanted(cache):
+            return None
+        if (root / KEY_FILE).is_file():  # hidden values are opened: nothing of them is kept
+            IndexStore.remove(root)
             return None
         store = IndexStore.open(root)
         if store is None:
