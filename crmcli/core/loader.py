@@ -33,7 +33,6 @@ from crmcli.core.yamlio import (
 )
 from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
 from crmcli.i18n import _, ngettext
-from crmcli.secrets.cipher import SealError, is_sealed
 from crmcli.secrets.keyfile import KEY_FILE
 from crmcli.secrets.sealing import Sealing
 
@@ -270,43 +269,22 @@ class Loader:
 
     def _open_sealed(self, record: Record) -> None:
         """Open the record's sealed values; one that cannot be opened is left out (unknown)."""
-        sealing, data = self.sealing, record.data
-        for name in sealing.fields:
-            project_key, _dot, key = name.partition(".")
-            if project_key != record.project or key not in data:
-                continue
-            value = data[key]
-            if is_sealed(value):
-                record.sealed[key] = value
-                try:
-                    data[key] = sealing.open(name, value)
-                except SealError as error:
-                    del data[key]
-                    self._report_unopened(record, key, error)
-            elif sealing.enabled and value is not None and value != "":
-                self.log.add(
-                    record.path,
-                    (key,),
-                    "hidden-value-plain",
-                    _(
-                        "{field} is a hidden field but this value is written in plain text: "
-                        "run crm fmt to encrypt it."
-                    ).format(field=name),
-                    field=name,
-                )
-
-    def _report_unopened(self, record: Record, key: str, error: SealError) -> None:
         messages = {
+            "plain": _(
+                "{field} is a hidden field but this value is written in plain text: "
+                "run crm fmt to encrypt it."
+            ),
             "damaged": _("The encrypted value of {field} is damaged and cannot be read."),
             "other-key": _(
                 "The value of {field} was encrypted with another key than this workspace's "
                 "(another workspace's, or one rotated away); it cannot be read."
             ),
         }
-        if error.code in messages:
-            name = f"{record.project}.{key}"
-            message = messages[error.code].format(field=name)
-            self.log.add(record.path, (key,), f"hidden-value-{error.code}", message, field=name)
+        for key, code in self.sealing.open_fields(record.project, record.data, record.sealed):
+            if code in messages:
+                name = f"{record.project}.{key}"
+                message = messages[code].format(field=name)
+                self.log.add(record.path, (key,), f"hidden-value-{code}", message, field=name)
 
     def _report_sealing(self) -> None:
         """Once per workspace: the key file missing or unreadable, values left unknown."""

@@ -67,6 +67,29 @@ class Sealing:
             raise SealError("locked" if self.key_file_text is not None else "no-key-file")
         return key.open(text, place)
 
+    def open_fields(
+        self, project_key: str, data: dict[str, Any], sealed: dict[str, str]
+    ) -> list[tuple[str, str]]:
+        """Open a record's sealed values in place (their ciphertexts go to `sealed`); a value
+        that cannot be opened is left out. Gives (field, why) of each value left out
+        (`SealError` codes) and of each plain one where values are sealed (`plain`)."""
+        found = []
+        for name in self.fields:
+            owner, _dot, key = name.partition(".")
+            if owner != project_key or key not in data:
+                continue
+            value = data[key]
+            if is_sealed(value):
+                sealed[key] = value
+                try:
+                    data[key] = self.open(name, value)
+                except SealError as error:
+                    del data[key]
+                    found.append((key, error.code))
+            elif self.enabled and value is not None and value != "":
+                found.append((key, "plain"))
+        return found
+
     def seal(self, place: str, value: Any, previous: Any = None) -> Any:
         """The text to write for a hidden value: `previous` (the ciphertext the file holds)
         when it still opens to `value`; empty values stay empty."""
