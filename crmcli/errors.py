@@ -9,6 +9,7 @@ from enum import StrEnum
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTICE = "notice"  # said, never failing a check: a hidden value read without its key
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from crmcli.cli import (
     reporting,
     reviewing,
     schemas,
+    secrets,
     transfer,
 )
 from crmcli.cli.language import choose_language, translate_typer
@@ -106,6 +107,7 @@ automating.register(app)
 reporting.register(app)
 reviewing.register(app)
 transfer.register(app)
+secrets.register(app)
 app.add_typer(schemas.app, name="schema")
 app.add_typer(form.app, name="form")
 

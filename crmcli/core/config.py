@@ -145,6 +145,7 @@ def _members(raw: Any) -> dict[str, Member]:
             region=_text(data.get("region")),
             away=data.get("away") is True,
             notify=strings(data.get("notify")),
+            age=_text(data.get("age")),
             extra=data,
         )
     return members

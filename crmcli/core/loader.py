@@ -34,6 +34,8 @@ from crmcli.core.yamlio import (
 )
 from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
 from crmcli.i18n import _, ngettext
+from crmcli.secrets.keyfile import KEY_FILE
+from crmcli.secrets.sealing import Sealing
 
 PROJECT_FILE = "_project.yaml"
 AUTOMATIONS_FILE = "automations.yaml"
@@ -92,13 +94,15 @@ class Loader:
         self.log = ProblemLog(root, self._text_of)
         self.config_files: dict[str, ConfigFile] = {}
         self._parsed: dict[str, Parsed] = {}  # record files parsed ahead, in worker processes
+        self.sealing = Sealing()
 
     def load(self, only_projects: set[str] | None = None, lazy: bool = False) -> Workspace:
         """Read the workspace. lazy: records are read only when asked for (editing commands)."""
         self.lazy = lazy
         config = self._load_config()
         self._check_state_folder()
-        workspace = Workspace(root=self.root, config=config)
+        self.sealing = self._sealing(config)
+        workspace = Workspace(root=self.root, config=config, sealing=self.sealing)
         for key in self._project_folders():
             if only_projects is None or key in only_projects:
                 project = self._load_project(key)
@@ -110,6 +114,8 @@ class Loader:
         workspace.config_files = self.config_files
         workspace.problems = self.log.problems
         workspace.left_out = self.log.left_out
+        if not lazy:
+            self._report_sealing()
         return workspace
 
     def _check_state_folder(self) -> None:
@@ -246,8 +252,78 @@ class Loader:
 
     def read_record(self, project_key: str, relative: str) -> Record | None:
         if self.reuse is not None:
-            return self.reuse.read_record(self, project_key, relative)
-        return self.parse_record(project_key, relative)
+            record = self.reuse.read_record(self, project_key, relative)
+        else:
+            record = self.parse_record(project_key, relative)
+        if record is not None and self.sealing.fields:
+            self._open_sealed(record)
+        return record
+
+    # hidden values (crmcli/secrets): opened here, the one place record data enters the model
+
+    def _sealing(self, config: WorkspaceConfig) -> Sealing:
+        fields = frozenset(name for role in config.roles.values() for name in role.hidden)
+        text = None
+        if fields and self.source.is_file(KEY_FILE):
+            try:
+                text = decode_text(self.source.read_bytes(KEY_FILE, MAX_CONFIG_BYTES))
+            except (OSError, YamlReadError):
+                text = ""
+        return Sealing(fields, text)
+
+    def _open_sealed(self, record: Record) -> None:
+        """Open the record's sealed values; one that cannot be opened is left out (unknown)."""
+        messages = {
+            "plain": _(
+                "{field} is a hidden field but this value is written in plain text: "
+                "run crm fmt to encrypt it."
+            ),
+            "damaged": _("The encrypted value of {field} is damaged and cannot be read."),
+            "other-key": _(
+                "The value of {field} was encrypted with another key than this workspace's "
+                "(another workspace's, or one rotated away); it cannot be read."
+            ),
+        }
+        for key, code in self.sealing.open_fields(record.project, record.data, record.sealed):
+            if code in messages:
+                name = f"{record.project}.{key}"
+                message = messages[code].format(field=name)
+                self.log.add(record.path, (key,), f"hidden-value-{code}", message, field=name)
+
+    def _report_sealing(self) -> None:
+        """Once per workspace: the key file missing or unreadable, values left unknown."""
+        sealing = self.sealing
+        if sealing.enabled and sealing.key_file() is None:
+            self.log.add_at(KEY_FILE, 1, 1, "secrets-key-file", sealing.why_no_key())
+        if sealing.locked and sealing.key_file_text is None:
+            self.log.add_at(
+                KEY_FILE,
+                1,
+                1,
+                "secrets-key-file-missing",
+                ngettext(
+                    "{count} hidden value is encrypted but {file} is missing, so no one can "
+                    "read it; restore the file from git.",
+                    "{count} hidden values are encrypted but {file} is missing, so no one can "
+                    "read them; restore the file from git.",
+                    sealing.locked,
+                ).format(count=sealing.locked, file=KEY_FILE),
+            )
+        elif sealing.locked:
+            self.log.add_at(
+                KEY_FILE,
+                1,
+                1,
+                "hidden-values-locked",
+                ngettext(
+                    "{count} hidden value cannot be read without the key to hidden fields; "
+                    "it was not checked.",
+                    "{count} hidden values cannot be read without the key to hidden fields; "
+                    "they were not checked.",
+                    sealing.locked,
+                ).format(count=sealing.locked),
+                Severity.NOTICE,
+            )
 
     def parse_record(self, project_key: str, relative: str) -> Record | None:
         """One record file parsed now; its problems go to the log, and a file that cannot be

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.errors import Problem
+from crmcli.secrets.sealing import Sealing
 
 COMPUTED_TYPES = frozenset({"lookup", "referenced_by", "rollup", "formula"})
 STORED_TYPES = frozenset(
@@ -163,6 +164,7 @@ class Record:
     path: str
     data: dict[str, Any]
     computed: dict[str, Any] = field(default_factory=dict)
+    sealed: dict[str, str] = field(default_factory=dict)  # hidden values as the file has them
 
     @property
     def ref(self) -> str:
@@ -243,6 +245,7 @@ class Member:
     region: str | None = None
     away: bool = False
     notify: tuple[str, ...] = ()
+    age: str | None = None  # public key (age1… or ssh-ed25519 …) the data key is wrapped for
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -284,6 +287,7 @@ class Workspace:
     unreadable_projects: set[str] = field(default_factory=set)  # their schema is broken
     problems: list[Problem] = field(default_factory=list)
     left_out: set[str] = field(default_factory=set)  # record files that cannot be read
+    sealing: Sealing = field(default_factory=Sealing)  # hidden fields encrypted in the files
 
     def project(self, key: str) -> Project | None:
         return self.projects.get(key)

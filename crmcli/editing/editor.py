@@ -156,14 +156,17 @@ class Editor:
             stamped["history"] = [self.history_item(stamped["list"], entered or now)]
         ordered = {key: stamped[key] for key in canonical_keys(project) if key in stamped}
         ordered.update(stamped)
-        return render_record(ordered)
+        sealing = self.workspace.sealing
+        return render_record({k: sealing.written(project.key, k, v) for k, v in ordered.items()})
 
     def write_values(
         self, project: Project, document: RecordFile, values: Mapping[str, Any]
     ) -> None:
         """Set fields of a record file, a new key in canonical order; a new list goes into the
         history (unless `values` bring the history that says when)."""
+        sealing = self.workspace.sealing
         for key, value in values.items():
+            value = sealing.written(project.key, key, value, document.document.get(key))
             document.set(key, value, after=keys_before(project, key))
         if "list" in values and "history" not in values:
             self._history_entry(project, document, values["list"])

@@ -21,8 +21,10 @@ from crmcli.editing.canonical import canonical_keys
 from crmcli.editing.journal import Transaction
 from crmcli.editing.lock import workspace_lock
 from crmcli.editing.writer import RecordFile
-from crmcli.errors import Problem, Severity
+from crmcli.errors import CrmError, Problem, Severity
 from crmcli.i18n import _
+from crmcli.secrets.cipher import is_sealed
+from crmcli.secrets.sealing import Sealing
 
 
 @dataclass(slots=True)
@@ -42,7 +44,14 @@ def format_workspace(root: Path, check_only: bool = False) -> FormatResult:
             for record_id in list(project.records):
                 relative = f"{project.key}/{record_id}.yaml"
                 result.checked += 1
-                _format_file(root, project, relative, None if check_only else transaction, result)
+                _format_file(
+                    root,
+                    project,
+                    relative,
+                    None if check_only else transaction,
+                    result,
+                    workspace.sealing,
+                )
     return result
 
 
@@ -52,6 +61,7 @@ def _format_file(
     relative: str,
     transaction: Transaction | None,
     result: FormatResult,
+    sealing: Sealing,
 ) -> None:
     path = root / relative
     try:
@@ -66,9 +76,7 @@ def _format_file(
         return  # `crm check` says why; there is no layout to fix
     document = RecordFile(path, relative, text)
     formatted = canonical_text(document, project)
-    if formatted == text:
-        return
-    if parse(formatted).data != before.data:
+    if formatted != text and parse(formatted).data != before.data:
         result.problems.append(
             Problem(
                 relative,
@@ -80,9 +88,38 @@ def _format_file(
             )
         )
         return
+    if _seal_plain_values(document, project, sealing, relative, result):
+        formatted = document.render()
+    if formatted == text:
+        return
     result.changed.append(relative)
     if transaction is not None:
         transaction.write(path, formatted.encode("utf-8"), document.original_sha)
+
+
+def _seal_plain_values(
+    document: RecordFile, project: Project, sealing: Sealing, relative: str, result: FormatResult
+) -> bool:
+    """Encrypt hidden values written in plain text (by hand); without the key they stay and
+    the file is named."""
+    if not sealing.enabled:
+        return False
+    sealed = False
+    for key, definition in project.fields.items():
+        value = document.get(key)
+        if definition.computed or not sealing.covers(project.key, key) or is_sealed(value):
+            continue
+        if value is None or value == "":
+            continue
+        try:
+            document.set(key, sealing.written(project.key, key, value))
+        except CrmError as error:
+            result.problems.append(
+                Problem(relative, 1, 1, Severity.WARNING, "hidden-value-plain", error.message)
+            )
+            return sealed
+        sealed = True
+    return sealed
 
 
 def canonical_text(document: RecordFile, project: Project) -> str:

@@ -46,6 +46,7 @@ from crmcli.index.store import (
     dumps,
     loads,
 )
+from crmcli.secrets.keyfile import KEY_FILE
 
 NO_CACHE_VARIABLE = "CRM_NO_CACHE"
 
@@ -112,6 +113,9 @@ class Index:
     def open(cls, root: Path, cache: bool = True) -> Index | None:
         """The index of the workspace, checked against its files; None when bypassed."""
         if not cache_wanted(cache):
+            return None
+        if (root / KEY_FILE).is_file():  # hidden values are opened: nothing of them is kept
+            IndexStore.remove(root)
             return None
         store = IndexStore.open(root)
         if store is None:

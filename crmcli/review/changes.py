@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmcli.core.model import Project
+from crmcli.core.model import Project, Record
 from crmcli.i18n import _
 from crmcli.review.sides import Found, Side
 
@@ -52,6 +52,7 @@ class RecordChange:
     activities_added: list[str] = field(default_factory=list)
     activities_removed: list[str] = field(default_factory=list)
     computed: list[ValueChange] = field(default_factory=list)
+    hidden_changed: list[str] = field(default_factory=list)  # labels only: "cost changed"
     flags: list[str] = field(default_factory=list)  # problems of the record on either side
 
     @property
@@ -78,6 +79,7 @@ class RecordChange:
             or self.activities_added
             or self.activities_removed
             or self.computed
+            or self.hidden_changed
             or self.flags
         )
 
@@ -117,6 +119,9 @@ def compare_records(
     visible = _visible(main.project, hidden)
     pair = _Pair(before_side, before, after_side, after)
     change.fields = _field_changes(pair, old, new, visible)
+    encrypted = before_side.workspace.sealing.enabled or after_side.workspace.sealing.enabled
+    if encrypted and before and before.record and after and after.record:
+        change.hidden_changed = _hidden_changes(main.project, before.record, after.record, visible)
     if visible("history"):
         change.history_added, change.history_removed = _compare_entries(
             "history", before_side, after_side, old, new
@@ -195,6 +200,25 @@ def _field_changes(
         and not (key == "name" and not old)  # a new record's name is its headline
         and old.get(key) != new.get(key)
     ]
+
+
+def _hidden_changes(project: Project, before: Record, after: Record, visible: Visible) -> list[str]:
+    """The stored fields hidden from the reader that changed, by label, where hidden values
+    are encrypted (git shows their lines changing anyway): a value that could not
+    be opened (no key) is compared by its ciphertext, which stays as it is while the value
+    does."""
+    found = []
+    for key, definition in project.fields.items():
+        if visible(key) or definition.computed or key in SPECIAL_KEYS:
+            continue
+        locked = any(key in r.sealed and key not in r.data for r in (before, after))
+        if locked:
+            differs = before.sealed.get(key) != after.sealed.get(key)
+        else:
+            differs = before.data.get(key) != after.data.get(key)
+        if differs:
+            found.append(definition.label)
+    return found
 
 
 def _compare_entries(

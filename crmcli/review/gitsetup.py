@@ -124,6 +124,7 @@ def semantic_view(root: Path, project_key: str, raw: bytes) -> str:
     if project is None or not isinstance(data, dict):
         return text
     record = Record(project.key, "", "", data)
+    side.workspace.sealing.open_fields(project.key, data, record.sealed)  # with a key: values
     side.engine.compute_record(project, record)
     reader = identify_reader(side.workspace, side.engine)
     lines = [project.record_label(record)]
@@ -133,6 +134,8 @@ def semantic_view(root: Path, project_key: str, raw: bytes) -> str:
             continue
         value = record.computed[key] if key in record.computed else data.get(key)
         shown = side.presenter.value(project, key, value)
+        if key in record.sealed and key not in data:
+            shown = _("(encrypted)")
         if not shown:
             continue
         definition = project.fields.get(key)

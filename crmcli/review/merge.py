@@ -29,6 +29,7 @@ from crmcli.engine.reader import Reader, identify_reader
 from crmcli.git.run import git, merge_file
 from crmcli.i18n import _
 from crmcli.review.sides import Side
+from crmcli.secrets.cipher import SealError, is_sealed
 
 _ABSENT = object()
 
@@ -235,6 +236,11 @@ def _describe(side: Side, reader: Reader, project: Project, label: str, conflict
     def shown(value: Any) -> str:
         if value is _ABSENT:
             return _("removed")
+        if is_sealed(value):
+            try:
+                value = side.workspace.sealing.open(f"{project.key}.{conflict.key}", value)
+            except SealError:
+                return _("(encrypted)")
         return side.presenter.value(project, conflict.key, value) or "—"
 
     return _(

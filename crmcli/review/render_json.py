@@ -59,5 +59,6 @@ def record_data(change: RecordChange) -> dict[str, Any]:
         "history": {"added": change.history_added, "removed": change.history_removed},
         "activities": {"added": change.activities_added, "removed": change.activities_removed},
         "computed": values(change.computed),
+        "hidden_changed": change.hidden_changed,
         "problems": change.flags,
     }

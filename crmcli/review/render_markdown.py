@@ -69,6 +69,9 @@ def _markdown_record(change: RecordChange) -> list[str]:
     for value in change.fields:
         lines.append("  - " + _markdown_value(value, change.status))
     lines.extend(
+        "  - " + _("{field} changed").format(field=_md(label)) for label in change.hidden_changed
+    )
+    lines.extend(
         "  - " + _("history: {entry}").format(entry="+ " + _md(entry))
         for entry in change.history_added
     )

@@ -122,6 +122,7 @@ def text_details(change: RecordChange, style: Style) -> list[str]:
         lines.append(_("tags: {tags}").format(tags=" ".join(tags)))
     for value in change.fields:
         lines.append(f"{_text_value(value, change.status, style)}")
+    lines.extend(_("{field} changed").format(field=label) for label in change.hidden_changed)
     lines.extend(
         _("history: {entry}").format(entry=style.added("+ " + entry))
         for entry in change.history_added
