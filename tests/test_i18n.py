@@ -199,3 +199,16 @@ def test_typer_help_and_usage_errors_are_translated(tmp_path: Path) -> None:
     russian = crm("--help", "--lang", "ru", cwd=tmp_path)
     assert "Использование:" in russian.stdout and "Команды" in russian.stdout, russian.stdout
     assert "Язык сообщений" in russian.stdout
+
+
+def test_usage_errors_are_whole_translated_sentences(tmp_path: Path) -> None:
+    unknown = crm("--lang", "fr", "check", "--bogus", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "Erreur\u00a0: Option inconnue\u00a0: --bogus." in unknown.stderr, unknown.stderr
+    assert "check -h\u00a0» pour l’aide." in unknown.stderr
+    missing = crm("show", "--lang", "ru", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "Ошибка: Не указан аргумент 'PROJECT/ID'." in missing.stderr, missing.stderr
+    assert "Error" not in missing.stderr and "Try" not in missing.stderr
+    english = crm("--lang", "en", "show", cwd=tmp_path)
+    assert "Error: Missing argument 'PROJECT/ID'." in english.stderr

@@ -10,6 +10,7 @@ from typing import Any
 
 from typer._click.formatting import HelpFormatter
 
+from crmcli.cli.usage_errors import translate_usage_errors
 from crmcli.core.config import WORKSPACE_FILE, workspace_config
 from crmcli.core.loader import Loader, find_root
 from crmcli.errors import CrmError, UsageError
@@ -91,6 +92,7 @@ def translate_typer() -> None:
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext  # type: ignore[attr-defined]
     typer._click.core.Context.formatter_class = _TranslatedHelpFormatter
+    translate_usage_errors()
 
 
 class _TranslatedHelpFormatter(HelpFormatter):
