@@ -155,7 +155,12 @@ def add(
     acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
+    from crmcli.duplicates.prevention import duplicate_warning, likely_duplicates
+
     editor = _editor(ctx, acting_as)
+    target = editor.project(project)
+    values = {"name": name.strip(), **editor.parse_assignments(target, assignments or [])}
+    matches = likely_duplicates(editor.workspace, target, values, editor.actor)
     change = editor.add(
         project,
         name,
@@ -163,6 +168,9 @@ def add(
         tags=tags or [],
         assignee=assignee,
         assignments=assignments or [],
+    )
+    change.warnings.extend(
+        duplicate_warning(m, str(change.record), editor.workspace) for m in matches
     )
     finish(ctx, automating.after_edit(ctx.obj.root, change), commit, quiet=print_id)
     if print_id:

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 PROGRESS_BAR_BYTES = 1_000_000  # a smaller file is imported before a bar would be read
 
 
+class DuplicateChoice(StrEnum):
+    warn = "warn"
+    skip = "skip"
+    update = "update"
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
@@ -154,6 +160,16 @@ def import_command(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help=lazy("Import the valid rows, report the others."))
     ] = False,
+    on_duplicate: Annotated[
+        DuplicateChoice,
+        typer.Option(
+            "--on-duplicate",
+            help=lazy(
+                "A row that likely duplicates a record: create it and warn, skip it, or "
+                "update that record. A row identical to a record is never created twice."
+            ),
+        ),
+    ] = DuplicateChoice.warn,
     acting_as: ActAsOption = None,
 ) -> None:
     from crmcli.transfer.importing import ImportOptions, import_file
@@ -170,6 +186,7 @@ def import_command(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         sheet=sheet,
+        on_duplicate=on_duplicate.value,
     )
     root = ctx.obj.root
     on_row = _print_plan if dry_run else None

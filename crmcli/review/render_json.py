@@ -60,4 +60,6 @@ def record_data(change: RecordChange) -> dict[str, Any]:
         "activities": {"added": change.activities_added, "removed": change.activities_removed},
         "computed": values(change.computed),
         "problems": change.flags,
+        "merged_into": change.merged_into,
+        "repointed": change.repointed,
     }

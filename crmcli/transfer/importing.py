@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmcli.core.model import Project, Record
+from crmcli.duplicates.rows import SAME, SKIP, UPDATE, Decision, RowDuplicates
 from crmcli.editing.editor import Editor
 from crmcli.editing.ids import free_id, make_id
 from crmcli.editing.journal import Transaction
@@ -57,6 +58,7 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     sheet: str | None = None
+    on_duplicate: str = "warn"  # a row that likely duplicates a record: warn, skip or update
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +211,9 @@ class _Importer:
             self.editor, self.project, self.table, self.by_field, self.options.key
         )
         self.taken = set(self.project.records)
+        self.duplicates = RowDuplicates(
+            workspace, self.project, self.editor.actor, self.options.on_duplicate
+        )
         for row in self.table.rows():
             self.result.rows += 1
             self._import_row(row)
@@ -256,7 +261,31 @@ class _Importer:
             return None
         if record_id is not None:
             return self._update(row, record_id, values, problems)
-        return self._create(row, values, problems)
+        duplicate = self.duplicates.decide(values)
+        if duplicate.kind in (SAME, SKIP):
+            return self._not_created(row, duplicate)
+        if duplicate.kind == UPDATE:
+            self._warn_of_duplicate(row, duplicate, None)
+            named = {key: value for key, value in values.items() if key != "name"}
+            return self._update(row, duplicate.record_id, named, problems)
+        outcome = self._create(row, values, problems)
+        if outcome is not None and duplicate.match is not None:
+            self._warn_of_duplicate(row, duplicate, outcome.record)
+        return outcome
+
+    def _not_created(self, row: Row, duplicate: Decision) -> RowOutcome:
+        """A row that is an existing record (or, with --on-duplicate skip, likely one)."""
+        self.result.unchanged += 1
+        if duplicate.kind == SKIP:
+            self._warn_of_duplicate(row, duplicate, None)
+        ref = duplicate.match.records[1] if duplicate.match else ""
+        return RowOutcome("unchanged", row.number, ref, _("unchanged"))
+
+    def _warn_of_duplicate(self, row: Row, duplicate: Decision, new: str | None) -> None:
+        message = self.duplicates.warning(duplicate, new)
+        self.result.warnings.append(
+            row_problem(self.table, row.number, None, "likely-duplicate", message, Severity.WARNING)
+        )
 
     def _create(
         self, row: Row, values: dict[str, Any], problems: list[Problem]
