@@ -169,3 +169,24 @@ def test_check_duplicates_reports_exact_ones_as_warnings(planted: Path) -> None:
     assert all(p["severity"] == "warning" for p in problems)
     plain = crm_in_process("-C", planted, "check", "--format", "json")
     assert not [p for p in json.loads(plain.stdout) if p["code"].startswith("duplicate-")]
+
+
+@pytest.mark.parametrize("region", ["FR", "RU", "US", "DE", "IT", "GB"])
+def test_phone_keys_are_what_phonenumbers_reads(region: str) -> None:
+    import phonenumbers
+
+    from crmcli.duplicates.normalise import phone_key
+
+    spellings = [
+        "+33 1 42 00 00 00", "01 42 00 00 00", "01.42.00.00.00", "0033 1 42 00 00 00",
+        "+33 (0)1 42 00 00 00", "+7 495 123-45-67", "8 495 123-45-67", "8 10 33 1 42 00 00 00",
+        "+1 415 555 0100", "1 415 555 0100", "030 1234567", "06 12 34 56 78", "42",
+    ]  # fmt: skip
+    for spelling in spellings:
+        try:
+            number = phonenumbers.parse(spelling, region)
+            possible = phonenumbers.is_possible_number(number)
+            expected = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            possible, expected = False, None
+        assert phone_key(spelling, region) == (expected if possible else None), spelling
