@@ -51,6 +51,13 @@ def check(
             show_default=False,
         ),
     ] = None,
+    duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--duplicates",
+            help=lazy("Also warn of records that share an e-mail address or a phone number."),
+        ),
+    ] = False,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
     no_cache: NoCacheOption = False,
@@ -65,6 +72,10 @@ def check(
         from crmcli.review.permissions import check_since
 
         problems.extend(check_since(root, since))
+    if duplicates:
+        from crmcli.duplicates.checks import exact_duplicates
+
+        problems.extend(exact_duplicates(root, result.workspace))
     reader = identify_reader(result.workspace, result.engine, acting_as, role_name)
     write_problems(root, reader.screen(problems), fmt, sys.stdout)
     errors, warnings = count_by_severity(problems)

@@ -175,7 +175,14 @@ def add(
     acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
+    from crmcli.duplicates.prevention import duplicate_warning, likely_duplicates
+    from crmcli.index.session import open_indexed
+
     editor = _editor(ctx, acting_as)
+    target = editor.project(project)
+    values = {"name": name.strip(), **editor.parse_assignments(target, assignments or [])}
+    indexed = open_indexed(ctx.obj.root).workspace  # the project's records, without parsing each
+    matches = likely_duplicates(indexed, indexed.projects[target.key], values, editor.actor)
     change = editor.add(
         project,
         name,
@@ -183,6 +190,9 @@ def add(
         tags=tags or [],
         assignee=assignee,
         assignments=assignments or [],
+    )
+    change.warnings.extend(
+        duplicate_warning(m, str(change.record), editor.workspace) for m in matches
     )
     finish(ctx, automating.after_edit(ctx.obj.root, change), commit, quiet=print_id)
     if print_id:

@@ -16,6 +16,7 @@ from crmcli.cli import (
     board,
     checking,
     day,
+    duplicates,
     editing,
     form,
     reading,
@@ -99,6 +100,7 @@ class Context:
 
 checking.register(app)
 editing.register(app)
+duplicates.register(app)
 day.register(app)
 board.register(app)
 agenda.register(app)

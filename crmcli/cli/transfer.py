@@ -35,6 +35,12 @@ class CsvDialectName(StrEnum):
     rfc4180 = "rfc4180"
 
 
+class DuplicateChoice(StrEnum):
+    warn = "warn"
+    skip = "skip"
+    update = "update"
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
@@ -160,6 +166,16 @@ def import_command(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help=lazy("Import the valid rows, report the others."))
     ] = False,
+    on_duplicate: Annotated[
+        DuplicateChoice,
+        typer.Option(
+            "--on-duplicate",
+            help=lazy(
+                "A row that likely duplicates a record: create it and warn, skip it, or "
+                "update that record. A row identical to a record is never created twice."
+            ),
+        ),
+    ] = DuplicateChoice.warn,
     acting_as: ActAsOption = None,
 ) -> None:
     from crmcli.transfer.importing import ImportOptions, import_file
@@ -176,6 +192,7 @@ def import_command(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         sheet=sheet,
+        on_duplicate=on_duplicate.value,
     )
     root = ctx.obj.root
     on_row = _print_plan if dry_run else None

@@ -51,25 +51,40 @@ def referrers(
 
 
 def reference_rewrites(
-    root: Path, workspace: Workspace, project: Project, old_id: str, new_id: str
+    root: Path,
+    workspace: Workspace,
+    project: Project,
+    old_id: str,
+    new_id: str,
+    documents: list[RecordFile] | None = None,
 ) -> list[RecordFile]:
-    """The record files that refer to `old_id`, changed in memory to refer to `new_id`."""
-    documents: list[RecordFile] = []
+    """The record files that refer to `old_id`, changed in memory to refer to `new_id`;
+    `documents` already open (a merge rewrites several ids) are edited instead of reopened.
+    A list that already names `new_id` loses `old_id` (a merge leaves no record twice)."""
+    documents = [] if documents is None else documents
     for record, key in referrers(workspace, project, old_id):
-        document = RecordFile.open(root / record.path, record.path)
+        document = next((d for d in documents if d.relative == record.path), None)
+        if document is None:
+            document = RecordFile.open(root / record.path, record.path)
+            documents.append(document)
         value = document.get(key)
         if isinstance(value, list):
-            for index, item in enumerate(value):
-                if item == old_id or item == f"{project.key}/{old_id}":
-                    value[index] = new_id if item == old_id else f"{project.key}/{new_id}"
+            _rewrite_items(value, project.key, old_id, new_id)
         else:
             document.set(key, new_id)
-        if all(d.path != document.path for d in documents):
-            documents.append(document)
-        else:  # the same record refers twice (two fields): edit the one document
-            existing = next(d for d in documents if d.path == document.path)
-            existing.set(key, document.get(key))
     return documents
+
+
+def _rewrite_items(value: list[Any], project_key: str, old_id: str, new_id: str) -> None:
+    for index in reversed(range(len(value))):
+        item = value[index]
+        if item not in (old_id, f"{project_key}/{old_id}"):
+            continue
+        replacement = new_id if item == old_id else f"{project_key}/{new_id}"
+        if replacement in value:
+            del value[index]
+        else:
+            value[index] = replacement
 
 
 def _names(value: Any, target: Project, record_id: str, key: str) -> bool:

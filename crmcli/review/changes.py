@@ -17,6 +17,7 @@ from crmcli.i18n import _
 from crmcli.review.sides import Found, Side
 
 ADDED, REMOVED, RENAMED, CHANGED = "added", "removed", "renamed", "changed"
+MERGED = "merged"  # removed by `crm merge`, its references re-pointed (review/merges.py)
 SPECIAL_KEYS = ("list", "tags", "history", "activities")  # a move, tags ±, entries ±
 Visible = Callable[[str], bool]  # may this field be shown?
 
@@ -35,7 +36,7 @@ class ValueChange:
 
 @dataclass(slots=True)
 class RecordChange:
-    status: str  # ADDED, REMOVED, RENAMED or CHANGED
+    status: str  # ADDED, REMOVED, RENAMED, CHANGED or MERGED
     project: str
     project_name: str
     id: str
@@ -54,6 +55,8 @@ class RecordChange:
     computed: list[ValueChange] = field(default_factory=list)
     hidden_changed: list[str] = field(default_factory=list)  # labels only: "cost changed"
     flags: list[str] = field(default_factory=list)  # problems of the record on either side
+    merged_into: str | None = None  # MERGED: the record that remains (PROJECT/ID)
+    repointed: int = 0  # MERGED: how many records referred to it and now to merged_into
 
     @property
     def ref(self) -> str:

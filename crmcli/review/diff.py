@@ -16,7 +16,16 @@ from crmcli.engine.reader import identify_reader
 from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
-from crmcli.review.changes import ADDED, CHANGED, REMOVED, RENAMED, RecordChange, compare_records
+from crmcli.review.changes import (
+    ADDED,
+    CHANGED,
+    MERGED,
+    REMOVED,
+    RENAMED,
+    RecordChange,
+    compare_records,
+)
+from crmcli.review.merges import fold_merges
 from crmcli.review.pipeline import PipelineFigures, pipeline_figures
 from crmcli.review.sides import (
     FileStatus,
@@ -87,7 +96,7 @@ def build_review(
             if found is not None:
                 side.complete(found)
     records = [compare_records(before, old, after, new, hidden) for old, new in pairs]
-    records = [r for r in records if not r.is_empty]
+    records = [r for r in fold_merges(records, after.workspace) if not r.is_empty]
     order = {key: index for index, key in enumerate(after.workspace.projects)}
     records.sort(key=lambda r: (order.get(r.project, len(order)), r.ref))
     pipelines = pipeline_figures(before, after, pairs, totals, hidden)
@@ -138,7 +147,7 @@ def summary_line(review: Review) -> str:
         return _("nothing changed")
     counts = {
         status: sum(1 for r in review.records if r.status == status)
-        for status in (ADDED, REMOVED, RENAMED, CHANGED)
+        for status in (ADDED, REMOVED, RENAMED, CHANGED, MERGED)
     }
     parts = [
         ngettext("{n} record added", "{n} records added", counts[ADDED]).format(n=counts[ADDED]),
@@ -146,4 +155,6 @@ def summary_line(review: Review) -> str:
         ngettext("{n} renamed", "{n} renamed", counts[RENAMED]).format(n=counts[RENAMED]),
         ngettext("{n} removed", "{n} removed", counts[REMOVED]).format(n=counts[REMOVED]),
     ]
+    if counts[MERGED]:
+        parts.append(ngettext("{n} merged", "{n} merged", counts[MERGED]).format(n=counts[MERGED]))
     return ", ".join(parts)

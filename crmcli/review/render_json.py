@@ -61,4 +61,6 @@ def record_data(change: RecordChange) -> dict[str, Any]:
         "computed": values(change.computed),
         "hidden_changed": change.hidden_changed,
         "problems": change.flags,
+        "merged_into": change.merged_into,
+        "repointed": change.repointed,
     }

@@ -4,10 +4,18 @@ that would format or break a table escaped."""
 from __future__ import annotations
 
 from crmcli.i18n import _
-from crmcli.review.changes import ADDED, CHANGED, REMOVED, RENAMED, RecordChange, ValueChange
+from crmcli.review.changes import (
+    ADDED,
+    CHANGED,
+    MERGED,
+    REMOVED,
+    RENAMED,
+    RecordChange,
+    ValueChange,
+)
 from crmcli.review.diff import Review, summary_line
 from crmcli.review.pipeline import pipeline_title, signed_change
-from crmcli.review.render_text import DASH, file_label, or_dash
+from crmcli.review.render_text import DASH, file_label, merge_headline, or_dash
 
 
 def _md(text: str) -> str:
@@ -44,6 +52,8 @@ def render_markdown(review: Review) -> str:
 
 
 def _markdown_record(change: RecordChange) -> list[str]:
+    if change.status == MERGED:  # one event: what it held is now the kept record's
+        return [f"- **{_md(merge_headline(change))}**"]
     headline = {
         ADDED: _("**New** {label}"),
         REMOVED: _("**Removed** {label}"),

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from crmcli.core.terminal import visible
 from crmcli.fields.formatting import Formatter
-from crmcli.i18n import _
-from crmcli.review.changes import ADDED, CHANGED, REMOVED, RENAMED, RecordChange, ValueChange
+from crmcli.i18n import _, ngettext
+from crmcli.review.changes import (
+    ADDED,
+    CHANGED,
+    MERGED,
+    REMOVED,
+    RENAMED,
+    RecordChange,
+    ValueChange,
+)
 from crmcli.review.diff import Review, summary_line
 from crmcli.review.pipeline import PipelineFigures, pipeline_title, signed_change
 
@@ -42,7 +50,7 @@ class Style:
         return self._wrap("33", text)
 
 
-_MARKS = {ADDED: "+", REMOVED: "-", RENAMED: "→", CHANGED: "~"}
+_MARKS = {ADDED: "+", REMOVED: "-", RENAMED: "→", CHANGED: "~", MERGED: "⇒"}
 DASH = "—"
 
 
@@ -92,6 +100,8 @@ def _headline(change: RecordChange) -> str:
         return message.format(label=change.label, ref=change.ref, list=change.list_after)
     if change.status == REMOVED:
         return _("removed {label} ({ref})").format(label=change.label, ref=change.ref)
+    if change.status == MERGED:
+        return merge_headline(change)
     if change.status == RENAMED:
         return _("{label} renamed {old} → {new}").format(
             label=change.label, old=change.old_ref, new=change.ref
@@ -99,9 +109,21 @@ def _headline(change: RecordChange) -> str:
     return f"{change.label} ({change.ref})"
 
 
+def merge_headline(change: RecordChange) -> str:
+    """merged Company “SOCIETE GENERALE” (clients/societe-generale-2) into clients/societe-generale,
+    3 records re-pointed."""
+    return ngettext(
+        "merged {label} ({ref}) into {kept}, {count} record re-pointed",
+        "merged {label} ({ref}) into {kept}, {count} records re-pointed",
+        change.repointed,
+    ).format(label=change.label, ref=change.ref, kept=change.merged_into, count=change.repointed)
+
+
 def _text_record(change: RecordChange, style: Style) -> list[str]:
     paint = {ADDED: style.added, REMOVED: style.removed}.get(change.status, style.bold)
     headline = paint(f"  {_MARKS[change.status]} {_headline(change)}")
+    if change.status == MERGED:  # one event: what it held is now the kept record's
+        return [headline]
     return [headline, *("      " + line for line in text_details(change, style))]
 
 

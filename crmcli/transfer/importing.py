@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmcli.core.model import Project, Record
+from crmcli.duplicates.rows import SKIP, UPDATE, Decision, RowDuplicates
 from crmcli.editing.editor import Editor
 from crmcli.editing.ids import candidate_ids, free_id, make_id
 from crmcli.editing.journal import Transaction
@@ -58,6 +59,7 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     sheet: str | None = None
+    on_duplicate: str = "warn"  # a row that likely duplicates a record: warn, skip or update
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,9 @@ class _Importer:
         )
         self.taken = set(self.project.records)
         self.matched: set[str] = set()  # records found to be this import's earlier result
+        self.duplicates = RowDuplicates(
+            workspace, self.project, self.editor.actor, self.options.on_duplicate
+        )
         for row in self.table.rows():
             self.result.rows += 1
             self._import_row(row)
@@ -258,7 +263,34 @@ class _Importer:
             return None
         if record_id is not None:
             return self._update(row, record_id, values, problems)
-        return self._create(row, values, problems)
+        duplicate = self.duplicates.decide(values)
+        earlier = self._imported_before(values, duplicate.likely)
+        if earlier is not None:  # an earlier run of this import, or a record just like the row
+            self.result.unchanged += 1
+            return RowOutcome("unchanged", row.number, earlier.ref, _("unchanged"))
+        if duplicate.kind == SKIP:
+            return self._not_created(row, duplicate)
+        if duplicate.kind == UPDATE:
+            self._warn_of_duplicate(row, duplicate, None)
+            named = {key: value for key, value in values.items() if key != "name"}
+            return self._update(row, duplicate.record_id, named, problems)
+        outcome = self._create(row, values, problems)
+        if outcome is not None and duplicate.match is not None:
+            self._warn_of_duplicate(row, duplicate, outcome.record)
+        return outcome
+
+    def _not_created(self, row: Row, duplicate: Decision) -> RowOutcome:
+        """A row that is likely an existing record, with --on-duplicate skip."""
+        self.result.unchanged += 1
+        self._warn_of_duplicate(row, duplicate, None)
+        ref = duplicate.match.records[1] if duplicate.match else ""
+        return RowOutcome("unchanged", row.number, ref, _("unchanged"))
+
+    def _warn_of_duplicate(self, row: Row, duplicate: Decision, new: str | None) -> None:
+        message = self.duplicates.warning(duplicate, new)
+        self.result.warnings.append(
+            row_problem(self.table, row.number, None, "likely-duplicate", message, Severity.WARNING)
+        )
 
     def _create(
         self, row: Row, values: dict[str, Any], problems: list[Problem]
@@ -269,10 +301,6 @@ class _Importer:
             data.setdefault("list", self.list_name)
         if self.default_tags:
             data["tags"] = union(data.get("tags", []), self.default_tags)
-        earlier = self._imported_before(values)
-        if earlier is not None:
-            self.result.unchanged += 1
-            return RowOutcome("unchanged", row.number, earlier.ref, _("unchanged"))
         record_id = values.get(ID) or self._free_id(str(data.get("name", "")))
         if record_id is None:
             message = (
@@ -349,13 +377,16 @@ class _Importer:
                 found.append(row_problem(self.table, row.number, column, issue.code, issue.message))
         return found
 
-    def _imported_before(self, values: Mapping[str, Any]) -> Record | None:
-        """The record an earlier run of this import made from this row, so that running an
-        import again (after it completed, or after it was interrupted) creates nothing twice.
+    def _imported_before(
+        self, values: Mapping[str, Any], likely: Iterable[str] = ()
+    ) -> Record | None:
+        """The record an earlier run of this import made from this row, or one just like it,
+        so that running an import again (after it completed, or after it was interrupted)
+        creates nothing twice and a row identical to an existing record is never created.
 
         Without --key, the same record is one with an id this row would get (its id column,
-        else its name's id or that id's -2, -3… suffixes) that holds every value the row
-        gives; each record answers for one row only, so two equal rows still are two records.
+        else its name's id or that id's -2, -3… suffixes), or one the row `likely` is (a
+        likely duplicate, `crm duplicates`), that holds every value the row gives; each record answers for one row only, so two equal rows still are two records.
         A record whose values were changed since is a different one (a new row; --key updates).
         The list and tags the import adds by default are left out of the comparison: a record
         moved or tagged since is still the one this row made.
@@ -369,7 +400,7 @@ class _Importer:
             candidates = (
                 itertools.takewhile(records.__contains__, candidate_ids(base)) if base else ()
             )
-        for record_id in candidates:
+        for record_id in itertools.chain(candidates, likely):
             record = records.get(record_id)
             if record_id in self.matched or record is None:
                 continue

@@ -1,0 +1,1 @@
+"""Duplicates: finding likely duplicate records, warning before one is made, merging them."""

@@ -1,0 +1,255 @@
+"""Likely duplicates within a project: blocking on normalised keys, then scoring candidates.
+
+Never all pairs: records meet only when they share a bucket (one e-mail address, one phone
+number, one website, or a word of their normalised name). Inside a name bucket, rapidfuzz
+scores every pair at C speed; a word shared by more than `NAME_BUCKET_LIMIT` records (“cafe”)
+says nothing and is not a bucket (the whole normalised name always is), and neither is a website shared by more than
+`WEBSITE_BUCKET_LIMIT` (a host such as docs.google.com, not one company).
+
+Which fields are compared comes from the schema: every `email`, `phone` and `url` field the
+reader may see, and the name. A project is person-centric when its `record_name` names a person
+(Contact, Person, Lead, Personne, Контакт…): there colleagues share their company's website, so
+a shared website alone scores below the default threshold. Numbers in names identify:
+“Agence 12” and “Agence 13” are never alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crmcli.core.model import Project, Workspace
+from crmcli.duplicates.normalise import domain_key, email_key, name_key, phone_key
+from crmcli.i18n import _
+
+DEFAULT_MIN_SCORE = 70
+SAME_EMAIL, SAME_PHONE, SAME_NAME = 100, 95, 90
+SAME_WEBSITE, SAME_WEBSITE_OF_PEOPLE = 80, 50
+SIMILAR_NAME_RATIO = 88  # rapidfuzz ratio of the normalised names, 0..100
+NAME_BUCKET_LIMIT = 1000
+WEBSITE_BUCKET_LIMIT = 20
+PERSON_WORDS = frozenset(
+    {
+        "contact", "contacts", "person", "people", "lead", "leads", "individual", "member",
+        "personne", "particulier", "kontakt", "chelovek", "persona", "litso", "klient-fizlitso",
+    }
+)  # fmt: skip
+
+MaySee = Callable[[str], bool]  # may this field of the project be compared for the reader?
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    kind: str  # email, phone, website, name
+    score: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Two records that are likely one: `records` are PROJECT/ID, the best reason first."""
+
+    records: tuple[str, str]
+    reasons: tuple[Reason, ...]
+
+    @property
+    def score(self) -> int:
+        """The best reason's score, and 5 more for each other reason (at most 100)."""
+        best = max(reason.score for reason in self.reasons)
+        return min(100, best + 5 * (len(self.reasons) - 1))
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(reason.text for reason in self.reasons)
+
+    @property
+    def exact(self) -> bool:
+        """Same e-mail or phone: what `crm check --duplicates` reports."""
+        return any(reason.kind in ("email", "phone") for reason in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """What one record is compared on."""
+
+    emails: frozenset[str]
+    phones: frozenset[str]
+    websites: frozenset[str]
+    name: str
+
+
+def is_person_centric(project: Project) -> bool:
+    return any(word in PERSON_WORDS for word in name_key(project.record_name).split())
+
+
+class DuplicateFinder:
+    """The buckets of one project's records; `pairs()` for the project, `matches()` for a new one."""
+
+    def __init__(self, workspace: Workspace, project: Project, may_see: MaySee) -> None:
+        self.project = project
+        self.region = workspace.config.phone_region
+        visible = [f for f in project.fields.values() if may_see(f.key)]
+        self.fields = {
+            kind: [f for f in visible if f.type == kind] for kind in ("email", "phone", "url")
+        }
+        self.person_centric = is_person_centric(project)
+        self.keys: dict[str, Keys] = {}
+        self.buckets: dict[tuple[str, str], list[str]] = defaultdict(list)
+
+    def keys_of(self, data: Mapping[str, Any]) -> Keys:
+        def values(kind: str) -> Iterator[Any]:
+            for definition in self.fields[kind]:
+                value = data.get(definition.key)
+                yield from value if isinstance(value, list) else [value]
+
+        phone_regions = {f.key: f.phone_region or self.region for f in self.fields["phone"]}
+        phones = {phone_key(data.get(key), region) for key, region in phone_regions.items()}
+        return Keys(
+            frozenset(k for k in map(email_key, values("email")) if k),
+            frozenset(k for k in phones if k),
+            frozenset(k for k in map(domain_key, values("url")) if k),
+            name_key(data.get("name")),
+        )
+
+    def add(self, record_id: str, data: Mapping[str, Any]) -> None:
+        keys = self.keys_of(data)
+        self.keys[record_id] = keys
+        for bucket in dict.fromkeys(_buckets(keys)):  # “saint … saint”: one bucket
+            self.buckets[bucket].append(record_id)
+
+    def add_all(self) -> DuplicateFinder:
+        for record_id, record in self.project.records.items():
+            self.add(record_id, record.data)
+        return self
+
+    def pairs(self, min_score: int = DEFAULT_MIN_SCORE) -> list[Match]:
+        """Every likely duplicate pair of the project, best first."""
+        candidates: set[tuple[str, str]] = set()
+        for (kind, _key), ids in self.buckets.items():
+            if kind == "word":
+                candidates.update(_similar_names(ids, self.keys, len(ids)))
+            elif kind != "website" or len(ids) <= WEBSITE_BUCKET_LIMIT:
+                candidates.update(_ordered(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+        found = [self._match(a, b) for a, b in candidates if a != b]
+        return _best_first(m for m in found if m is not None and m.score >= min_score)
+
+    def matches(
+        self, data: Mapping[str, Any], label: str, min_score: int = DEFAULT_MIN_SCORE
+    ) -> list[Match]:
+        """The project's records that a new record (`label`, not added) likely duplicates,
+        best first; the other record is the second of each match."""
+        keys = self.keys_of(data)
+        candidates: set[str] = set()
+        for bucket in _buckets(keys):
+            ids = self.buckets.get(bucket, [])
+            if bucket[0] == "word":
+                if len(ids) <= NAME_BUCKET_LIMIT:
+                    candidates.update(_alike(keys.name, ids, self.keys))
+            elif bucket[0] != "website" or len(ids) <= WEBSITE_BUCKET_LIMIT:
+                candidates.update(ids)
+        found = []
+        for other in candidates - {label.partition("/")[2]}:
+            reasons = self._reasons(keys, self.keys[other])
+            if reasons:
+                found.append(Match((label, f"{self.project.key}/{other}"), reasons))
+        return _best_first(m for m in found if m.score >= min_score)
+
+    def _match(self, first: str, second: str) -> Match | None:
+        reasons = self._reasons(self.keys[first], self.keys[second])
+        if not reasons:
+            return None
+        project = self.project.key
+        return Match((f"{project}/{first}", f"{project}/{second}"), reasons)
+
+    def _reasons(self, first: Keys, second: Keys) -> tuple[Reason, ...]:
+        from rapidfuzz.fuzz import ratio
+
+        reasons = [
+            Reason("email", SAME_EMAIL, _("same e-mail address {value}").format(value=value))
+            for value in sorted(first.emails & second.emails)
+        ]
+        reasons.extend(
+            Reason("phone", SAME_PHONE, _("same phone number {value}").format(value=value))
+            for value in sorted(first.phones & second.phones)
+        )
+        reasons.extend(
+            Reason("website", self._website_score(), _("same website {value}").format(value=value))
+            for value in sorted(first.websites & second.websites)
+        )
+        if _numbers(first.name) != _numbers(second.name):
+            pass  # “Agence 12” and “Agence 13” are two agencies, however alike
+        elif first.name and first.name == second.name:
+            reasons.append(Reason("name", SAME_NAME, _("same name once normalised")))
+        elif first.name and second.name:
+            similarity = ratio(first.name, second.name, score_cutoff=SIMILAR_NAME_RATIO)
+            if similarity:
+                reasons.append(
+                    Reason(
+                        "name",
+                        round(similarity) - 10,
+                        _("similar names ({similarity}% alike)").format(
+                            similarity=round(similarity)
+                        ),
+                    )
+                )
+        return tuple(sorted(reasons, key=lambda reason: -reason.score))
+
+    def _website_score(self) -> int:
+        return SAME_WEBSITE_OF_PEOPLE if self.person_centric else SAME_WEBSITE
+
+
+def _numbers(name: str) -> list[str]:
+    return re.findall(r"\d+", name)
+
+
+def _buckets(keys: Keys) -> Iterator[tuple[str, str]]:
+    yield from (("email", key) for key in keys.emails)
+    yield from (("phone", key) for key in keys.phones)
+    yield from (("website", key) for key in keys.websites)
+    if keys.name:
+        yield ("name", keys.name)  # however common its words, the same name always meets
+    words = keys.name.split()
+    yield from (("word", word) for word in words if len(word) >= 3 or len(words) == 1)
+
+
+def _similar_names(
+    ids: list[str], keys: Mapping[str, Keys], size: int
+) -> Iterable[tuple[str, str]]:
+    """The pairs of one name bucket whose names are alike, scored by rapidfuzz in C."""
+    if size < 2 or size > NAME_BUCKET_LIMIT:
+        return []
+    from rapidfuzz.fuzz import ratio
+    from rapidfuzz.process import cdist
+
+    names = [keys[i].name for i in ids]
+    scores = cdist(names, names, scorer=ratio, score_cutoff=SIMILAR_NAME_RATIO, workers=1)
+    rows, columns = scores.nonzero()
+    return [_ordered(ids[r], ids[c]) for r, c in zip(rows, columns, strict=True) if r < c]
+
+
+def _alike(name: str, ids: list[str], keys: Mapping[str, Keys]) -> list[str]:
+    """The records of one name bucket whose names are like `name`, scored by rapidfuzz in C."""
+    from rapidfuzz.fuzz import ratio
+    from rapidfuzz.process import extract
+
+    names = [keys[i].name for i in ids]
+    found = extract(name, names, scorer=ratio, score_cutoff=SIMILAR_NAME_RATIO, limit=None)
+    return [ids[index] for _name, _score, index in found]
+
+
+def _ordered(first: str, second: str) -> tuple[str, str]:
+    return (first, second) if first < second else (second, first)
+
+
+def _best_first(matches: Iterable[Match]) -> list[Match]:
+    return sorted(matches, key=lambda m: (-m.score, m.records))
+
+
+def project_duplicates(
+    workspace: Workspace, project: Project, may_see: MaySee, min_score: int = DEFAULT_MIN_SCORE
+) -> list[Match]:
+    """The likely duplicate pairs of a project, as the reader may compare them."""
+    return DuplicateFinder(workspace, project, may_see).add_all().pairs(min_score)
