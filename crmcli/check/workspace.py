@@ -26,7 +26,7 @@ from crmcli.fields.contact import email_problem
 from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker
 from crmcli.i18n import _
-from crmcli.index.session import Index
+from crmcli.index.session import Index, workspace_today
 from crmcli.reports import checks as reports_checks
 
 _RESERVED_FIELD_NAMES = frozenset(DERIVED_NAMES) - {"probability"}
@@ -233,7 +233,7 @@ CHECKS: tuple[Check, ...] = CORE_CHECKS + reports_checks.CHECKS + automations_ch
 def check_workspace(root: Path, today: date | None = None, cache: bool = True) -> CheckResult:
     """Load the workspace, run every check, compute every field; problems sorted by place.
     The index answers when nothing changed since it last checked (`cache=False`: never)."""
-    day = today or date.today()
+    day = today or workspace_today(root)
     index = Index.open(root, cache)
     served = index.checked(day) if index else None
     if served is not None:
@@ -242,13 +242,16 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
     workspace = loader.load()
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
     if index is not None:
+        context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)
     for check in CHECKS:
         check(context)
     problems = _most_specific(sorted(loader.log.problems, key=Problem.sort_key))
     workspace.problems = problems
     if index is not None:
-        index.save(workspace, day, checked=problems, issues=context.record_issues)
+        index.save(
+            workspace, day, context.engine.failures, checked=problems, issues=context.record_issues
+        )
     return CheckResult(workspace, context.engine, problems)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.output import write_json, write_table
-from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
+from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption, open_as_reader
 from crmcli.i18n import _, lazy
 
 if TYPE_CHECKING:
@@ -60,11 +60,12 @@ def agenda(
     ] = None,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.engine.reader import workspace_now
     from crmcli.reports.agenda import agenda_of
 
-    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
     shown = agenda_of(opened, reader, member, days)
     workspace = opened.workspace
     if fmt is AgendaFormat.ics:

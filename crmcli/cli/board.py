@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crmcli.cli.reader import ReadAsOption, RoleOption, open_as_reader
+from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption, open_as_reader
 from crmcli.i18n import lazy, ngettext
 
 if TYPE_CHECKING:
@@ -60,10 +60,11 @@ def board(
     ] = False,
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.reports.board import board_of
 
-    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name)
+    opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
     shown = board_of(opened, reader, project_key, where, tags or [], member, closed)
     draw(shown)
 

@@ -82,6 +82,8 @@ class RecordReuse(Protocol):
 
     def read_record(self, loader: Loader, project_key: str, relative: str) -> Record | None: ...
 
+    def reusable(self, relative: str) -> bool: ...
+
 
 class Loader:
     def __init__(
@@ -231,6 +233,8 @@ class Loader:
         )
         dates = _date_fields(project)
         yaml_names = [prefix + name for name in names if name.endswith(".yaml")]
+        if self.reuse is not None:  # only the files the index cannot give back are parsed
+            yaml_names = [n for n in yaml_names if not self.reuse.reusable(n)]
         self._parsed = parse_files(self.source, yaml_names, MAX_RECORD_BYTES)
         for name in names:
             if not name.endswith(".yaml"):

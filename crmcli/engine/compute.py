@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from crmcli.core.model import FieldDef, Project, Record, Workspace
 from crmcli.core.problems import ProblemLog
@@ -20,6 +20,17 @@ from crmcli.engine.types import FieldKey, FieldTypes
 from crmcli.fields.references import reference_ids
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import FormulaError
+
+Failed = list[tuple[str, str]]  # (code, message) of each value of one record that failed
+
+
+class Recompute(Protocol):
+    """Which records a run computes again (the index's dirty set); the others keep the values
+    and failures of the run that computed them."""
+
+    def needed(self, record: Record) -> bool: ...
+
+    def failed(self, key: FieldKey, record: Record) -> Failed: ...
 
 
 class Engine(FieldTypes):
@@ -38,9 +49,13 @@ class Engine(FieldTypes):
         self._plans: dict[FieldKey, Plan] = {}
         self._within_reach: dict[FieldKey, bool] = {}
         self._backlinks: dict[FieldKey, dict[str, list[str]]] = {}
+        self.recompute: Recompute | None = None  # None: every record
+        self.failures: dict[FieldKey, dict[str, Failed]] = {}  # by field, by record path
 
     def run(self) -> None:
-        """Compute every computed field of every record, in dependency order."""
+        """Compute every computed field of every record (those `recompute` needs), in
+        dependency order."""
+        recompute = self.recompute
         for key in self.planned(self.log):
             plan = self._plans[key]
             if plan.value is None:
@@ -48,7 +63,12 @@ class Engine(FieldTypes):
             failures = Failures(self.log, plan)
             name, value = plan.field.key, plan.value
             for record in plan.project.records.values():
-                record.computed[name] = value(record, failures.add)
+                if recompute is None or recompute.needed(record):
+                    record.computed[name] = value(record, failures.add)
+                else:
+                    for code, message in recompute.failed(key, record):
+                        failures.note(code, message, record)
+            self.failures[key] = failures.by_record()
             failures.report()
 
     def planned(self, log: ProblemLog) -> list[FieldKey]:

@@ -315,7 +315,19 @@ class Failures:
         self.by_code: dict[str, tuple[str, list[Record]]] = {}
 
     def add(self, error: FormulaError, record: Record) -> None:
-        self.by_code.setdefault(error.code, (error.message, []))[1].append(record)
+        self.note(error.code, error.message, record)
+
+    def note(self, code: str, message: str, record: Record) -> None:
+        self.by_code.setdefault(code, (message, []))[1].append(record)
+
+    def by_record(self) -> dict[str, list[tuple[str, str]]]:
+        """Each failed record's (code, message), kept by the index for records not computed
+        again next time."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for code, (message, records) in self.by_code.items():
+            for record in records:
+                found.setdefault(record.path, []).append((code, message))
+        return found
 
     def report(self) -> None:
         for code, (message, records) in self.by_code.items():

@@ -36,6 +36,9 @@ class Reuse:
         self.seen_ns = seen_ns
         self.read: dict[str, ReadFile] = {}
 
+    def reusable(self, relative: str) -> bool:
+        return relative in self.rows
+
     def read_record(self, loader: Loader, project_key: str, relative: str) -> Record | None:
         row = self.rows.get(relative)
         if row is not None:

@@ -22,7 +22,9 @@ from crmcli.core.loader import Loader
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.core.state_dir import STATE_DIR
-from crmcli.engine.compute import Engine
+from crmcli.engine.compute import Engine, Failed
+from crmcli.engine.reader import workspace_now
+from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
 from crmcli.fields.references import reference_ids
@@ -35,6 +37,7 @@ from crmcli.index.freshness import (
     unchanged,
     watched_state,
 )
+from crmcli.index.recompute import DirtyRecords, dirty_records
 from crmcli.index.records import IndexedRecords, Reuse
 from crmcli.index.store import (
     INDEX_FAULTS,
@@ -82,6 +85,7 @@ class Index:
         self.scan = found
         self.failed = False
         self._reuse: Reuse | None = None
+        self._dirty: DirtyRecords | None = None
         self._fallback: Workspace | None = None
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
         if self._same_files():
@@ -159,8 +163,9 @@ class Index:
         loader = Loader(self.root, reuse=self.reuse())
         workspace = loader.load()
         engine = Engine(workspace, loader.log, today)
+        engine.recompute = self.recompute(workspace, today)
         engine.run()
-        self.save(workspace, today)
+        self.save(workspace, today, engine.failures)
         return IndexedWorkspace(workspace, engine)
 
     def checked(self, today: date) -> tuple[Workspace, Engine, list[Problem]] | None:
@@ -209,6 +214,22 @@ class Index:
         self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns)
         return self._reuse
 
+    def recompute(self, workspace: Workspace, today: date) -> DirtyRecords | None:
+        """The records whose computed values this run computes again (None: all), the
+        others' values filled in from the index."""
+        reuse = self._reuse
+        if reuse is None or self.failed or not self.same_configuration:
+            return None
+        try:
+            self._dirty = dirty_records(self.store, reuse, workspace, today)
+        except INDEX_FAULTS:
+            for read in reuse.read.values():
+                if read.record is not None:
+                    read.record.computed = {}
+            self.fault()
+            self._dirty = None
+        return self._dirty
+
     def known_issues(self, workspace: Workspace, today: date) -> dict[str, list[Problem]]:
         """Record files whose rules need not run again: unchanged, found without issue last
         time, in a workspace with the same configuration, the same records that can be read
@@ -217,7 +238,12 @@ class Index:
         reuse = self._reuse
         if reuse is None or not self._issues_hold(workspace, today):
             return {}
-        return {path: [] for path, row in reuse.rows.items() if row.issues == NO_PROBLEMS}
+        dirty = self._dirty.dirty if self._dirty is not None else set()
+        return {
+            path: []
+            for path, row in reuse.rows.items()
+            if row.issues == NO_PROBLEMS and path not in dirty
+        }
 
     def _issues_hold(self, workspace: Workspace, today: date) -> bool:
         try:
@@ -236,11 +262,13 @@ class Index:
         self,
         workspace: Workspace,
         today: date,
+        failures: dict[FieldKey, dict[str, Failed]],
         checked: list[Problem] | None = None,
         issues: dict[str, list[Problem]] | None = None,
     ) -> None:
-        """Keep this run's records, computed values and (for `crm check`) its problems and
-        each record's issues."""
+        """Keep this run's records, computed values and their failures, and (for `crm
+        check`) its problems and each record's issues; only the rows that changed are
+        written."""
         reuse = self._reuse
         if reuse is None or self.failed:
             return
@@ -248,10 +276,12 @@ class Index:
             for row in reuse.rows.values():
                 row.issues = None
         rows: list[FileRow] = []
+        written: list[FileRow] = []
         references: list[Reference] = []
         watched: set[str] = set()
-        for read in reuse.read.values():
+        for path, read in reuse.read.items():
             row, record = read.row, read.record
+            before = (row.computed, row.issues) if path in reuse.rows else None
             if record is not None:
                 project = workspace.projects[record.project]
                 if row.data is None:  # parsed by this run
@@ -259,8 +289,11 @@ class Index:
                 row.computed = dumps(record.computed)
                 if issues is not None:
                     row.issues = dumps(issues.get(row.path, []))
-                references.extend(_references(project, record))
                 watched.update(_documents(project, record))
+            if before != (row.computed, row.issues):
+                written.append(row)
+                if record is not None:
+                    references.extend(_references(project, record))
             rows.append(row)
         state = os.urandom(8).hex()
         meta: dict[str, Any] = {
@@ -278,8 +311,14 @@ class Index:
             "watched": watched_state(self.root, watched),
             "checked": checked,
             "checked_state": state if checked is not None else None,
+            "failures": failures,
         }
-        self.store.save(rows, references, meta)
+        try:
+            removed = set(self.store.meta("files") or ()) - set(reuse.read)
+        except INDEX_FAULTS:
+            self.fault()
+            return
+        self.store.save(written, removed, references, meta)
 
 
 def _references(project: Project, record: Record) -> list[Reference]:
@@ -306,6 +345,13 @@ def _documents(project: Project, record: Record) -> list[str]:
     return found
 
 
+def workspace_today(root: Path) -> date:
+    """Today in the workspace time zone (`$CRM_NOW` replays another day), the day
+    `open_workspace` computes for: the index keeps the day its values were computed for and
+    serves them on that day only. Reads the configuration alone, no record."""
+    return workspace_now(Loader(root).load(lazy=True)).date()
+
+
 def index_ready(root: Path, cache: bool = True) -> bool:
     """Whether a command may answer from an index already built (without building one)."""
     return cache_wanted(cache) and (root / STATE_DIR / INDEX_FILE).is_file()
@@ -313,7 +359,7 @@ def index_ready(root: Path, cache: bool = True) -> bool:
 
 def open_indexed(root: Path, today: date | None = None, cache: bool = True) -> OpenWorkspace:
     """The opened workspace, from the index where it is fresh (`--no-cache`: from the files)."""
-    day = today or date.today()
+    day = today or workspace_today(root)
     index = Index.open(root, cache)
     if index is None:
         return open_workspace(root, day)

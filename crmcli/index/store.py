@@ -29,7 +29,7 @@ from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 3  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 4  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -47,6 +47,7 @@ CREATE TABLE refs (
     project TEXT NOT NULL, target TEXT NOT NULL
 );
 CREATE INDEX refs_target ON refs (project, target);
+CREATE INDEX refs_source ON refs (source);
 """
 
 
@@ -240,36 +241,61 @@ class IndexStore:
             (project, target),
         ).fetchall()
 
+    def references_from(self, sources: Iterable[str]) -> list[tuple[str, str, str]]:
+        """(source, project, target) of each reference these record files held."""
+        found: list[tuple[str, str, str]] = []
+        for source in sources:
+            found.extend(
+                self._db.execute(
+                    "SELECT source, project, target FROM refs WHERE source = ?", (source,)
+                ).fetchall()
+            )
+        return found
+
     # writing
 
-    def save(self, rows: list[FileRow], references: list[Reference], meta: dict[str, Any]) -> bool:
-        """Replace the whole index in one transaction; False when another command holds it
+    def save(
+        self,
+        rows: list[FileRow],
+        removed: Iterable[str],
+        references: list[Reference],
+        meta: dict[str, Any],
+    ) -> bool:
+        """Write the rows that changed (with every reference of theirs), drop the files that
+        are gone, and replace `meta`, in one transaction; False when another command holds it
         (this run's results are then simply not kept)."""
         db = self._db
+        removed = list(removed)
+        written: list[str] = []
+
+        def values() -> Iterator[tuple[Any, ...]]:
+            for r in rows:
+                written.append(r.path)
+                yield (
+                    r.path,
+                    r.project,
+                    r.record_id,
+                    r.size,
+                    r.mtime_ns,
+                    r.ctime_ns,
+                    r.inode,
+                    r.seen_ns,
+                    r.digest,
+                    r.data,
+                    r.problems,
+                    r.computed,
+                    r.issues,
+                )
+
         try:
             db.execute("BEGIN IMMEDIATE")
-            db.execute("DELETE FROM files")
-            db.execute("DELETE FROM refs")
+            db.executemany("DELETE FROM files WHERE path = ?", ((path,) for path in removed))
             db.executemany(
-                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        r.path,
-                        r.project,
-                        r.record_id,
-                        r.size,
-                        r.mtime_ns,
-                        r.ctime_ns,
-                        r.inode,
-                        r.seen_ns,
-                        r.digest,
-                        r.data,
-                        r.problems,
-                        r.computed,
-                        r.issues,
-                    )
-                    for r in rows
-                ),
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values(),
+            )
+            db.executemany(
+                "DELETE FROM refs WHERE source = ?", ((path,) for path in (*removed, *written))
             )
             db.executemany(
                 "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
