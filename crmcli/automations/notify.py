@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from crmcli.i18n import _
@@ -49,6 +49,7 @@ def _environment() -> Any:
     return bounded_environment()
 
 
+@lru_cache(maxsize=256)  # a long-lived server runs the same rules' templates again and again
 def compile_template(source: str) -> Any:
     """A Jinja2 template, or MessageTemplateError for a syntax error or a reach outside the sandbox."""
     from jinja2 import TemplateSyntaxError
@@ -112,6 +113,7 @@ def _constant(node: Any) -> Any:
     return node.value if isinstance(node, nodes.Const) else None
 
 
+@lru_cache(maxsize=256)
 def template_names(source: str) -> TemplateNames:
     """The variables a (valid) template reads, for `crm check` to compare with what exists."""
     from jinja2 import meta, nodes

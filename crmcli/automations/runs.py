@@ -52,10 +52,11 @@ def _open_state(
     return state
 
 
-def _finish(runner: Runner, save: bool) -> Report:
+def _finish(runner: Runner, save: bool, tidy: bool = True) -> Report:
     runner.times.close()
     if save and not runner.dry_run:
-        runner.state.save()
+        if tidy:
+            runner.state.save()
         note_lines(runner.root, runner.state)
     return runner.report
 
@@ -96,13 +97,31 @@ def automate(root: Path, since: str, options: RunOptions) -> Report:
         return _finish(runner, save=True)
 
 
-def after_edit(root: Path, change: Change, now: datetime) -> Report | None:
-    """Run the event rules an edit triggered (None when there are no automations)."""
+def after_edit(
+    root: Path, change: Change, now: datetime, editor: Editor | None = None, tidy: bool = True
+) -> Report | None:
+    """Run the event rules an edit triggered (None when there are no automations).
+
+    `editor`: the one that wrote the edit, when it lives on (the form server), so that the
+    workspace is not read again; it keeps acting as its member afterwards. Each delivery is
+    appended to the state file as it happens; `tidy` then rewrites the file sorted, one line
+    per key. A server taking edit after edit passes tidy=False: the rewrite costs as much as
+    the file is long, and the next `crm remind`, `crm automate` or `crm add` tidies it."""
     if not change.events or not (root / AUTOMATIONS_FILE).is_file():
         return None
-    editor = Editor(root)
+    editor = editor or Editor(root)
     if not _may_match(editor.workspace, change.events):
         return None  # the usual case: no rule watches this, so nothing is checked or loaded
+    actor = editor.actor
+    try:
+        return _run_after_edit(root, change, now, editor, tidy)
+    finally:
+        editor.actor = actor  # the Runner acts for the workspace, not for the editor's member
+
+
+def _run_after_edit(
+    root: Path, change: Change, now: datetime, editor: Editor, tidy: bool
+) -> Report | None:
     state = _open_state(root, editor.workspace, None, now)
     runner = Runner(root, state, now, editor=editor)
     if not any(rule.matches(e) for rule in runner.rules for e in change.events):
@@ -111,7 +130,7 @@ def after_edit(root: Path, change: Change, now: datetime) -> Report | None:
     path, label = state_path(root, editor.workspace, None)
     if runner.state.changed and _is_committable(root, path):
         runner.report.written.append(label)  # kept in the repository: commit it with the edit
-    return _finish(runner, save=True)
+    return _finish(runner, save=True, tidy=tidy)
 
 
 def _may_match(workspace: Workspace, events: list[RecordEvent]) -> bool:

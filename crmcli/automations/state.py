@@ -15,7 +15,9 @@ A `pending` line is an event's notification whose delivery failed: it holds the 
 state was started again from nothing on purpose (`crm remind --reset-state`).
 
 A line is added (appended and flushed) right after its delivery succeeded, so a run that dies
-half-way keeps what it sent; the file is rewritten sorted at the end. Two branches that both
+half-way keeps what it sent; the file is rewritten sorted at the end — except by a form server,
+which only appends (a rewrite per submission costs as much as the file is long): a key found on
+several lines is read as its latest line, and the next run that saves rewrites the file. Two branches that both
 added lines merge cleanly (`merge=union` in .gitattributes); when a key appears twice the
 latest `at` wins. A file that cannot be read stops the run: silently starting from nothing
 would send every reminder again.
@@ -61,6 +63,7 @@ class AutomationState:
         self.entries: dict[Key, dict[str, Any]] = {}
         self.changed = False
         self.dropped: set[Key] = set()  # pending lines given up (their rule or record is gone)
+        self.untidy = False  # a key on several lines (appended by a form server): save rewrites
 
     @classmethod
     def load(cls, path: Path, label: str) -> AutomationState:
@@ -112,6 +115,7 @@ class AutomationState:
     def _merge(self, entry: dict[str, Any]) -> None:
         key = entry_key(entry)
         known = self.entries.get(key)
+        self.untidy |= known is not None
         if known is None or _moment(entry["at"]) >= _moment(known["at"]):
             self.entries[key] = entry
 
@@ -149,7 +153,7 @@ class AutomationState:
 
     def save(self) -> None:
         """Rewrite the file sorted by key (mergeable), atomically; settled pending lines go."""
-        if not self.changed:
+        if not self.changed and not self.untidy:
             return
         for entry in AutomationState.load(self.path, self.label).entries.values():
             self._merge(entry)  # lines that `crm move` appended meanwhile
@@ -159,7 +163,7 @@ class AutomationState:
         text = "".join(_line(self.entries[key]) + "\n" for key in kept)
         current = sha256(self.path.read_bytes()) if self.path.exists() else None
         write_atomically(self.path, text, current)
-        self.changed = False
+        self.changed = self.untidy = False
 
 
 def _line(entry: dict[str, Any]) -> str:

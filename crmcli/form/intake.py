@@ -71,7 +71,7 @@ class Intake:
 
         now = workspace_now(opened.editor.workspace)
         try:
-            report = after_edit(self.served.root, change, now)
+            report = after_edit(self.served.root, change, now, opened.editor, tidy=False)
         except CrmError as error:  # the record is written; the log says why no rule ran
             log.warning(_("no automation ran: {reason}").format(reason=error.message))
             return
