@@ -206,7 +206,10 @@ def test_a_likely_duplicate_is_flagged_not_silently_added(root):
     assert "tags" not in record(root, "dupont")
     flagged = record(root, "dupont-sarl")
     assert flagged["tags"] == ["possible-duplicate"]
-    assert flagged["activities"][0]["text"] == "Possible duplicate of clients/dupont: same E-mail."
+    assert flagged["activities"][0]["text"] == (  # the reasons crm duplicates gives
+        "Possible duplicate of clients/dupont: same e-mail address marie@dupont.example; "
+        "same name once normalised."
+    )
     assert record(root, "acme-bis")["tags"] == ["possible-duplicate"]
     assert codes(check(root)) == []
 

@@ -58,12 +58,12 @@ class Intake:
         list_name = opened.forms[project_key].list_name
         if list_name:
             values["list"] = list_name
-        contacts = opened.contacts[project_key]
-        owner = contacts.owner(values)
-        if owner is not None:
-            flag_duplicate(project, values, owner, workspace_now(editor.workspace))
+        finder = opened.contacts[project_key]
+        likely = finder.matches({**values, "name": answers.name}, "")
+        if likely:
+            flag_duplicate(project, values, likely[0], workspace_now(editor.workspace))
         change = editor.create(project, answers.name, values)
-        contacts.add(str(change.record).partition("/")[2], values)
+        finder.add(str(change.record).partition("/")[2], {**values, "name": answers.name})
         return change
 
     def _run_automations(self, change: Change, opened: Opened) -> None:

@@ -17,11 +17,12 @@ from pathlib import Path
 from crmcli.core.config import WORKSPACE_FILE
 from crmcli.core.loader import AUTOMATIONS_FILE, PROJECT_FILE
 from crmcli.core.lookup import require_project
+from crmcli.duplicates.finder import DuplicateFinder
+from crmcli.duplicates.prevention import finder_for
 from crmcli.editing.editor import Editor
 from crmcli.engine.reader import workspace_now
 from crmcli.errors import CrmError
 from crmcli.fields.context import FieldContext
-from crmcli.form.duplicates import ContactIndex
 from crmcli.form.schema import Form, form_of
 from crmcli.i18n import _
 
@@ -35,7 +36,7 @@ class Opened:
 
     editor: Editor
     forms: dict[str, Form]
-    contacts: dict[str, ContactIndex]
+    contacts: dict[str, DuplicateFinder]
 
     def context(self, project_key: str) -> FieldContext:
         workspace = self.editor.workspace
@@ -100,7 +101,6 @@ class ServedWorkspace:
     def _open(self) -> Opened:
         editor = Editor(self.root, self.acting_as)
         forms, contacts = {}, {}
-        region = editor.workspace.config.phone_region
         for key in self.projects:
             project = require_project(editor.workspace, key)
             form = form_of(project)
@@ -112,6 +112,5 @@ class ServedWorkspace:
                     ).format(project=project.name, path=project.schema_path)
                 )
             forms[project.key] = form
-            contacts[project.key] = ContactIndex(project, region)
-            contacts[project.key].add_all(project.records.values())
+            contacts[project.key] = finder_for(editor.workspace, project, editor.actor)
         return Opened(editor, forms, contacts)
