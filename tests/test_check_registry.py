@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from crmcli.automations import checks as automations_checks
+from crmcli.check import secrets as secrets_checks
 from crmcli.check.workspace import CHECKS, CORE_CHECKS
 from crmcli.reports import checks as reports_checks
 
@@ -28,7 +29,9 @@ BROKEN_DASHBOARD = """
 
 
 def test_the_registry_runs_the_core_checks_then_each_consumers_checks():
-    assert CHECKS == CORE_CHECKS + reports_checks.CHECKS + automations_checks.CHECKS
+    assert CHECKS == (
+        CORE_CHECKS + reports_checks.CHECKS + automations_checks.CHECKS + secrets_checks.CHECKS
+    )
     assert reports_checks.CHECKS and automations_checks.CHECKS
 
 

@@ -4,6 +4,7 @@ manager sees, compared with the same workspace without secrets."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -174,8 +175,16 @@ def test_a_junior_with_a_full_clone_learns_no_hidden_value(tmp_path, people):
     manager = outputs(people["manager"], root, tmp_path / "manager-out")
     plain_manager = outputs(people["manager"], twin, tmp_path / "twin-out")
     assert leaks(manager["show"], textual_forms(913999))  # the manager reads the cost
-    # remind and the dashboard are left out: the commit that encrypted every file is, to git,
-    # an update of each deal, so "days since update" (stale deals) restarts there
-    # (docs/SECRETS.md)
-    compared = ("check", "show", "list", "csv", "json", "diff")
+    # the commit that encrypted every file is no update of the deals: reminders and the
+    # dashboard's stale deals and days since update are those of the workspace without secrets
+    # (the dashboard's own output names only where it wrote its pages; the pages are compared)
+    compared = ("show", "list", "csv", "json", "diff", "remind")
     assert [n for n in compared if manager[n] != plain_manager[n]] == []
+    # check says the same, and names the members who may see hidden fields but have no key
+    checked = json.loads(manager["check"])
+    without_key = [p for p in checked if p["code"] == "member-without-key"]
+    assert without_key and any("Bruno Petit" in p["message"] for p in without_key)
+    assert [p for p in checked if p not in without_key] == json.loads(plain_manager["check"])
+    assert manager["remind"].strip()
+    pages = [name for name in plain_manager if name.endswith((".html", ".svg", ".json", ".csv"))]
+    assert pages and [name for name in pages if manager.get(name) != plain_manager[name]] == []

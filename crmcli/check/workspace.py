@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.automations import checks as automations_checks
+from crmcli.check import secrets as secrets_checks
 from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import WORKSPACE_FILE, Loader
 from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Workspace
@@ -227,7 +228,9 @@ CORE_CHECKS: tuple[Check, ...] = (
 )
 
 # Each consumer declares the checks of its own files; this layer, above them, runs them all.
-CHECKS: tuple[Check, ...] = CORE_CHECKS + reports_checks.CHECKS + automations_checks.CHECKS
+CHECKS: tuple[Check, ...] = (
+    CORE_CHECKS + reports_checks.CHECKS + automations_checks.CHECKS + secrets_checks.CHECKS
+)
 
 
 def check_workspace(root: Path, today: date | None = None, cache: bool = True) -> CheckResult:

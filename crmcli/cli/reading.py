@@ -56,7 +56,7 @@ def show(
     role_name: RoleOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
-    from crmcli.engine.present import Presenter
+    from crmcli.engine.present import Presenter, encrypted
 
     opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache, lazy=True)
     try:
@@ -83,6 +83,9 @@ def show(
     presenter = Presenter(opened.workspace, opened.engine)
     rows = []
     for definition in fields:
+        if encrypted(record, definition.key):
+            rows.append([definition.label, _("(encrypted)"), ""])
+            continue
         value = record.value(definition.key)
         if value is None or value == [] or definition.key in ("history", "activities"):
             continue
@@ -169,7 +172,7 @@ def list_records(
     no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.core.left_out import left_out_records
-    from crmcli.engine.present import Presenter
+    from crmcli.engine.present import Presenter, encrypted
     from crmcli.engine.query import parse_sort, require_field, select_records
 
     opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
@@ -196,7 +199,10 @@ def list_records(
         return
     presenter = Presenter(opened.workspace, opened.engine)
     rows = [
-        [presenter.value(project, n, v) for n, v in zip(names, values(r), strict=True)]
+        [
+            _("(encrypted)") if encrypted(r, n) else presenter.value(project, n, v)
+            for n, v in zip(names, values(r), strict=True)
+        ]
         for r in records
     ]
     headers = [project.fields[n].label if n in project.fields else n for n in names]

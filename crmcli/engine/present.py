@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmcli.core.model import FieldDef, Project, Workspace
+from crmcli.core.model import FieldDef, Project, Record, Workspace
 from crmcli.engine.activity import MEMBER_NAMES
 from crmcli.engine.compute import Engine
 from crmcli.fields.formatting import Formatter
@@ -102,6 +102,12 @@ class Presenter:
         if step.get("by") is not None:
             text += f" ({self.member(step['by'])})"
         return text
+
+
+def encrypted(record: Record, key: str) -> bool:
+    """A hidden value the file holds sealed that this reader's key cannot open: shown as
+    "(encrypted)" rather than as if the field were empty."""
+    return key in record.sealed and key not in record.data
 
 
 def display_field(engine: Engine, project: Project, field: FieldDef) -> FieldDef:

@@ -7,7 +7,8 @@ The record's own words come first (its `created`/`updated` fields and `history`,
 file's modification time dates what git has not seen yet:
 - created: the record's `created`, else the commit that added its file, else its first move;
 - last update: the latest of its own dates and of the commits that changed its data — one
-  that only re-laid the file out (`crm fmt`, a comment) is no update; the commit that added
+  that only re-laid the file out (`crm fmt`, a comment) or sealed hidden values again
+  (`crm secrets enable`/`rotate`) is no update; the commit that added
   the file counts when nothing else is known; an uncommitted change counts at the file's time;
 - entered a list (its current one, a won one, a closed one): the start of the latest run of
   history entries in such lists, else of the latest run of commits in which the file had one;
@@ -33,6 +34,7 @@ from crmcli.core.model import Project, Record
 from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
 from crmcli.git.log import NO_OBJECT, Commit, read_log
 from crmcli.git.sources import FileChange, GitFiles, find_commit, working_tree_changes
+from crmcli.secrets.cipher import same_but_sealing
 
 _MAX_COMMITS_COMPARED = 10  # layout-only commits looked through before trusting older dates
 
@@ -216,8 +218,8 @@ class Timeline:
             if after is not None and version.at <= after:
                 break
             change = version.change
-            if change.status == "M" and self._blob(change.new_object) != self._blob(
-                change.old_object
+            if change.status == "M" and not same_but_sealing(
+                self._blob(change.old_object), self._blob(change.new_object)
             ):
                 return version.at
         return None
@@ -259,7 +261,7 @@ class Timeline:
         if record.path not in self._uncommitted:
             return False
         committed = versions[0].change.new_object if versions else NO_OBJECT
-        return self._blob(committed) != record.data
+        return self._blob(committed) != {**record.data, **record.sealed}  # as the file has it
 
     def _modified(self, record: Record) -> datetime:
         try:

@@ -43,6 +43,8 @@ from crmcli.git.sources import (
 )
 from crmcli.i18n import _
 from crmcli.review.sides import Side
+from crmcli.secrets.cipher import is_sealed
+from crmcli.secrets.keyfile import KEY_FILE
 
 _MISSING = object()
 
@@ -91,6 +93,7 @@ class _Checker:
         edits = list(self._edits(commit))
         if not edits:
             return
+        self._check_sealing(commit, edits)
         author = self._member(commit.email)
         if author is None:
             self._unknown_author(commit)
@@ -118,6 +121,42 @@ class _Checker:
             project_key = edit.path.partition("/")[0]
             if f"{project_key}.{edit.key}" in role.read_only:
                 self._report(commit, member, role, edit, self._field_message(edit, role))
+
+    def _check_sealing(self, commit: Commit, edits: Sequence[FieldEdit]) -> None:
+        """A plain value written into a hidden field of a workspace whose hidden values are
+        encrypted (by anyone: the value is in the history for every clone to read)."""
+        hidden = self.trusted.loader.sealing.fields
+        plain = [
+            edit
+            for edit in edits
+            if not edit.deleted
+            and f"{edit.path.partition('/')[0]}.{edit.key}" in hidden
+            and edit.new not in (None, "")
+            and not is_sealed(edit.new)
+        ]
+        if plain and GitSource(self.root, commit.id).is_file(KEY_FILE):
+            for edit in plain:
+                self._report_plain(commit, edit)
+
+    def _report_plain(self, commit: Commit, edit: FieldEdit) -> None:
+        located = self.trusted.locate(edit.path)
+        assert located is not None
+        project, record_id = located
+        line, column = self._position(edit)
+        message = _(
+            "commit {commit} by {author} <{email}> wrote {field} of {record} in plain text, "
+            "but it is a hidden field whose values are encrypted: run crm fmt to encrypt it "
+            "(the plain value stays in the history)"
+        ).format(
+            commit=commit.short,
+            author=commit.author,
+            email=commit.email,
+            field=f"{project.key}.{edit.key}",
+            record=self._record_name(edit, project, record_id),
+        )
+        self.problems.append(
+            Problem(edit.path, line, column, Severity.ERROR, "hidden-value-plain", message)
+        )
 
     def _member(self, email: str) -> Member | None:
         for member in self.trusted.workspace.config.members.values():

@@ -88,6 +88,21 @@ class DataKey:
             raise SealError("damaged") from error
 
 
+def same_but_sealing(old: Any, new: Any) -> bool:
+    """Whether two versions of a record's data differ only where values were sealed again: a
+    plain value sealed (`crm secrets enable`, `crm fmt`) or a sealed one sealed with another key
+    (`crm secrets rotate`). Such a commit is no update of the record. Known without a key, so
+    every member dates records alike: an unchanged value keeps its ciphertext under the same
+    key, so a new ciphertext under the same key is a change."""
+    if not isinstance(old, dict) or not isinstance(new, dict) or old.keys() != new.keys():
+        return bool(old == new)
+    return all(value == new[key] or _resealed(value, new[key]) for key, value in old.items())
+
+
+def _resealed(old: Any, new: Any) -> bool:
+    return is_sealed(new) and (not is_sealed(old) or sealed_key_id(old) != sealed_key_id(new))
+
+
 def as_opened(value: Any) -> Any:
     """A value as it reads back once sealed and opened (dates as ISO text, tuples as lists)."""
     return json.loads(json.dumps(value, default=_iso_text, ensure_ascii=False))
