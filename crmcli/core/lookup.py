@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crmcli.core.loader import is_safe_id
+from crmcli.core.lazy_records import is_safe_id
 from crmcli.core.model import Project, Workspace
 from crmcli.core.problems import did_you_mean
 from crmcli.core.text_forms import nfc

@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import Loader, is_safe_id
+from crmcli.core.lazy_records import is_safe_id
+from crmcli.core.loader import Loader
 from crmcli.core.lookup import require_project, require_record_id
 from crmcli.core.model import FieldDef, Project, Record, RecordEvent, Workspace
 from crmcli.core.problems import did_you_mean

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from crmcli.core.loader import Loader, OnDemandRecords
+from crmcli.core.lazy_records import OnDemandRecords
+from crmcli.core.loader import Loader
 from crmcli.core.model import Record, Workspace
 from crmcli.errors import Problem
 from crmcli.index.freshness import StatKey, file_digest

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from crmcli.core.loader import is_safe_id
+from crmcli.core.lazy_records import is_safe_id
 from crmcli.core.model import Record
 from crmcli.core.problems import did_you_mean
 from crmcli.core.sources import DiskSource

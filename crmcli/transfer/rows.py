@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crmcli.core.loader import is_safe_id
+from crmcli.core.lazy_records import is_safe_id
 from crmcli.core.model import FieldDef, Project, Record, Workspace
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import InvalidValueError, Problem, Severity, UsageError
