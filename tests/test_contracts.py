@@ -12,11 +12,12 @@ from pathlib import Path
 from .conftest import REPO
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-LAYERS = "Layers: core, git, formulas, fields, engine, editing, consumers, check, cli"
+LAYERS = "Layers: from core and secrets up to the form and the CLI"
 TERMINAL = "Only the CLI talks to the terminal: typer, rich and tabulate"
-DRAWING = "Only dashboards draw charts and render HTML pages: matplotlib and jinja2"
+DRAWING = "Only dashboards and the form render HTML: matplotlib, jinja2"
+SERVING = "Only the web form serves HTTP: starlette, uvicorn and co."
 EDITING = "Editing a record never loads dashboards or automations"
-CONTRACTS = (LAYERS, TERMINAL, DRAWING, EDITING)
+CONTRACTS = (LAYERS, TERMINAL, DRAWING, SERVING, EDITING)
 
 
 def lint_copy(tmp_path: Path, added: dict[str, str]) -> str:
@@ -64,6 +65,11 @@ FORBIDDEN = {
     "core/yamlio.py": ("import matplotlib", DRAWING, "matplotlib"),
     "review/history.py": ("import jinja2", DRAWING, "jinja2"),
     "editing/fmt.py": ("from crmcli.automations import state", EDITING, "crmcli.automations.state"),
+    "secrets/cipher.py": ("import rich", TERMINAL, "rich"),
+    "form/page.py": ("import matplotlib", DRAWING, "matplotlib"),
+    "duplicates/finder.py": ("import jinja2", DRAWING, "jinja2"),
+    "index/store.py": ("import uvicorn", SERVING, "uvicorn"),
+    "cli/form.py": ("import starlette", SERVING, "starlette"),
 }
 
 

@@ -94,9 +94,7 @@ def serve(
     acting_as: ActAsOption = None,
     commit: CommitOption = False,
 ) -> None:
-    import uvicorn
-
-    from crmcli.form.app import FormSettings, form_app
+    from crmcli.form.app import FormSettings, form_app, serve
     from crmcli.form.live import ServedWorkspace
 
     if acting_as:  # the automations each submission runs act as the same member
@@ -111,4 +109,4 @@ def serve(
             + "\n"
         )
     sys.stdout.flush()
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    serve(application, host, port)

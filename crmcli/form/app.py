@@ -200,3 +200,10 @@ class _Server:
 
 def _is_checkboxes(form: Any, key: str) -> bool:
     return any(f.key == key and f.input == "checkboxes" for f in form.fields)
+
+
+def serve(application: Guard, host: str, port: int) -> None:
+    """Run the form server on uvicorn until it is stopped."""
+    import uvicorn
+
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)

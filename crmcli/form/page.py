@@ -29,22 +29,19 @@ def _words() -> dict[str, str]:
 
 
 def _render(template: str, agency: str, heading: str, **values: Any) -> str:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
+    from crmcli.reports.pages import page_environment
 
-    environment = Environment(
-        loader=PackageLoader("crmcli", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template(f"form/{template}.html.j2").render(
-        lang=current_language(),
-        agency=agency,
-        heading=heading,
-        title=heading,
-        words=_words(),
-        **values,
+    return (
+        page_environment()
+        .get_template(f"form/{template}.html.j2")
+        .render(
+            lang=current_language(),
+            agency=agency,
+            heading=heading,
+            title=heading,
+            words=_words(),
+            **values,
+        )
     )
 
 

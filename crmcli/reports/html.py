@@ -23,6 +23,7 @@ from crmcli.reports.figures import (
     notices,
     subtitle,
 )
+from crmcli.reports.pages import page_environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,28 +39,23 @@ class Panel:
 
 
 def render_html(data: DashboardData, images: Mapping[int, bytes], formatter: Formatter) -> str:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    environment = Environment(
-        loader=PackageLoader("crmcli", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     panels = [_panel(i, f, images.get(i), formatter) for i, f in enumerate(data.figures)]
-    return environment.get_template("dashboard.html.j2").render(
-        data=data,
-        lang=data.locale.partition("_")[0] or "en",
-        subtitle=subtitle(data, formatter),
-        notices=notices(data),
-        cards=[p for p in panels if isinstance(p.figure, Stat | Omitted)],
-        panels=[p for p in panels if not isinstance(p.figure, Stat | Omitted)],
-        width=int(CHART_SIZE[0] * DPI),
-        height=int(CHART_SIZE[1] * DPI),
-        version=__version__,
-        _=_,
-        ngettext=ngettext,
+    return (
+        page_environment()
+        .get_template("dashboard.html.j2")
+        .render(
+            data=data,
+            lang=data.locale.partition("_")[0] or "en",
+            subtitle=subtitle(data, formatter),
+            notices=notices(data),
+            cards=[p for p in panels if isinstance(p.figure, Stat | Omitted)],
+            panels=[p for p in panels if not isinstance(p.figure, Stat | Omitted)],
+            width=int(CHART_SIZE[0] * DPI),
+            height=int(CHART_SIZE[1] * DPI),
+            version=__version__,
+            _=_,
+            ngettext=ngettext,
+        )
     )
 
 
