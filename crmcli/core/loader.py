@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from crmcli.core.bulk import building_records
 from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.lazy_records import LazyRecords, date_fields, read_dates
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
@@ -103,13 +104,14 @@ class Loader:
         self._check_state_folder()
         self.sealing = self._sealing(config)
         workspace = Workspace(root=self.root, config=config, sealing=self.sealing)
-        for key in self._project_folders():
-            if only_projects is None or key in only_projects:
-                project = self._load_project(key)
-                if project is not None:
-                    workspace.projects[key] = project
-                else:
-                    workspace.unreadable_projects.add(key)
+        with building_records():
+            for key in self._project_folders():
+                if only_projects is None or key in only_projects:
+                    project = self._load_project(key)
+                    if project is not None:
+                        workspace.projects[key] = project
+                    else:
+                        workspace.unreadable_projects.add(key)
         self._load_extra_configs()
         workspace.config_files = self.config_files
         workspace.problems = self.log.problems

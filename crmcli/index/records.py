@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from crmcli.core.bulk import building_records
 from crmcli.core.lazy_records import OnDemandRecords
 from crmcli.core.loader import Loader
 from crmcli.core.model import Record, Workspace
@@ -129,11 +130,12 @@ class IndexedRecords(OnDemandRecords):
         """Every record, read from the index in one query."""
         if not self._complete and self._fallback is None:
             try:
-                for row in self._store.project_rows(self._project_key):
-                    if row.data is not None and row.record_id not in self._cache:
-                        self._cache[row.record_id] = _record(
-                            self._project_key, row.record_id, row.data, row.computed
-                        )
+                with building_records():
+                    for row in self._store.project_rows(self._project_key):
+                        if row.data is not None and row.record_id not in self._cache:
+                            self._cache[row.record_id] = _record(
+                                self._project_key, row.record_id, row.data, row.computed
+                            )
                 self._complete = True
             except INDEX_FAULTS:
                 self._cache.clear()

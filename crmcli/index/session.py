@@ -88,27 +88,36 @@ class Index:
         self._dirty: DirtyRecords | None = None
         self._fallback: Workspace | None = None
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
+        self._fresh_paths: set[str] | None = None
         if self._same_files():
-            self.fresh_paths = set(found.files)
             same_files = True
         else:
             stored = store.stats()
-            self.fresh_paths = {
+            self._fresh_paths = {
                 path
                 for path, now in found.files.items()
                 if path in stored and unchanged(root, path, now, stored[path])
             }
-            same_files = len(self.fresh_paths) == len(found.files) == len(stored)
+            same_files = len(self._fresh_paths) == len(found.files) == len(stored)
+            if same_files:  # only times of racy files moved on: the next run compares quickly
+                store.save([], [], [], {"listing": found.listing})
         self.everything_fresh = (
             self.same_configuration
             and same_files
             and store.meta("watched") == watched_state(root, store.meta("watched_paths") or ())
         )
 
+    @property
+    def fresh_paths(self) -> set[str]:
+        """The record files whose rows still say what they hold."""
+        if self._fresh_paths is None:
+            self._fresh_paths = set(self.scan.files)
+        return self._fresh_paths
+
     def _same_files(self) -> bool:
         """The quick answer, without reading a row: every record file has the stat it had when
         saved, and those modified close to being read still have the same content."""
-        if self.store.meta("files") != self.scan.files:
+        if self.store.meta("listing") != self.scan.listing:
             return False
         racy: dict[str, bytes] = self.store.meta("racy") or {}
         return all(file_digest(self.root / path) == d for path, d in racy.items())
@@ -279,6 +288,8 @@ class Index:
         written: list[FileRow] = []
         references: list[Reference] = []
         watched: set[str] = set()
+        recomputed = self._dirty.dirty if self._dirty is not None else None  # None: all
+        documents = {key: _document_fields(p) for key, p in workspace.projects.items()}
         for path, read in reuse.read.items():
             row, record = read.row, read.record
             before = (row.computed, row.issues) if path in reuse.rows else None
@@ -286,19 +297,24 @@ class Index:
                 project = workspace.projects[record.project]
                 if row.data is None:  # parsed by this run
                     row.data = dumps(record.data)
-                row.computed = dumps(record.computed)
+                if recomputed is None or path in recomputed or row.computed is None:
+                    row.computed = dumps(record.computed)
                 if issues is not None:
-                    row.issues = dumps(issues.get(row.path, []))
-                watched.update(_documents(project, record))
+                    found = issues.get(row.path)
+                    row.issues = dumps(found) if found else NO_PROBLEMS
+                watched.update(_documents(documents[record.project], record))
             if before != (row.computed, row.issues):
                 written.append(row)
                 if record is not None:
                     references.extend(_references(project, record))
             rows.append(row)
         state = os.urandom(8).hex()
+        files = {r.path: stat_key(r) for r in rows}
         meta: dict[str, Any] = {
+            # the scan, when it is what the saved rows saw: the next run's one comparison
+            "listing": self.scan.listing if files == self.scan.files else None,
             "fingerprint": self.scan.fingerprint,
-            "files": {r.path: stat_key(r) for r in rows},  # one blob: compared whole
+            "files": files,
             "racy": {r.path: r.digest for r in rows if is_racy(r)},
             "counts": dict(Counter(r.project for r in rows if r.data is not None)),
             "file_problems": [  # in the loader's order
@@ -334,14 +350,17 @@ def _references(project: Project, record: Record) -> list[Reference]:
     return found
 
 
-def _documents(project: Project, record: Record) -> list[str]:
+def _document_fields(project: Project) -> list[str]:
+    return [d.key for d in project.fields.values() if d.type == "files"]
+
+
+def _documents(fields: list[str], record: Record) -> list[str]:
     """The paths a record's `files` fields name."""
     found: list[str] = []
-    for definition in project.fields.values():
-        if definition.type == "files":
-            value = record.data.get(definition.key)
-            if isinstance(value, list):
-                found.extend(item for item in value if isinstance(item, str))
+    for key in fields:
+        value = record.data.get(key)
+        if isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, str))
     return found
 
 

@@ -16,6 +16,8 @@ format or tool version — makes `IndexStore.open` give None; the caller rebuild
 from __future__ import annotations
 
 import contextlib
+import datetime
+import decimal
 import io
 import pickle
 import sqlite3
@@ -26,7 +28,7 @@ from typing import Any
 
 from crmcli import __version__
 from crmcli.core.state_dir import state_folder
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, Problem, Severity
 
 INDEX_FILE = "index.sqlite"
 FORMAT = 4  # of the tables below; with the tool's version, a foreign index is rebuilt
@@ -91,25 +93,24 @@ class _Unpickler(pickle.Unpickler):
     force, copied) cannot make unpickling run anything."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
+        found = _ALLOWED.get((module, name))
+        if found is None:
             raise pickle.UnpicklingError(f"{module}.{name}")
-        return super().find_class(module, name)
+        return found
 
 
-_ALLOWED = frozenset(
-    {
-        ("datetime", "date"),
-        ("datetime", "datetime"),
-        ("datetime", "time"),
-        ("datetime", "timedelta"),
-        ("datetime", "timezone"),
-        ("decimal", "Decimal"),
-        ("builtins", "set"),
-        ("builtins", "frozenset"),
-        ("crmcli.errors", "Problem"),
-        ("crmcli.errors", "Severity"),
-    }
-)
+_ALLOWED: dict[tuple[str, str], Any] = {
+    ("datetime", "date"): datetime.date,
+    ("datetime", "datetime"): datetime.datetime,
+    ("datetime", "time"): datetime.time,
+    ("datetime", "timedelta"): datetime.timedelta,
+    ("datetime", "timezone"): datetime.timezone,
+    ("decimal", "Decimal"): decimal.Decimal,
+    ("builtins", "set"): set,
+    ("builtins", "frozenset"): frozenset,
+    ("crmcli.errors", "Problem"): Problem,
+    ("crmcli.errors", "Severity"): Severity,
+}
 
 
 def loads(blob: bytes) -> Any:
