@@ -13,6 +13,7 @@ from crmcli.core.lazy_records import OnDemandRecords
 from crmcli.core.loader import Loader
 from crmcli.core.model import Record, Workspace
 from crmcli.errors import Problem
+from crmcli.index.columns import ColumnSet
 from crmcli.index.freshness import StatKey, file_digest
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, dumps, loads
 
@@ -87,9 +88,11 @@ class IndexedRecords(OnDemandRecords):
         project_key: str,
         on_fault: Callable[[], Workspace],
         count: int | None = None,
+        overlay: frozenset[str] | None = None,
     ) -> None:
         super().__init__(project_key)
         self._count = count  # of the records the index holds, known without a query
+        self._overlay = overlay  # files read from their rows, not the columns (None: all)
         self._store = store
         self._on_fault = on_fault
         self._fallback: Mapping[str, Record] | None = None
@@ -131,11 +134,7 @@ class IndexedRecords(OnDemandRecords):
         if not self._complete and self._fallback is None:
             try:
                 with building_records():
-                    for row in self._store.project_rows(self._project_key):
-                        if row.data is not None and row.record_id not in self._cache:
-                            self._cache[row.record_id] = _record(
-                                self._project_key, row.record_id, row.data, row.computed
-                            )
+                    self._read_all()
                 self._complete = True
             except INDEX_FAULTS:
                 self._cache.clear()
@@ -146,6 +145,30 @@ class IndexedRecords(OnDemandRecords):
             if record is not None:
                 found.append(record)
         return found
+
+    def _read_all(self) -> None:
+        """Every record: data from the project's columns (rows for the files changed since
+        they were built), computed values from the rows."""
+        key, overlay = self._project_key, self._overlay
+        if overlay is None:
+            for row in self._store.project_rows(key):
+                if row.data is not None and row.record_id not in self._cache:
+                    self._cache[row.record_id] = _record(key, row.record_id, row.data, row.computed)
+            return
+        columns = ColumnSet(self._store.columns(key))
+        position = {record_id: i for i, record_id in enumerate(columns.ids)}
+        for path, record_id, computed in self._store.computed_rows(key):
+            if record_id in self._cache:
+                continue
+            at = position.get(record_id)
+            if at is None or path in overlay:
+                found = self._store.record(path)
+                if found is not None:
+                    self._cache[record_id] = _record(key, record_id, *found)
+                continue
+            record = Record(key, record_id, path, columns.data(at))
+            record.computed = loads(computed) if computed is not None else {}
+            self._cache[record_id] = record
 
 
 def _record(project_key: str, record_id: str, data: bytes, computed: bytes | None) -> Record:

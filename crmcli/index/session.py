@@ -28,6 +28,7 @@ from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
 from crmcli.fields.references import reference_ids
+from crmcli.index.columns import REBUILD_AFTER, column_blobs
 from crmcli.index.freshness import (
     Scan,
     file_digest,
@@ -196,9 +197,14 @@ class Index:
         loader = Loader(self.root)
         workspace = loader.load(lazy=True)  # configuration and schemas; no record is read
         counts = self.store.meta("counts")
+        overlays = self.store.meta("columns") or {}
         for project in workspace.projects.values():
             project.records = IndexedRecords(
-                self.store, project.key, lambda: self._from_files(today), counts.get(project.key)
+                self.store,
+                project.key,
+                lambda: self._from_files(today),
+                counts.get(project.key),
+                overlays.get(project.key),
             )
         loader.log.problems.extend(self.store.meta("file_problems"))
         loader.log.left_out.update(self.store.meta("left_out"))
@@ -331,10 +337,41 @@ class Index:
         }
         try:
             removed = set(self.store.meta("files") or ()) - set(reuse.read)
+            overlays = self.store.meta("columns") or {}
         except INDEX_FAULTS:
             self.fault()
             return
-        self.store.save(written, removed, references, meta)
+        columns = self._columns(workspace, overlays, removed)
+        meta["columns"] = overlays
+        self.store.save(written, removed, references, meta, columns)
+
+    def _columns(
+        self, workspace: Workspace, overlays: dict[str, frozenset[str]], removed: set[str]
+    ) -> dict[str, dict[str, bytes] | None]:
+        """The projects whose columns are built again (`overlays` updated in place): those
+        with none yet, and those where too many files changed since they were built."""
+        reuse = self._reuse
+        assert reuse is not None
+        changed: dict[str, set[str]] = {key: set() for key in workspace.projects}
+        for path in (*removed, *(p for p in reuse.read if p not in reuse.rows)):
+            project_key = path.partition("/")[0]
+            if project_key in changed:
+                changed[project_key].add(path)
+        rebuilt: dict[str, dict[str, bytes] | None] = {
+            key: None for key in overlays if key not in workspace.projects
+        }
+        for key in rebuilt:
+            del overlays[key]
+        for key, project in workspace.projects.items():
+            overlay = overlays.get(key)
+            if overlay is not None:
+                overlay = overlay | changed[key]
+                if len(overlay) <= max(50, REBUILD_AFTER * len(project.records)):
+                    overlays[key] = overlay
+                    continue
+            rebuilt[key] = column_blobs(project.records.values())
+            overlays[key] = frozenset()
+        return rebuilt
 
 
 def _references(project: Project, record: Record) -> list[Reference]:

@@ -31,7 +31,7 @@ from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError, Problem, Severity
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 4  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 5  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -49,6 +49,8 @@ CREATE TABLE refs (
     project TEXT NOT NULL, target TEXT NOT NULL
 );
 CREATE INDEX refs_target ON refs (project, target);
+CREATE TABLE columns (project TEXT NOT NULL, name TEXT NOT NULL, blob BLOB NOT NULL,
+    PRIMARY KEY (project, name));
 CREATE INDEX refs_source ON refs (source);
 """
 
@@ -226,6 +228,21 @@ class IndexStore:
             )
         ]
 
+    def computed_rows(self, project: str) -> list[tuple[str, str, bytes | None]]:
+        """(path, record id, computed values) of the readable records of a project, in the
+        loader's order: what serving every record needs besides the columns."""
+        return self._db.execute(
+            "SELECT path, record_id, computed FROM files "
+            "WHERE project = ? AND data IS NOT NULL ORDER BY path",
+            (project,),
+        ).fetchall()
+
+    def columns(self, project: str) -> dict[str, bytes]:
+        """Every column of a project, by name, as one save wrote them."""
+        return dict(
+            self._db.execute("SELECT name, blob FROM columns WHERE project = ?", (project,))
+        )
+
     def record(self, path: str) -> tuple[bytes, bytes | None] | None:
         """(data, computed) of a readable record file."""
         row = self._db.execute(
@@ -261,10 +278,12 @@ class IndexStore:
         removed: Iterable[str],
         references: list[Reference],
         meta: dict[str, Any],
+        columns: dict[str, dict[str, bytes] | None] | None = None,
     ) -> bool:
         """Write the rows that changed (with every reference of theirs), drop the files that
-        are gone, and replace `meta`, in one transaction; False when another command holds it
-        (this run's results are then simply not kept)."""
+        are gone, replace `meta` and the columns of the projects in `columns` (None: dropped),
+        in one transaction; False when another command holds it (this run's results are
+        then simply not kept)."""
         db = self._db
         removed = list(removed)
         written: list[str] = []
@@ -302,6 +321,12 @@ class IndexStore:
                 "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
                 ((r.source, r.position, r.field, r.project, r.target) for r in references),
             )
+            for project, blobs in (columns or {}).items():
+                db.execute("DELETE FROM columns WHERE project = ?", (project,))
+                db.executemany(
+                    "INSERT INTO columns VALUES (?, ?, ?)",
+                    ((project, name, blob) for name, blob in (blobs or {}).items()),
+                )
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 ((key, dumps(value)) for key, value in meta.items()),
