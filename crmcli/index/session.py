@@ -39,7 +39,7 @@ from crmcli.index.freshness import (
     watched_state,
 )
 from crmcli.index.recompute import DirtyRecords, dirty_records
-from crmcli.index.records import IndexedRecords, Reuse
+from crmcli.index.records import Columns, IndexedRecords, Reuse
 from crmcli.index.store import (
     INDEX_FAULTS,
     INDEX_FILE,
@@ -220,13 +220,20 @@ class Index:
         """What the loader may take from the index instead of parsing (nothing when the
         configuration changed: schemas decide how a record file is read)."""
         rows: dict[str, FileRow] = {}
+        columns: dict[str, Columns] = {}
         if self.same_configuration and not self.failed:
             try:
-                rows = {r.path: r for r in self.store.rows() if r.path in self.fresh_paths}
+                with self.store.snapshot():  # rows and columns as one save left them
+                    rows = {r.path: r for r in self.store.rows() if r.path in self.fresh_paths}
+                    overlays = self.store.meta("columns") or {}
+                    columns = {
+                        key: Columns.of(self.store, key, overlay)
+                        for key, overlay in overlays.items()
+                    }
             except INDEX_FAULTS:
                 self.fault()
                 return None
-        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns)
+        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns, columns.get)
         return self._reuse
 
     def recompute(self, workspace: Workspace, today: date) -> DirtyRecords | None:
