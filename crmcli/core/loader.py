@@ -77,7 +77,8 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
 
 class RecordReuse(Protocol):
     """Records read by an earlier run (the index, `crmcli.index`): a file that did not change
-    is given back as it was read, with the problems reading it found; others are parsed."""
+    is given back as it was read (its dates typed), with the problems reading it found;
+    others are parsed."""
 
     def read_record(self, loader: Loader, project_key: str, relative: str) -> Record | None: ...
 
@@ -248,9 +249,10 @@ class Loader:
                         Severity.WARNING,
                     )
                 continue
+            reused = self.reuse is not None and self.reuse.reusable(prefix + name)
             record = self.read_record(project.key, prefix + name)
             if record is not None:
-                if dates:
+                if dates and not reused:  # the index keeps records with their dates read
                     read_dates(record.data, dates)
                 project.records[record.id] = record
 

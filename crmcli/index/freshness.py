@@ -185,6 +185,14 @@ def is_racy(row: FileRow) -> bool:
     return row.mtime_ns + RACY_NS >= row.seen_ns or row.ctime_ns + RACY_NS >= row.seen_ns
 
 
+def settled(key: StatKey, seen_ns: int) -> bool:
+    """Whether a racy file whose content was just found unchanged can be trusted by its stat
+    from now on: its last change is long enough before this scan (git refreshes its racily
+    clean entries the same way), so a row seen at `seen_ns` is no longer racy."""
+    _size, mtime_ns, ctime_ns, _inode = key
+    return mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns
+
+
 def unchanged(
     root: Path, path: str, now: StatKey, stored: tuple[int, int, int, int, int, bytes]
 ) -> bool:

@@ -34,6 +34,7 @@ from crmcli.index.freshness import (
     file_digest,
     is_racy,
     scan,
+    settled,
     stat_key,
     unchanged,
     watched_state,
@@ -121,7 +122,13 @@ class Index:
         if self.store.meta("listing") != self.scan.listing:
             return False
         racy: dict[str, bytes] = self.store.meta("racy") or {}
-        return all(file_digest(self.root / path) == d for path, d in racy.items())
+        if not all(file_digest(self.root / path) == d for path, d in racy.items()):
+            return False
+        files, seen_ns = self.scan.files if racy else {}, self.scan.seen_ns
+        calm = [path for path in racy if settled(files[path], seen_ns)]
+        if calm:  # their content was checked at this scan: trusted by their stat from now on
+            self.store.settle(calm, seen_ns, {p: d for p, d in racy.items() if p not in calm})
+        return True
 
     @classmethod
     def open(cls, root: Path, cache: bool = True) -> Index | None:
@@ -306,6 +313,8 @@ class Index:
         for path, read in reuse.read.items():
             row, record = read.row, read.record
             before = (row.computed, row.issues) if path in reuse.rows else None
+            if before is not None and is_racy(row) and settled(stat_key(row), self.scan.seen_ns):
+                row.seen_ns, before = self.scan.seen_ns, None  # content checked at this scan
             if record is not None:
                 project = workspace.projects[record.project]
                 if row.data is None:  # parsed by this run

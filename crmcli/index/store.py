@@ -282,6 +282,21 @@ class IndexStore:
 
     # writing
 
+    def settle(self, paths: list[str], seen_ns: int, racy: dict[str, bytes]) -> None:
+        """Record files found unchanged at `seen_ns`, no longer racy (`racy`: those that
+        still are); skipped when another command is writing."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "UPDATE files SET seen_ns = ? WHERE path = ?", ((seen_ns, p) for p in paths)
+            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('racy', ?)", (dumps(racy),))
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+
     def save(
         self,
         rows: list[FileRow],
