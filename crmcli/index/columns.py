@@ -16,20 +16,23 @@ rebuild of a hundred thousand values.
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crmcli.core.bulk import building_records
 from crmcli.core.model import Record
-from crmcli.index.store import dumps, loads
+from crmcli.index.store import loads
 
 IDS = "ids"  # column names: the record ids, then each record's key order, then "d:" + field key
 ORDERS = "orders"
 REBUILD_AFTER = 0.02  # share of a project's records read from their rows before a rebuild
 
 
-def column_blobs(records: Iterable[Record]) -> dict[str, bytes]:
-    """The columns of a project's readable records, in the loader's order."""
+def column_blobs(records: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
+    """The columns of a project's readable records, in the loader's order: (name, pickle)
+    pairs, each pickled when asked for, so that a save holds one column's pickle at a time."""
     ids: list[str] = []
     orders: dict[tuple[str, ...], int] = {}
     order_of: list[int] = []
@@ -46,9 +49,22 @@ def column_blobs(records: Iterable[Record]) -> dict[str, bytes]:
         for column in values.values():
             if len(column) <= position:
                 column.append(None)
-    blobs = {IDS: dumps(ids), ORDERS: dumps((list(orders), order_of))}
-    blobs.update((f"d:{key}", dumps(column)) for key, column in values.items())
-    return blobs
+    yield IDS, _tree_dumps(ids)
+    yield ORDERS, _tree_dumps((list(orders), order_of))
+    while values:
+        key, column = values.popitem()
+        yield f"d:{key}", _tree_dumps(column)
+
+
+def _tree_dumps(value: Any) -> bytes:
+    """A pickle of a tree of values, without the memo of what was already written: record
+    data shares nothing but immutable values, and the memo of a hundred thousand records
+    would cost more memory than the pickle."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return out.getvalue()
 
 
 class ColumnSet:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -363,7 +364,7 @@ class Index:
 
     def _columns(
         self, workspace: Workspace, overlays: dict[str, frozenset[str]], removed: set[str]
-    ) -> dict[str, dict[str, bytes] | None]:
+    ) -> dict[str, Iterable[tuple[str, bytes]] | None]:
         """The projects whose columns are built again (`overlays` updated in place): those
         with none yet, and those where too many files changed since they were built."""
         reuse = self._reuse
@@ -373,7 +374,7 @@ class Index:
             project_key = path.partition("/")[0]
             if project_key in changed:
                 changed[project_key].add(path)
-        rebuilt: dict[str, dict[str, bytes] | None] = {
+        rebuilt: dict[str, Iterable[tuple[str, bytes]] | None] = {
             key: None for key in overlays if key not in workspace.projects
         }
         for key in rebuilt:

@@ -303,7 +303,7 @@ class IndexStore:
         removed: Iterable[str],
         references: list[Reference],
         meta: dict[str, Any],
-        columns: dict[str, dict[str, bytes] | None] | None = None,
+        columns: dict[str, Iterable[tuple[str, bytes]] | None] | None = None,
     ) -> bool:
         """Write the rows that changed (with every reference of theirs), drop the files that
         are gone, replace `meta` and the columns of the projects in `columns` (None: dropped),
@@ -350,7 +350,7 @@ class IndexStore:
                 db.execute("DELETE FROM columns WHERE project = ?", (project,))
                 db.executemany(
                     "INSERT INTO columns VALUES (?, ?, ?)",
-                    ((project, name, blob) for name, blob in (blobs or {}).items()),
+                    ((project, name, blob) for name, blob in blobs or ()),
                 )
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
