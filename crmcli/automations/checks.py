@@ -29,7 +29,7 @@ def check_notification_settings(workspace: Workspace, log: ProblemLog) -> None:
         from crmcli.automations.notify import url_problem
 
         for key_path, url in places:
-            problem = url_problem(url, config.env)
+            problem = url_problem(url, config.env, workspace.root)
             if problem:
                 log.add(WORKSPACE_FILE, key_path, "bad-notify-url", problem)
     state_file = config.state_file

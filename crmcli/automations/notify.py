@@ -16,8 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
+from crmcli.automations.url_memo import apprise_understands
 from crmcli.i18n import _
 
 _SECRET_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")
@@ -202,18 +204,16 @@ def expand(url: str, allowed: Sequence[str], placeholder: str | None = None) -> 
     return _VARIABLE.sub(value, url)
 
 
-def url_problem(url: str, allowed: Sequence[str]) -> str | None:
+def url_problem(url: str, allowed: Sequence[str], root: Path | None = None) -> str | None:
     """Why this URL cannot be used — a variable outside the allow-list, or a URL apprise
-    does not understand — or None."""
-    import apprise
-
+    does not understand — or None (apprise's answers are remembered in root's `.crm/`)."""
     refused = variables_not_allowed(url, allowed)
     if refused:
         return _(
             "“{url}” reads the environment variable {name}, which the allow-list does not "
             "name (CRM_* unless crm.yaml lists others under env:), so it is never expanded"
         ).format(url=redact(url), name=refused[0])
-    if apprise.Apprise().add(expand(url, allowed, "1")):
+    if apprise_understands(expand(url, allowed, "1"), root):
         return None
     return _("“{url}” is not a notification URL that apprise understands").format(url=redact(url))
 

@@ -6,12 +6,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
 from crmcli.core.terminal import visible
+from crmcli.core.yamlio import jsonable
 from crmcli.errors import Problem
 from crmcli.transfer.cells import neutralise_formula, write_csv_rows
 
@@ -134,19 +134,9 @@ def write_problems(
         out.write(render(root, problem) + "\n")
 
 
-def json_value(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_value(v) for v in value]
-    return value
-
-
 def write_json(data: Any, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    json.dump(json_value(data), out, ensure_ascii=False, indent=2)
+    json.dump(jsonable(data), out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from crmcli.core.bulk import building_records
 from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.lazy_records import LazyRecords, date_fields, read_dates
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
@@ -76,7 +77,8 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
 
 class RecordReuse(Protocol):
     """Records read by an earlier run (the index, `crmcli.index`): a file that did not change
-    is given back as it was read, with the problems reading it found; others are parsed."""
+    is given back as it was read (its dates typed), with the problems reading it found;
+    others are parsed."""
 
     def read_record(self, loader: Loader, project_key: str, relative: str) -> Record | None: ...
 
@@ -103,13 +105,14 @@ class Loader:
         self._check_state_folder()
         self.sealing = self._sealing(config)
         workspace = Workspace(root=self.root, config=config, sealing=self.sealing)
-        for key in self._project_folders():
-            if only_projects is None or key in only_projects:
-                project = self._load_project(key)
-                if project is not None:
-                    workspace.projects[key] = project
-                else:
-                    workspace.unreadable_projects.add(key)
+        with building_records():
+            for key in self._project_folders():
+                if only_projects is None or key in only_projects:
+                    project = self._load_project(key)
+                    if project is not None:
+                        workspace.projects[key] = project
+                    else:
+                        workspace.unreadable_projects.add(key)
         self._load_extra_configs()
         workspace.config_files = self.config_files
         workspace.problems = self.log.problems
@@ -246,9 +249,10 @@ class Loader:
                         Severity.WARNING,
                     )
                 continue
+            reused = self.reuse is not None and self.reuse.reusable(prefix + name)
             record = self.read_record(project.key, prefix + name)
             if record is not None:
-                if dates:
+                if dates and not reused:  # the index keeps records with their dates read
                     read_dates(record.data, dates)
                 project.records[record.id] = record
 

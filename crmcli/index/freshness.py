@@ -17,6 +17,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,14 +52,31 @@ def file_digest(path: Path) -> bytes:
         return b""
 
 
+Listing = tuple[tuple[str, ...], tuple[int, ...]]  # file names, and their stat keys end to end
+_PARALLEL_FROM = 4_000  # record files; below this, a thread pool costs more than it saves
+_CHUNK = 2_000
+
+
 @dataclass(slots=True)
 class Scan:
-    """The workspace as it looks now: record files by path, and the rest's fingerprint."""
+    """The workspace as it looks now: each project's record files with their stat keys, in
+    the order the folder lists them, and the rest's fingerprint."""
 
     seen_ns: int
-    files: dict[str, StatKey] = field(default_factory=dict)
-    projects: dict[str, str] = field(default_factory=dict)  # record path → project key
+    listing: dict[str, Listing] = field(default_factory=dict)
     fingerprint: str = ""
+    _files: dict[str, StatKey] | None = None
+
+    @property
+    def files(self) -> dict[str, StatKey]:
+        """Record path → stat key (built on first use: an unchanged workspace never needs it)."""
+        if self._files is None:
+            self._files = {
+                f"{key}/{name}": (keys[4 * i], keys[4 * i + 1], keys[4 * i + 2], keys[4 * i + 3])
+                for key, (names, keys) in self.listing.items()
+                for i, name in enumerate(names)
+            }
+        return self._files
 
 
 def scan(root: Path) -> Scan:
@@ -70,6 +88,7 @@ def scan(root: Path) -> Scan:
     hashed.update(repr([(e.name, e.is_dir()) for e in top if not e.name.startswith(".")]).encode())
     for name in (WORKSPACE_FILE, AUTOMATIONS_FILE):
         _hash_file(hashed, root / name)
+    record_names: dict[str, list[str]] = {}
     for entry in top:
         if not entry.is_dir() or entry.name.startswith((".", "_")):
             continue
@@ -80,27 +99,60 @@ def scan(root: Path) -> Scan:
                     _hash_file(hashed, Path(inner.path))
             continue
         _hash_file(hashed, root / entry.name / PROJECT_FILE)
-        _scan_project(found, hashed, root, entry.name)
+        record_names[entry.name] = _record_names(hashed, root, entry.name)
+    found.listing = _stat_all(root, record_names)
     found.fingerprint = hashed.hexdigest()
     return found
 
 
-def _scan_project(found: Scan, hashed: hashlib.blake2b, root: Path, key: str) -> None:
-    others = []
+def _record_names(hashed: hashlib.blake2b, root: Path, key: str) -> list[str]:
+    """The record files of a project folder; everything else in it goes into the hash."""
+    names, others = [], []
     for entry in _entries(root / key):
         name = entry.name
-        if entry.is_dir() or name.startswith("_") or not name.endswith(".yaml"):
+        if name.endswith(".yaml") and not name.startswith("_") and not entry.is_dir():
+            names.append(name)
+        else:
             others.append((name, entry.is_dir()))
-            continue
-        try:
-            status = entry.stat()
-            key_of_file = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-        except OSError:
-            key_of_file = _MISSING
-        path = f"{key}/{name}"
-        found.files[path] = key_of_file
-        found.projects[path] = key
     hashed.update(repr((key, sorted(others))).encode())
+    return names
+
+
+def _stat_all(root: Path, record_names: dict[str, list[str]]) -> dict[str, Listing]:
+    """Every record file's stat key. Stat calls release the interpreter's lock, so on a large
+    workspace two threads keep both cores busy."""
+    chunks = [
+        (key, names[start : start + _CHUNK])
+        for key, names in record_names.items()
+        for start in range(0, len(names), _CHUNK)
+    ]
+    if sum(len(names) for names in record_names.values()) < _PARALLEL_FROM:
+        keys = [_stat_chunk(root, key, names) for key, names in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            keys = list(pool.map(lambda chunk: _stat_chunk(root, *chunk), chunks))
+    flat: dict[str, list[int]] = {key: [] for key in record_names}
+    for (key, _names), part in zip(chunks, keys, strict=True):
+        flat[key].extend(part)
+    return {key: (tuple(names), tuple(flat[key])) for key, names in record_names.items()}
+
+
+def _stat_chunk(root: Path, key: str, names: list[str]) -> list[int]:
+    keys: list[int] = []
+    try:
+        folder = os.open(root / key, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return list(_MISSING) * len(names)
+    try:
+        for name in names:
+            try:
+                status = os.stat(name, dir_fd=folder)
+                keys += (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+            except OSError:
+                keys += _MISSING
+    finally:
+        os.close(folder)
+    return keys
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
@@ -133,6 +185,14 @@ def is_racy(row: FileRow) -> bool:
     return row.mtime_ns + RACY_NS >= row.seen_ns or row.ctime_ns + RACY_NS >= row.seen_ns
 
 
+def settled(key: StatKey, seen_ns: int) -> bool:
+    """Whether a racy file whose content was just found unchanged can be trusted by its stat
+    from now on: its last change is long enough before this scan (git refreshes its racily
+    clean entries the same way), so a row seen at `seen_ns` is no longer racy."""
+    _size, mtime_ns, ctime_ns, _inode = key
+    return mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns
+
+
 def unchanged(
     root: Path, path: str, now: StatKey, stored: tuple[int, int, int, int, int, bytes]
 ) -> bool:
@@ -148,11 +208,26 @@ def unchanged(
 def watched_state(root: Path, paths: Iterable[str]) -> list[tuple[str, bool, str]]:
     """How the documents that `files` fields name look now: their validity is part of what
     `crm check` says of a record, so the index keeps the state it saw."""
+    folders: dict[str, str] = {}  # each folder resolved once: documents share a few
     state = []
     for item in sorted(set(paths)):
-        target = root / item
         try:
-            state.append((item, target.is_file(), os.path.realpath(target)))
+            state.append((item, *_document_state(root, item, folders)))
         except (OSError, ValueError):  # a NUL or an over-long name: a problem of its record
             state.append((item, False, ""))
     return state
+
+
+def _document_state(root: Path, item: str, folders: dict[str, str]) -> tuple[bool, str]:
+    """Whether the document is a file, and where it really is (`os.path.realpath`)."""
+    target = root / item
+    folder, _slash, name = item.rpartition("/")
+    try:
+        link = stat.S_ISLNK(os.lstat(target).st_mode)
+    except FileNotFoundError:
+        link = False
+    if link or name in ("", ".", "..") or item.startswith("/"):
+        return target.is_file(), os.path.realpath(target)
+    if folder not in folders:
+        folders[folder] = os.path.realpath(root / folder)
+    return target.is_file(), f"{folders[folder]}/{name}"

@@ -7,13 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from crmcli.core.bulk import building_records
 from crmcli.core.lazy_records import OnDemandRecords
 from crmcli.core.loader import Loader
 from crmcli.core.model import Record, Workspace
 from crmcli.errors import Problem
+from crmcli.index.columns import ColumnSet
 from crmcli.index.freshness import StatKey, file_digest
-from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, dumps, loads
+from crmcli.index.store import INDEX_FAULTS, NO_PROBLEMS, FileRow, IndexStore, dumps, loads
 
 
 @dataclass(slots=True)
@@ -24,18 +27,55 @@ class ReadFile:
     record: Record | None
 
 
+@dataclass(slots=True)
+class Columns:
+    """A project's columns, with where each record is in them; `overlay`: the files changed
+    since they were built, read from their rows."""
+
+    set: ColumnSet
+    overlay: frozenset[str]
+    positions: dict[str, int]
+
+    @classmethod
+    def of(cls, store: IndexStore, project_key: str, overlay: frozenset[str]) -> Columns:
+        columns = ColumnSet(store.columns(project_key))
+        return cls(columns, overlay, {record_id: i for i, record_id in enumerate(columns.ids)})
+
+    def at(self, row: FileRow) -> int | None:
+        """The record's place in the columns, or None when they do not hold it as it is."""
+        return None if row.path in self.overlay else self.positions.get(row.record_id)
+
+
 class Reuse:
     """The loader's `RecordReuse`: rows whose file is unchanged are given back as read, other
     files are parsed; either way `read` remembers them, in the loader's order, for saving."""
 
     def __init__(
-        self, root: Path, rows: dict[str, FileRow], files: dict[str, StatKey], seen_ns: int
+        self,
+        root: Path,
+        rows: dict[str, FileRow],
+        files: dict[str, StatKey],
+        seen_ns: int,
+        columns: Callable[[str], Columns | None] = lambda _project: None,
     ) -> None:
         self.root = root
         self.rows = rows  # reusable rows by path
         self.files = files  # the stat of every record file when scanned
         self.seen_ns = seen_ns
         self.read: dict[str, ReadFile] = {}
+        self._columns_of = columns
+        self._columns: dict[str, Columns | None] = {}
+
+    def _data(self, project_key: str, row: FileRow, data: bytes) -> dict[str, Any]:
+        """A reused record's data: from its project's columns unless it changed since."""
+        if project_key not in self._columns:
+            self._columns[project_key] = self._columns_of(project_key)
+        columns = self._columns[project_key]
+        if columns is not None:
+            at = columns.at(row)
+            if at is not None:
+                return columns.set.data(at)
+        return loads(data)
 
     def reusable(self, relative: str) -> bool:
         return relative in self.rows
@@ -43,12 +83,15 @@ class Reuse:
     def read_record(self, loader: Loader, project_key: str, relative: str) -> Record | None:
         row = self.rows.get(relative)
         if row is not None:
-            loader.log.problems.extend(loads(row.problems))
+            if row.problems != NO_PROBLEMS:
+                loader.log.problems.extend(loads(row.problems))
             record = None
             if row.data is None:
                 loader.log.left_out.add(relative)
             else:
-                record = Record(project_key, row.record_id, relative, loads(row.data))
+                record = Record(
+                    project_key, row.record_id, relative, self._data(project_key, row, row.data)
+                )
             self.read[relative] = ReadFile(row, record)
             return record
         return self._parse(loader, project_key, relative)
@@ -86,9 +129,11 @@ class IndexedRecords(OnDemandRecords):
         project_key: str,
         on_fault: Callable[[], Workspace],
         count: int | None = None,
+        overlay: frozenset[str] | None = None,
     ) -> None:
         super().__init__(project_key)
         self._count = count  # of the records the index holds, known without a query
+        self._overlay = overlay  # files read from their rows, not the columns (None: all)
         self._store = store
         self._on_fault = on_fault
         self._fallback: Mapping[str, Record] | None = None
@@ -129,11 +174,8 @@ class IndexedRecords(OnDemandRecords):
         """Every record, read from the index in one query."""
         if not self._complete and self._fallback is None:
             try:
-                for row in self._store.project_rows(self._project_key):
-                    if row.data is not None and row.record_id not in self._cache:
-                        self._cache[row.record_id] = _record(
-                            self._project_key, row.record_id, row.data, row.computed
-                        )
+                with building_records():
+                    self._read_all()
                 self._complete = True
             except INDEX_FAULTS:
                 self._cache.clear()
@@ -144,6 +186,29 @@ class IndexedRecords(OnDemandRecords):
             if record is not None:
                 found.append(record)
         return found
+
+    def _read_all(self) -> None:
+        """Every record: data from the project's columns (rows for the files changed since
+        they were built), computed values from the rows."""
+        key, overlay = self._project_key, self._overlay
+        if overlay is None:
+            for row in self._store.project_rows(key):
+                if row.data is not None and row.record_id not in self._cache:
+                    self._cache[row.record_id] = _record(key, row.record_id, row.data, row.computed)
+            return
+        columns = Columns.of(self._store, key, overlay)
+        for path, record_id, computed in self._store.computed_rows(key):
+            if record_id in self._cache:
+                continue
+            at = None if path in overlay else columns.positions.get(record_id)
+            if at is None:
+                found = self._store.record(path)
+                if found is not None:
+                    self._cache[record_id] = _record(key, record_id, *found)
+                continue
+            record = Record(key, record_id, path, columns.set.data(at))
+            record.computed = loads(computed) if computed is not None else {}
+            self._cache[record_id] = record
 
 
 def _record(project_key: str, record_id: str, data: bytes, computed: bytes | None) -> Record:

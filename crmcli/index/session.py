@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,17 +29,19 @@ from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
 from crmcli.fields.references import reference_ids
+from crmcli.index.columns import REBUILD_AFTER, column_blobs
 from crmcli.index.freshness import (
     Scan,
     file_digest,
     is_racy,
     scan,
+    settled,
     stat_key,
     unchanged,
     watched_state,
 )
 from crmcli.index.recompute import DirtyRecords, dirty_records
-from crmcli.index.records import IndexedRecords, Reuse
+from crmcli.index.records import Columns, IndexedRecords, Reuse
 from crmcli.index.store import (
     INDEX_FAULTS,
     INDEX_FILE,
@@ -88,30 +91,45 @@ class Index:
         self._dirty: DirtyRecords | None = None
         self._fallback: Workspace | None = None
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
+        self._fresh_paths: set[str] | None = None
         if self._same_files():
-            self.fresh_paths = set(found.files)
             same_files = True
         else:
             stored = store.stats()
-            self.fresh_paths = {
+            self._fresh_paths = {
                 path
                 for path, now in found.files.items()
                 if path in stored and unchanged(root, path, now, stored[path])
             }
-            same_files = len(self.fresh_paths) == len(found.files) == len(stored)
+            same_files = len(self._fresh_paths) == len(found.files) == len(stored)
+            if same_files:  # only times of racy files moved on: the next run compares quickly
+                store.save([], [], [], {"listing": found.listing})
         self.everything_fresh = (
             self.same_configuration
             and same_files
             and store.meta("watched") == watched_state(root, store.meta("watched_paths") or ())
         )
 
+    @property
+    def fresh_paths(self) -> set[str]:
+        """The record files whose rows still say what they hold."""
+        if self._fresh_paths is None:
+            self._fresh_paths = set(self.scan.files)
+        return self._fresh_paths
+
     def _same_files(self) -> bool:
         """The quick answer, without reading a row: every record file has the stat it had when
         saved, and those modified close to being read still have the same content."""
-        if self.store.meta("files") != self.scan.files:
+        if self.store.meta("listing") != self.scan.listing:
             return False
         racy: dict[str, bytes] = self.store.meta("racy") or {}
-        return all(file_digest(self.root / path) == d for path, d in racy.items())
+        if not all(file_digest(self.root / path) == d for path, d in racy.items()):
+            return False
+        files, seen_ns = self.scan.files if racy else {}, self.scan.seen_ns
+        calm = [path for path in racy if settled(files[path], seen_ns)]
+        if calm:  # their content was checked at this scan: trusted by their stat from now on
+            self.store.settle(calm, seen_ns, {p: d for p, d in racy.items() if p not in calm})
+        return True
 
     @classmethod
     def open(cls, root: Path, cache: bool = True) -> Index | None:
@@ -187,9 +205,14 @@ class Index:
         loader = Loader(self.root)
         workspace = loader.load(lazy=True)  # configuration and schemas; no record is read
         counts = self.store.meta("counts")
+        overlays = self.store.meta("columns") or {}
         for project in workspace.projects.values():
             project.records = IndexedRecords(
-                self.store, project.key, lambda: self._from_files(today), counts.get(project.key)
+                self.store,
+                project.key,
+                lambda: self._from_files(today),
+                counts.get(project.key),
+                overlays.get(project.key),
             )
         loader.log.problems.extend(self.store.meta("file_problems"))
         loader.log.left_out.update(self.store.meta("left_out"))
@@ -205,13 +228,20 @@ class Index:
         """What the loader may take from the index instead of parsing (nothing when the
         configuration changed: schemas decide how a record file is read)."""
         rows: dict[str, FileRow] = {}
+        columns: dict[str, Columns] = {}
         if self.same_configuration and not self.failed:
             try:
-                rows = {r.path: r for r in self.store.rows() if r.path in self.fresh_paths}
+                with self.store.snapshot():  # rows and columns as one save left them
+                    rows = {r.path: r for r in self.store.rows() if r.path in self.fresh_paths}
+                    overlays = self.store.meta("columns") or {}
+                    columns = {
+                        key: Columns.of(self.store, key, overlay)
+                        for key, overlay in overlays.items()
+                    }
             except INDEX_FAULTS:
                 self.fault()
                 return None
-        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns)
+        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns, columns.get)
         return self._reuse
 
     def recompute(self, workspace: Workspace, today: date) -> DirtyRecords | None:
@@ -279,26 +309,35 @@ class Index:
         written: list[FileRow] = []
         references: list[Reference] = []
         watched: set[str] = set()
+        recomputed = self._dirty.dirty if self._dirty is not None else None  # None: all
+        documents = {key: _document_fields(p) for key, p in workspace.projects.items()}
         for path, read in reuse.read.items():
             row, record = read.row, read.record
             before = (row.computed, row.issues) if path in reuse.rows else None
+            if before is not None and is_racy(row) and settled(stat_key(row), self.scan.seen_ns):
+                row.seen_ns, before = self.scan.seen_ns, None  # content checked at this scan
             if record is not None:
                 project = workspace.projects[record.project]
                 if row.data is None:  # parsed by this run
                     row.data = dumps(record.data)
-                row.computed = dumps(record.computed)
+                if recomputed is None or path in recomputed or row.computed is None:
+                    row.computed = dumps(record.computed)
                 if issues is not None:
-                    row.issues = dumps(issues.get(row.path, []))
-                watched.update(_documents(project, record))
+                    found = issues.get(row.path)
+                    row.issues = dumps(found) if found else NO_PROBLEMS
+                watched.update(_documents(documents[record.project], record))
             if before != (row.computed, row.issues):
                 written.append(row)
                 if record is not None:
                     references.extend(_references(project, record))
             rows.append(row)
         state = os.urandom(8).hex()
+        files = {r.path: stat_key(r) for r in rows}
         meta: dict[str, Any] = {
+            # the scan, when it is what the saved rows saw: the next run's one comparison
+            "listing": self.scan.listing if files == self.scan.files else None,
             "fingerprint": self.scan.fingerprint,
-            "files": {r.path: stat_key(r) for r in rows},  # one blob: compared whole
+            "files": files,
             "racy": {r.path: r.digest for r in rows if is_racy(r)},
             "counts": dict(Counter(r.project for r in rows if r.data is not None)),
             "file_problems": [  # in the loader's order
@@ -315,10 +354,41 @@ class Index:
         }
         try:
             removed = set(self.store.meta("files") or ()) - set(reuse.read)
+            overlays = self.store.meta("columns") or {}
         except INDEX_FAULTS:
             self.fault()
             return
-        self.store.save(written, removed, references, meta)
+        columns = self._columns(workspace, overlays, removed)
+        meta["columns"] = overlays
+        self.store.save(written, removed, references, meta, columns)
+
+    def _columns(
+        self, workspace: Workspace, overlays: dict[str, frozenset[str]], removed: set[str]
+    ) -> dict[str, Iterable[tuple[str, bytes]] | None]:
+        """The projects whose columns are built again (`overlays` updated in place): those
+        with none yet, and those where too many files changed since they were built."""
+        reuse = self._reuse
+        assert reuse is not None
+        changed: dict[str, set[str]] = {key: set() for key in workspace.projects}
+        for path in (*removed, *(p for p in reuse.read if p not in reuse.rows)):
+            project_key = path.partition("/")[0]
+            if project_key in changed:
+                changed[project_key].add(path)
+        rebuilt: dict[str, Iterable[tuple[str, bytes]] | None] = {
+            key: None for key in overlays if key not in workspace.projects
+        }
+        for key in rebuilt:
+            del overlays[key]
+        for key, project in workspace.projects.items():
+            overlay = overlays.get(key)
+            if overlay is not None:
+                overlay = overlay | changed[key]
+                if len(overlay) <= max(50, REBUILD_AFTER * len(project.records)):
+                    overlays[key] = overlay
+                    continue
+            rebuilt[key] = column_blobs(project.records.values())
+            overlays[key] = frozenset()
+        return rebuilt
 
 
 def _references(project: Project, record: Record) -> list[Reference]:
@@ -334,14 +404,17 @@ def _references(project: Project, record: Record) -> list[Reference]:
     return found
 
 
-def _documents(project: Project, record: Record) -> list[str]:
+def _document_fields(project: Project) -> list[str]:
+    return [d.key for d in project.fields.values() if d.type == "files"]
+
+
+def _documents(fields: list[str], record: Record) -> list[str]:
     """The paths a record's `files` fields name."""
     found: list[str] = []
-    for definition in project.fields.values():
-        if definition.type == "files":
-            value = record.data.get(definition.key)
-            if isinstance(value, list):
-                found.extend(item for item in value if isinstance(item, str))
+    for key in fields:
+        value = record.data.get(key)
+        if isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, str))
     return found
 
 

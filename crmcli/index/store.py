@@ -16,6 +16,8 @@ format or tool version — makes `IndexStore.open` give None; the caller rebuild
 from __future__ import annotations
 
 import contextlib
+import datetime
+import decimal
 import io
 import pickle
 import sqlite3
@@ -26,10 +28,10 @@ from typing import Any
 
 from crmcli import __version__
 from crmcli.core.state_dir import state_folder
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, Problem, Severity
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 4  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 5  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -47,6 +49,8 @@ CREATE TABLE refs (
     project TEXT NOT NULL, target TEXT NOT NULL
 );
 CREATE INDEX refs_target ON refs (project, target);
+CREATE TABLE columns (project TEXT NOT NULL, name TEXT NOT NULL, blob BLOB NOT NULL,
+    PRIMARY KEY (project, name));
 CREATE INDEX refs_source ON refs (source);
 """
 
@@ -91,25 +95,24 @@ class _Unpickler(pickle.Unpickler):
     force, copied) cannot make unpickling run anything."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
+        found = _ALLOWED.get((module, name))
+        if found is None:
             raise pickle.UnpicklingError(f"{module}.{name}")
-        return super().find_class(module, name)
+        return found
 
 
-_ALLOWED = frozenset(
-    {
-        ("datetime", "date"),
-        ("datetime", "datetime"),
-        ("datetime", "time"),
-        ("datetime", "timedelta"),
-        ("datetime", "timezone"),
-        ("decimal", "Decimal"),
-        ("builtins", "set"),
-        ("builtins", "frozenset"),
-        ("crmcli.errors", "Problem"),
-        ("crmcli.errors", "Severity"),
-    }
-)
+_ALLOWED: dict[tuple[str, str], Any] = {
+    ("datetime", "date"): datetime.date,
+    ("datetime", "datetime"): datetime.datetime,
+    ("datetime", "time"): datetime.time,
+    ("datetime", "timedelta"): datetime.timedelta,
+    ("datetime", "timezone"): datetime.timezone,
+    ("decimal", "Decimal"): decimal.Decimal,
+    ("builtins", "set"): set,
+    ("builtins", "frozenset"): frozenset,
+    ("crmcli.errors", "Problem"): Problem,
+    ("crmcli.errors", "Severity"): Severity,
+}
 
 
 def loads(blob: bytes) -> Any:
@@ -183,6 +186,16 @@ class IndexStore:
 
     # reading (within the snapshot)
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one saved state (no save lands between them)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("COMMIT")
+
     def meta(self, key: str) -> Any:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return loads(row[0]) if row else None
@@ -225,6 +238,21 @@ class IndexStore:
             )
         ]
 
+    def computed_rows(self, project: str) -> list[tuple[str, str, bytes | None]]:
+        """(path, record id, computed values) of the readable records of a project, in the
+        loader's order: what serving every record needs besides the columns."""
+        return self._db.execute(
+            "SELECT path, record_id, computed FROM files "
+            "WHERE project = ? AND data IS NOT NULL ORDER BY path",
+            (project,),
+        ).fetchall()
+
+    def columns(self, project: str) -> dict[str, bytes]:
+        """Every column of a project, by name, as one save wrote them."""
+        return dict(
+            self._db.execute("SELECT name, blob FROM columns WHERE project = ?", (project,))
+        )
+
     def record(self, path: str) -> tuple[bytes, bytes | None] | None:
         """(data, computed) of a readable record file."""
         row = self._db.execute(
@@ -254,16 +282,33 @@ class IndexStore:
 
     # writing
 
+    def settle(self, paths: list[str], seen_ns: int, racy: dict[str, bytes]) -> None:
+        """Record files found unchanged at `seen_ns`, no longer racy (`racy`: those that
+        still are); skipped when another command is writing."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "UPDATE files SET seen_ns = ? WHERE path = ?", ((seen_ns, p) for p in paths)
+            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('racy', ?)", (dumps(racy),))
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+
     def save(
         self,
         rows: list[FileRow],
         removed: Iterable[str],
         references: list[Reference],
         meta: dict[str, Any],
+        columns: dict[str, Iterable[tuple[str, bytes]] | None] | None = None,
     ) -> bool:
         """Write the rows that changed (with every reference of theirs), drop the files that
-        are gone, and replace `meta`, in one transaction; False when another command holds it
-        (this run's results are then simply not kept)."""
+        are gone, replace `meta` and the columns of the projects in `columns` (None: dropped),
+        in one transaction; False when another command holds it (this run's results are
+        then simply not kept)."""
         db = self._db
         removed = list(removed)
         written: list[str] = []
@@ -301,6 +346,12 @@ class IndexStore:
                 "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
                 ((r.source, r.position, r.field, r.project, r.target) for r in references),
             )
+            for project, blobs in (columns or {}).items():
+                db.execute("DELETE FROM columns WHERE project = ?", (project,))
+                db.executemany(
+                    "INSERT INTO columns VALUES (?, ?, ?)",
+                    ((project, name, blob) for name, blob in blobs or ()),
+                )
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 ((key, dumps(value)) for key, value in meta.items()),

@@ -1,0 +1,173 @@
+"""A project's record data kept by field as well as by record, so that a command reading every
+record decodes only the fields it looks at.
+
+`crm list opportunities --where "amount > 49000"` reads one field of a hundred thousand
+records: decoding each record whole (its dates, its history) costs forty times what decoding
+the `amount` of all of them does. So besides each file's row, the index keeps one pickled
+list per field of the project (`ColumnSet`, in the records' order), with the order of each
+record's keys, and a served record's data is a `ColumnData`: a real dict with the record's
+keys in its file's order, whose values are fetched from their field's list when first read
+(and all at once by anything that reads them all: items, comparing, copying, printing).
+
+The lists are rebuilt when a project's records change; in between, the few files that
+changed since (the `overlay`) are read from their own rows, so an edit never costs a
+rebuild of a hundred thousand values.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from crmcli.core.bulk import building_records
+from crmcli.core.model import Record
+from crmcli.index.store import loads
+
+IDS = "ids"  # column names: the record ids, then each record's key order, then "d:" + field key
+ORDERS = "orders"
+REBUILD_AFTER = 0.02  # share of a project's records read from their rows before a rebuild
+
+
+def column_blobs(records: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
+    """The columns of a project's readable records, in the loader's order: (name, pickle)
+    pairs, each pickled when asked for, so that a save holds one column's pickle at a time."""
+    ids: list[str] = []
+    orders: dict[tuple[str, ...], int] = {}
+    order_of: list[int] = []
+    values: dict[str, list[Any]] = {}
+    for position, record in enumerate(records):
+        ids.append(record.id)
+        keys = tuple(record.data)
+        order_of.append(orders.setdefault(keys, len(orders)))
+        for key in keys:
+            column = values.get(key)
+            if column is None:
+                column = values[key] = [None] * position
+            column.append(record.data[key])
+        for column in values.values():
+            if len(column) <= position:
+                column.append(None)
+    yield IDS, _tree_dumps(ids)
+    yield ORDERS, _tree_dumps((list(orders), order_of))
+    while values:
+        key, column = values.popitem()
+        yield f"d:{key}", _tree_dumps(column)
+
+
+def _tree_dumps(value: Any) -> bytes:
+    """A pickle of a tree of values, without the memo of what was already written: record
+    data shares nothing but immutable values, and the memo of a hundred thousand records
+    would cost more memory than the pickle."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(value)
+    return out.getvalue()
+
+
+class ColumnSet:
+    """The columns of one project as the index saved them, each decoded when first read."""
+
+    def __init__(self, blobs: dict[str, bytes]) -> None:
+        self._blobs = blobs  # read in one query: columns of one build, never of two
+        self._decoded: dict[str, list[Any]] = {}
+        ids = self._column(IDS)
+        orders, order_of = loads(blobs[ORDERS]) if ORDERS in blobs else ([], [])
+        self.ids: list[str] = ids
+        self._orders = [dict.fromkeys(keys, _UNREAD) for keys in orders]
+        self._order_of: list[int] = order_of
+
+    def _column(self, name: str) -> list[Any]:
+        column = self._decoded.get(name)
+        if column is None:
+            blob = self._blobs.get(name)
+            with building_records():
+                column = loads(blob) if blob is not None else []
+            self._decoded[name] = column
+        return column
+
+    def value(self, key: str, position: int) -> Any:
+        return self._column(f"d:{key}")[position]
+
+    def data(self, position: int) -> ColumnData:
+        return ColumnData(self, position, self._orders[self._order_of[position]])
+
+
+_UNREAD: Any = object()  # a value not fetched from its column yet
+
+
+def _filled(name: str) -> Callable[..., Any]:
+    """The dict method `name`, on the data with every value fetched first."""
+    method = getattr(dict, name)
+
+    def whole(self: ColumnData, *args: Any, **kwargs: Any) -> Any:
+        return method(self.fill(), *args, **kwargs)
+
+    whole.__name__ = name
+    return whole
+
+
+class ColumnData(dict[str, Any]):
+    """One record's data: a dict with its keys, in its file's order, whose values are fetched
+    from the project's columns when first read; whatever reads them all (items, values,
+    comparing, copying, printing) fetches them all first."""
+
+    __slots__ = ("_columns", "_position")
+
+    def __init__(self, columns: ColumnSet, position: int, keys: dict[str, Any]) -> None:
+        super().__init__(keys)
+        self._columns = columns
+        self._position = position
+
+    def _fetch(self, key: str) -> Any:
+        value = self._columns.value(key, self._position)
+        dict.__setitem__(self, key, value)
+        return value
+
+    def fill(self) -> dict[str, Any]:
+        for key, value in list(dict.items(self)):
+            if value is _UNREAD:
+                self._fetch(key)
+        return self
+
+    def __getitem__(self, key: str) -> Any:
+        value = dict.__getitem__(self, key)
+        return self._fetch(key) if value is _UNREAD else value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = dict.get(self, key, default)
+        return self._fetch(key) if value is _UNREAD else value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        value = dict.setdefault(self, key, default)
+        return self._fetch(key) if value is _UNREAD else value
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self:
+            self[key]  # fetched, so that what is popped is the value
+        return dict.pop(self, key, *default)
+
+    def __iter__(self) -> Iterator[str]:
+        # Defined, not inherited, so that `dict(data)`, `{**data}` and `f(**data)` copy it
+        # through keys() and [] instead of copying the values not fetched yet.
+        return dict.__iter__(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self.items()),))
+
+    def __eq__(self, other: object) -> bool:
+        return dict.__eq__(self.fill(), other)
+
+    def __ne__(self, other: object) -> bool:
+        return dict.__ne__(self.fill(), other)
+
+    __hash__ = None
+    values = _filled("values")
+    items = _filled("items")
+    copy = _filled("copy")
+    popitem = _filled("popitem")
+    __repr__ = _filled("__repr__")
+    __or__ = _filled("__or__")
+    __ror__ = _filled("__ror__")
