@@ -1,6 +1,7 @@
 """Records as the index gives them back: reused by the loader when their file did not change
 (`Reuse`), or served whole, computed values included, without reading any file
-(`IndexedRecords`)."""
+(`IndexedRecords`). With secrets enabled a row keeps the data as parsed, hidden values still
+sealed, and the loader opens them after reuse as it does after parsing."""
 
 from __future__ import annotations
 
@@ -29,12 +30,18 @@ class Reuse:
     files are parsed; either way `read` remembers them, in the loader's order, for saving."""
 
     def __init__(
-        self, root: Path, rows: dict[str, FileRow], files: dict[str, StatKey], seen_ns: int
+        self,
+        root: Path,
+        rows: dict[str, FileRow],
+        files: dict[str, StatKey],
+        seen_ns: int,
+        sealed: bool = False,
     ) -> None:
         self.root = root
         self.rows = rows  # reusable rows by path
         self.files = files  # the stat of every record file when scanned
         self.seen_ns = seen_ns
+        self.sealed = sealed  # secrets enabled: data is kept as parsed, before it is opened
         self.read: dict[str, ReadFile] = {}
 
     def reusable(self, relative: str) -> bool:
@@ -67,7 +74,7 @@ class Reuse:
                 *scanned,
                 self.seen_ns,
                 content_digest,
-                None,
+                dumps(record.data) if self.sealed and record is not None else None,
                 dumps(problems),
             )
             self.read[relative] = ReadFile(row, record)

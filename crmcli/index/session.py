@@ -7,6 +7,20 @@ found last time. Otherwise the workspace is loaded as without the index, except 
 unchanged record file is taken from the index instead of being parsed again, and the new
 state is saved in one transaction. `--no-cache` or `CRM_NO_CACHE=1` bypass the index; an
 index that cannot be used is removed and rebuilt — it never changes an answer.
+
+With secrets enabled (`keys/data-key.age`), the index holds ciphertext only. What it keeps
+of a record is what does not depend on who reads it: the data as the file holds it (the
+`enc:v1:` strings, taken before the loader opens them; the loader's one decryption path
+opens them again on every run, for this reader's key), the problems of reading the file
+(they quote the file's bytes, never an opened value) and the references of the fields that
+are not hidden. Everything that may be derived from an opened value — computed values (a
+rollup of `cost`, a formula over it, a lookup of it), their failures, the record rules'
+issues, `crm check`'s answer, the documents of a hidden `files` field — differs by key
+holder and could spell a hidden value, so it is not stored: each run computes and checks it
+again. The rule needs no knowledge of what each plan reads and no key in the index's
+identity, since nothing kept differs by reader; the price is that with secrets the index
+saves parsing, not computing. An index saved before secrets were enabled is deleted whole,
+so no page of the file still holds a plain value.
 """
 
 from __future__ import annotations
@@ -79,10 +93,11 @@ class IndexedWorkspace(OpenWorkspace):
 
 
 class Index:
-    def __init__(self, root: Path, store: IndexStore, found: Scan) -> None:
+    def __init__(self, root: Path, store: IndexStore, found: Scan, secrets: bool = False) -> None:
         self.root = root
         self.store = store
         self.scan = found
+        self.secrets = secrets  # hidden values sealed: only ciphertext and what needs no key
         self.failed = False
         self._reuse: Reuse | None = None
         self._dirty: DirtyRecords | None = None
@@ -118,17 +133,18 @@ class Index:
         """The index of the workspace, checked against its files; None when bypassed."""
         if not cache_wanted(cache):
             return None
-        if (root / KEY_FILE).is_file():  # hidden values are opened: nothing of them is kept
-            IndexStore.remove(root)
-            return None
+        secrets = (root / KEY_FILE).is_file()
         store = IndexStore.open(root)
+        if store is not None and secrets and not _kept_sealed(store):
+            store.close()  # saved before secrets were enabled: its pages may hold plain values
+            store = None
         if store is None:
             IndexStore.remove(root)
             store = IndexStore.open(root)
             if store is None:
                 return None
         try:
-            return cls(root, store, scan(root))
+            return cls(root, store, scan(root), secrets)
         except INDEX_FAULTS:
             store.close()
             IndexStore.remove(root)
@@ -151,6 +167,8 @@ class Index:
     # serving
 
     def _servable(self, today: date) -> bool:
+        if self.secrets:  # computed values are not kept: each run computes them again
+            return False
         return not self.failed and self.everything_fresh and self.store.meta("today") == today
 
     def open_workspace(self, today: date) -> OpenWorkspace:
@@ -211,14 +229,14 @@ class Index:
             except INDEX_FAULTS:
                 self.fault()
                 return None
-        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns)
+        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns, self.secrets)
         return self._reuse
 
     def recompute(self, workspace: Workspace, today: date) -> DirtyRecords | None:
         """The records whose computed values this run computes again (None: all), the
         others' values filled in from the index."""
         reuse = self._reuse
-        if reuse is None or self.failed or not self.same_configuration:
+        if reuse is None or self.failed or self.secrets or not self.same_configuration:
             return None
         try:
             self._dirty = dirty_records(self.store, reuse, workspace, today)
@@ -272,6 +290,8 @@ class Index:
         reuse = self._reuse
         if reuse is None or self.failed:
             return
+        if self.secrets:  # what an opened value may have given is not kept
+            checked, issues = None, None
         if issues is None and not self._issues_hold(workspace, today):
             for row in reuse.rows.values():
                 row.issues = None
@@ -279,6 +299,7 @@ class Index:
         written: list[FileRow] = []
         references: list[Reference] = []
         watched: set[str] = set()
+        hidden = workspace.sealing.fields if self.secrets else frozenset()
         for path, read in reuse.read.items():
             row, record = read.row, read.record
             before = (row.computed, row.issues) if path in reuse.rows else None
@@ -286,14 +307,15 @@ class Index:
                 project = workspace.projects[record.project]
                 if row.data is None:  # parsed by this run
                     row.data = dumps(record.data)
-                row.computed = dumps(record.computed)
+                if not self.secrets:
+                    row.computed = dumps(record.computed)
+                    watched.update(_documents(project, record))
                 if issues is not None:
                     row.issues = dumps(issues.get(row.path, []))
-                watched.update(_documents(project, record))
             if before != (row.computed, row.issues):
                 written.append(row)
                 if record is not None:
-                    references.extend(_references(project, record))
+                    references.extend(_references(project, record, hidden))
             rows.append(row)
         state = os.urandom(8).hex()
         meta: dict[str, Any] = {
@@ -311,7 +333,8 @@ class Index:
             "watched": watched_state(self.root, watched),
             "checked": checked,
             "checked_state": state if checked is not None else None,
-            "failures": failures,
+            "failures": None if self.secrets else failures,
+            "secrets": self.secrets,
         }
         try:
             removed = set(self.store.meta("files") or ()) - set(reuse.read)
@@ -321,17 +344,28 @@ class Index:
         self.store.save(written, removed, references, meta)
 
 
-def _references(project: Project, record: Record) -> list[Reference]:
-    """The reverse references the index keeps of one record (show's "referred to by")."""
+def _references(project: Project, record: Record, hidden: frozenset[str]) -> list[Reference]:
+    """The reverse references the index keeps of one record (show's "referred to by"), but
+    those of a sealed field, which name what only a key holder may know."""
     found: list[Reference] = []
     for position, definition in enumerate(project.fields.values()):
         if definition.type != "reference" or not definition.target_project:
+            continue
+        if f"{project.key}.{definition.key}" in hidden:
             continue
         for target in dict.fromkeys(reference_ids(record.data.get(definition.key))):
             found.append(
                 Reference(record.path, position, definition.key, definition.target_project, target)
             )
     return found
+
+
+def _kept_sealed(store: IndexStore) -> bool:
+    """Whether the index was saved with secrets enabled (ciphertext only) or is still empty."""
+    try:
+        return store.meta("secrets") is True or store.meta("files") is None
+    except INDEX_FAULTS:
+        return False
 
 
 def _documents(project: Project, record: Record) -> list[str]:
