@@ -1,11 +1,12 @@
 """Records as the index gives them back: reused by the loader when their file did not change
 (`Reuse`), or served whole, computed values included, without reading any file
 (`IndexedRecords`). With secrets enabled a row keeps the data as parsed, hidden values still
-sealed, and the loader opens them after reuse as it does after parsing."""
+sealed, and the loader opens them after reuse as it does after parsing; a command about one
+record reads only the rows it needs (`FreshRows`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ class Reuse:
     def __init__(
         self,
         root: Path,
-        rows: dict[str, FileRow],
+        rows: Mapping[str, FileRow],
         files: dict[str, StatKey],
         seen_ns: int,
         sealed: bool = False,
@@ -79,6 +80,37 @@ class Reuse:
             )
             self.read[relative] = ReadFile(row, record)
         return record
+
+
+class FreshRows(Mapping[str, FileRow]):
+    """The rows of the unchanged record files, each read from the index when first asked for,
+    so that a command about one record does not read the whole table. A row the index cannot
+    give back is missing: its file is parsed instead."""
+
+    def __init__(self, store: IndexStore, fresh: set[str]) -> None:
+        self._store = store
+        self._fresh = fresh
+        self._read: dict[str, FileRow | None] = {}
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._fresh
+
+    def __getitem__(self, path: str) -> FileRow:
+        if path not in self._read and path in self._fresh:
+            try:
+                self._read[path] = next(self._store.rows([path]), None)
+            except INDEX_FAULTS:
+                self._read[path] = None
+        row = self._read.get(path)
+        if row is None:
+            raise KeyError(path)
+        return row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._fresh))
+
+    def __len__(self) -> int:
+        return len(self._fresh)
 
 
 class IndexedRecords(OnDemandRecords):

@@ -19,8 +19,9 @@ issues, `crm check`'s answer, the documents of a hidden `files` field — differ
 holder and could spell a hidden value, so it is not stored: each run computes and checks it
 again. The rule needs no knowledge of what each plan reads and no key in the index's
 identity, since nothing kept differs by reader; the price is that with secrets the index
-saves parsing, not computing. An index saved before secrets were enabled is deleted whole,
-so no page of the file still holds a plain value.
+saves parsing, not computing, and `crm show` computes its one record from the rows it needs
+(`open_lazy`). An index saved before secrets were enabled is deleted whole, so no page of
+the file still holds a plain value.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from crmcli.index.freshness import (
     watched_state,
 )
 from crmcli.index.recompute import DirtyRecords, dirty_records
-from crmcli.index.records import IndexedRecords, Reuse
+from crmcli.index.records import FreshRows, IndexedRecords, Reuse
 from crmcli.index.store import (
     INDEX_FAULTS,
     INDEX_FILE,
@@ -185,6 +186,17 @@ class Index:
         engine.run()
         self.save(workspace, today, engine.failures)
         return IndexedWorkspace(workspace, engine)
+
+    def open_lazy(self, today: date) -> OpenWorkspace:
+        """A command about one record with secrets enabled (`crm show`): records read when
+        asked for, each from its row while its file is unchanged (opened by the loader as
+        after parsing), and computed by `engine.compute_record` as without the index;
+        nothing is saved."""
+        rows = FreshRows(self.store, self.fresh_paths) if self.same_configuration else {}
+        reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns, self.secrets)
+        loader = Loader(self.root, reuse=reuse)
+        workspace = loader.load(lazy=True)
+        return OpenWorkspace(workspace, Engine(workspace, loader.log, today))
 
     def checked(self, today: date) -> tuple[Workspace, Engine, list[Problem]] | None:
         """What `crm check` found when the workspace was as it is now, or None."""
@@ -391,10 +403,16 @@ def index_ready(root: Path, cache: bool = True) -> bool:
     return cache_wanted(cache) and (root / STATE_DIR / INDEX_FILE).is_file()
 
 
-def open_indexed(root: Path, today: date | None = None, cache: bool = True) -> OpenWorkspace:
-    """The opened workspace, from the index where it is fresh (`--no-cache`: from the files)."""
+def open_indexed(
+    root: Path, today: date | None = None, cache: bool = True, lazy: bool = False
+) -> OpenWorkspace:
+    """The opened workspace, from the index where it is fresh (`--no-cache`: from the files).
+    lazy: a command about one record, whose records are read when asked for where the index
+    keeps no computed values (secrets enabled)."""
     day = today or workspace_today(root)
     index = Index.open(root, cache)
     if index is None:
         return open_workspace(root, day)
+    if lazy and index.secrets:
+        return index.open_lazy(day)
     return index.open_workspace(day)
