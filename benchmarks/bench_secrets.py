@@ -1,11 +1,15 @@
-"""Cold `crm check --no-cache` with and without encrypted hidden fields (issue 16).
+"""Cold `crm check --no-cache` with and without encrypted hidden fields (issue 16), and the
+index with secrets enabled (issue 14).
 
-    python benchmarks/bench_secrets.py /tmp/bigws [--runs 3]
+    python benchmarks/bench_secrets.py /tmp/bigws [--runs 3] [--index]
 
 Copies the workspace twice; in both, juniors' hidden fields become cost and amount (two stored
 fields per opportunity); in one copy the manager gets an age key and `crm secrets enable`
 encrypts them. Prints the median time of each check over the runs and their ratio (target: at
 most 1.2×). Each check runs in a fresh process, with the manager's key in $CRM_IDENTITY.
+`--index` instead measures, on the encrypted copy, `crm check` and `crm show` of a deal and of
+a client, warm (the index in `.crm/` holds ciphertext only) against `--no-cache`, for the
+manager (key holder) and for a member without the key.
 """
 
 from __future__ import annotations
@@ -44,8 +48,9 @@ def prepare(source: Path, target: Path, identity: pyrage.x25519.Identity | None)
         run(target, identity, "secrets", "enable")
 
 
-def run(root: Path, identity: pyrage.x25519.Identity, *args: str) -> float:
-    env = {**os.environ, "CRM_IDENTITY": str(identity), "CRM_USER": "alice", "CRM_LANG": "en"}
+def run(root: Path, identity: pyrage.x25519.Identity | None, *args: str) -> float:
+    key = str(identity) if identity is not None else ""
+    env = {**os.environ, "CRM_IDENTITY": key, "CRM_USER": "alice", "CRM_LANG": "en"}
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "crmcli", "-C", str(root), *args],
@@ -64,12 +69,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workspace", type=Path)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--index", action="store_true", help="warm against --no-cache instead")
     options = parser.parse_args()
     identity = pyrage.x25519.Identity.generate()
     with tempfile.TemporaryDirectory() as folder:
         plain, sealed = Path(folder) / "plain", Path(folder) / "sealed"
-        prepare(options.workspace, plain, None)
         prepare(options.workspace, sealed, identity)
+        if options.index:
+            warm_against_no_cache(sealed, identity, options.runs)
+            return
+        prepare(options.workspace, plain, None)
         values = sum(
             1
             for path in (sealed / "opportunities").glob("*.yaml")
@@ -85,6 +94,22 @@ def main() -> None:
     print(f"crm check --no-cache without secrets: {without:.2f} s (median of {options.runs})")
     print(f"crm check --no-cache with secrets:    {with_:.2f} s (median of {options.runs})")
     print(f"ratio: {with_ / without:.2f}× (target: at most 1.2×)")
+
+
+def warm_against_no_cache(root: Path, identity: pyrage.x25519.Identity, runs: int) -> None:
+    """Median seconds of each reading command, warm and with --no-cache, for the key holder
+    and for a reader without the key (HOME has no identity either)."""
+    deal = "opportunities/" + sorted((root / "opportunities").glob("[!_]*.yaml"))[0].stem
+    client = "clients/" + sorted((root / "clients").glob("[!_]*.yaml"))[0].stem
+    commands = {"check": ("check",), "show deal": ("show", deal), "show client": ("show", client)}
+    readers = {"key holder": identity, "no key": None}
+    print(f"{'command':<12} {'reader':<11} {'warm s':>7} {'--no-cache s':>13} {'ratio':>6}")
+    for reader, key in readers.items():
+        run(root, key, "check")  # the index, built (or reused) by this reader
+        for name, args in commands.items():
+            warm = statistics.median(run(root, key, *args) for _ in range(runs))
+            cold = statistics.median(run(root, key, *args, "--no-cache") for _ in range(runs))
+            print(f"{name:<12} {reader:<11} {warm:>7.2f} {cold:>13.2f} {warm / cold:>6.2f}")
 
 
 if __name__ == "__main__":

@@ -73,5 +73,5 @@ def open_as_reader(
     if lazy and not index_ready(root, cache=not no_cache):
         opened = open_workspace(root, lazy=True)
     else:
-        opened = open_indexed(root, cache=not no_cache)
+        opened = open_indexed(root, cache=not no_cache, lazy=lazy)
     return opened, identify_reader(opened.workspace, opened.engine, acting_as, role_name)

@@ -120,6 +120,8 @@ class LazyRecords(OnDemandRecords):
     def values(self) -> list[Record]:  # type: ignore[override]
         """Every record that can be read (reading them all: only for rare fallbacks)."""
         unread = [self._relative(i) for i in self._all_ids() if i not in self._cache]
+        if self._loader.reuse is not None:  # the index gives those back unparsed
+            unread = [name for name in unread if not self._loader.reuse.reusable(name)]
         self._loader._parsed = parse_files(self._loader.source, unread, MAX_RECORD_BYTES)
         found = []
         for record_id in self._all_ids():

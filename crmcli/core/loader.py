@@ -84,6 +84,11 @@ class RecordReuse(Protocol):
 
     def reusable(self, relative: str) -> bool: ...
 
+    @property
+    def dates_typed(self) -> bool:
+        """Whether records are given back with their dates typed, or as parsed."""
+        ...
+
 
 class Loader:
     def __init__(
@@ -249,10 +254,11 @@ class Loader:
                         Severity.WARNING,
                     )
                 continue
-            reused = self.reuse is not None and self.reuse.reusable(prefix + name)
+            reuse = self.reuse
+            typed = reuse is not None and reuse.dates_typed and reuse.reusable(prefix + name)
             record = self.read_record(project.key, prefix + name)
             if record is not None:
-                if dates and not reused:  # the index keeps records with their dates read
+                if dates and not typed:
                     read_dates(record.data, dates)
                 project.records[record.id] = record
 

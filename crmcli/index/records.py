@@ -1,10 +1,12 @@
 """Records as the index gives them back: reused by the loader when their file did not change
 (`Reuse`), or served whole, computed values included, without reading any file
-(`IndexedRecords`)."""
+(`IndexedRecords`). With secrets enabled a row keeps the data as parsed, hidden values still
+sealed, and the loader opens them after reuse as it does after parsing; a command about one
+record reads only the rows it needs (`FreshRows`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,15 +55,18 @@ class Reuse:
     def __init__(
         self,
         root: Path,
-        rows: dict[str, FileRow],
+        rows: Mapping[str, FileRow],
         files: dict[str, StatKey],
         seen_ns: int,
+        sealed: bool = False,
         columns: Callable[[str], Columns | None] = lambda _project: None,
     ) -> None:
         self.root = root
         self.rows = rows  # reusable rows by path
         self.files = files  # the stat of every record file when scanned
         self.seen_ns = seen_ns
+        self.sealed = sealed  # secrets enabled: data is kept as parsed, before it is opened
+        self.dates_typed = not sealed  # the loader types the dates of data as parsed
         self.read: dict[str, ReadFile] = {}
         self._columns_of = columns
         self._columns: dict[str, Columns | None] = {}
@@ -110,11 +115,42 @@ class Reuse:
                 *scanned,
                 self.seen_ns,
                 content_digest,
-                None,
+                dumps(record.data) if self.sealed and record is not None else None,
                 dumps(problems),
             )
             self.read[relative] = ReadFile(row, record)
         return record
+
+
+class FreshRows(Mapping[str, FileRow]):
+    """The rows of the unchanged record files, each read from the index when first asked for,
+    so that a command about one record does not read the whole table. A row the index cannot
+    give back is missing: its file is parsed instead."""
+
+    def __init__(self, store: IndexStore, fresh: set[str]) -> None:
+        self._store = store
+        self._fresh = fresh
+        self._read: dict[str, FileRow | None] = {}
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._fresh
+
+    def __getitem__(self, path: str) -> FileRow:
+        if path not in self._read and path in self._fresh:
+            try:
+                self._read[path] = next(self._store.rows([path]), None)
+            except INDEX_FAULTS:
+                self._read[path] = None
+        row = self._read.get(path)
+        if row is None:
+            raise KeyError(path)
+        return row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._fresh))
+
+    def __len__(self) -> int:
+        return len(self._fresh)
 
 
 class IndexedRecords(OnDemandRecords):

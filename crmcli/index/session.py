@@ -7,6 +7,21 @@ found last time. Otherwise the workspace is loaded as without the index, except 
 unchanged record file is taken from the index instead of being parsed again, and the new
 state is saved in one transaction. `--no-cache` or `CRM_NO_CACHE=1` bypass the index; an
 index that cannot be used is removed and rebuilt — it never changes an answer.
+
+With secrets enabled (`keys/data-key.age`), the index holds ciphertext only. What it keeps
+of a record is what does not depend on who reads it: the data as the file holds it (the
+`enc:v1:` strings, taken before the loader opens them; the loader's one decryption path
+opens them again on every run, for this reader's key), the problems of reading the file
+(they quote the file's bytes, never an opened value) and the references of the fields that
+are not hidden. Everything that may be derived from an opened value — computed values (a
+rollup of `cost`, a formula over it, a lookup of it), their failures, the record rules'
+issues, `crm check`'s answer, the documents of a hidden `files` field — differs by key
+holder and could spell a hidden value, so it is not stored: each run computes and checks it
+again. The rule needs no knowledge of what each plan reads and no key in the index's
+identity, since nothing kept differs by reader; the price is that with secrets the index
+saves parsing, not computing, and `crm show` computes its one record from the rows it needs
+(`open_lazy`). An index saved before secrets were enabled is deleted whole, so no page of
+the file still holds a plain value.
 """
 
 from __future__ import annotations
@@ -41,7 +56,7 @@ from crmcli.index.freshness import (
     watched_state,
 )
 from crmcli.index.recompute import DirtyRecords, dirty_records
-from crmcli.index.records import Columns, IndexedRecords, Reuse
+from crmcli.index.records import Columns, FreshRows, IndexedRecords, Reuse
 from crmcli.index.store import (
     INDEX_FAULTS,
     INDEX_FILE,
@@ -82,10 +97,11 @@ class IndexedWorkspace(OpenWorkspace):
 
 
 class Index:
-    def __init__(self, root: Path, store: IndexStore, found: Scan) -> None:
+    def __init__(self, root: Path, store: IndexStore, found: Scan, secrets: bool = False) -> None:
         self.root = root
         self.store = store
         self.scan = found
+        self.secrets = secrets  # hidden values sealed: only ciphertext and what needs no key
         self.failed = False
         self._reuse: Reuse | None = None
         self._dirty: DirtyRecords | None = None
@@ -136,17 +152,18 @@ class Index:
         """The index of the workspace, checked against its files; None when bypassed."""
         if not cache_wanted(cache):
             return None
-        if (root / KEY_FILE).is_file():  # hidden values are opened: nothing of them is kept
-            IndexStore.remove(root)
-            return None
+        secrets = (root / KEY_FILE).is_file()
         store = IndexStore.open(root)
+        if store is not None and secrets and not _kept_sealed(store):
+            store.close()  # saved before secrets were enabled: its pages may hold plain values
+            store = None
         if store is None:
             IndexStore.remove(root)
             store = IndexStore.open(root)
             if store is None:
                 return None
         try:
-            return cls(root, store, scan(root))
+            return cls(root, store, scan(root), secrets)
         except INDEX_FAULTS:
             store.close()
             IndexStore.remove(root)
@@ -169,6 +186,8 @@ class Index:
     # serving
 
     def _servable(self, today: date) -> bool:
+        if self.secrets:  # computed values are not kept: each run computes them again
+            return False
         return not self.failed and self.everything_fresh and self.store.meta("today") == today
 
     def open_workspace(self, today: date) -> OpenWorkspace:
@@ -185,6 +204,17 @@ class Index:
         engine.run()
         self.save(workspace, today, engine.failures)
         return IndexedWorkspace(workspace, engine)
+
+    def open_lazy(self, today: date) -> OpenWorkspace:
+        """A command about one record with secrets enabled (`crm show`): records read when
+        asked for, each from its row while its file is unchanged (opened by the loader as
+        after parsing), and computed by `engine.compute_record` as without the index;
+        nothing is saved."""
+        rows = FreshRows(self.store, self.fresh_paths) if self.same_configuration else {}
+        reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns, self.secrets)
+        loader = Loader(self.root, reuse=reuse)
+        workspace = loader.load(lazy=True)
+        return OpenWorkspace(workspace, Engine(workspace, loader.log, today))
 
     def checked(self, today: date) -> tuple[Workspace, Engine, list[Problem]] | None:
         """What `crm check` found when the workspace was as it is now, or None."""
@@ -233,7 +263,7 @@ class Index:
             try:
                 with self.store.snapshot():  # rows and columns as one save left them
                     rows = {r.path: r for r in self.store.rows() if r.path in self.fresh_paths}
-                    overlays = self.store.meta("columns") or {}
+                    overlays = {} if self.secrets else self.store.meta("columns") or {}
                     columns = {
                         key: Columns.of(self.store, key, overlay)
                         for key, overlay in overlays.items()
@@ -241,14 +271,16 @@ class Index:
             except INDEX_FAULTS:
                 self.fault()
                 return None
-        self._reuse = Reuse(self.root, rows, self.scan.files, self.scan.seen_ns, columns.get)
+        self._reuse = Reuse(
+            self.root, rows, self.scan.files, self.scan.seen_ns, self.secrets, columns.get
+        )
         return self._reuse
 
     def recompute(self, workspace: Workspace, today: date) -> DirtyRecords | None:
         """The records whose computed values this run computes again (None: all), the
         others' values filled in from the index."""
         reuse = self._reuse
-        if reuse is None or self.failed or not self.same_configuration:
+        if reuse is None or self.failed or self.secrets or not self.same_configuration:
             return None
         try:
             self._dirty = dirty_records(self.store, reuse, workspace, today)
@@ -302,6 +334,8 @@ class Index:
         reuse = self._reuse
         if reuse is None or self.failed:
             return
+        if self.secrets:  # what an opened value may have given is not kept
+            checked, issues = None, None
         if issues is None and not self._issues_hold(workspace, today):
             for row in reuse.rows.values():
                 row.issues = None
@@ -311,6 +345,7 @@ class Index:
         watched: set[str] = set()
         recomputed = self._dirty.dirty if self._dirty is not None else None  # None: all
         documents = {key: _document_fields(p) for key, p in workspace.projects.items()}
+        hidden = workspace.sealing.fields if self.secrets else frozenset()
         for path, read in reuse.read.items():
             row, record = read.row, read.record
             before = (row.computed, row.issues) if path in reuse.rows else None
@@ -320,16 +355,17 @@ class Index:
                 project = workspace.projects[record.project]
                 if row.data is None:  # parsed by this run
                     row.data = dumps(record.data)
-                if recomputed is None or path in recomputed or row.computed is None:
-                    row.computed = dumps(record.computed)
+                if not self.secrets:
+                    if recomputed is None or path in recomputed or row.computed is None:
+                        row.computed = dumps(record.computed)
+                    watched.update(_documents(documents[record.project], record))
                 if issues is not None:
                     found = issues.get(row.path)
                     row.issues = dumps(found) if found else NO_PROBLEMS
-                watched.update(_documents(documents[record.project], record))
             if before != (row.computed, row.issues):
                 written.append(row)
                 if record is not None:
-                    references.extend(_references(project, record))
+                    references.extend(_references(project, record, hidden))
             rows.append(row)
         state = os.urandom(8).hex()
         files = {r.path: stat_key(r) for r in rows}
@@ -350,7 +386,8 @@ class Index:
             "watched": watched_state(self.root, watched),
             "checked": checked,
             "checked_state": state if checked is not None else None,
-            "failures": failures,
+            "failures": None if self.secrets else failures,
+            "secrets": self.secrets,
         }
         try:
             removed = set(self.store.meta("files") or ()) - set(reuse.read)
@@ -369,6 +406,10 @@ class Index:
         with none yet, and those where too many files changed since they were built."""
         reuse = self._reuse
         assert reuse is not None
+        if self.secrets:  # records hold opened values here: their columns would too
+            dropped = dict.fromkeys({*overlays, *workspace.projects})
+            overlays.clear()
+            return dropped
         changed: dict[str, set[str]] = {key: set() for key in workspace.projects}
         for path in (*removed, *(p for p in reuse.read if p not in reuse.rows)):
             project_key = path.partition("/")[0]
@@ -391,17 +432,28 @@ class Index:
         return rebuilt
 
 
-def _references(project: Project, record: Record) -> list[Reference]:
-    """The reverse references the index keeps of one record (show's "referred to by")."""
+def _references(project: Project, record: Record, hidden: frozenset[str]) -> list[Reference]:
+    """The reverse references the index keeps of one record (show's "referred to by"), but
+    those of a sealed field, which name what only a key holder may know."""
     found: list[Reference] = []
     for position, definition in enumerate(project.fields.values()):
         if definition.type != "reference" or not definition.target_project:
+            continue
+        if f"{project.key}.{definition.key}" in hidden:
             continue
         for target in dict.fromkeys(reference_ids(record.data.get(definition.key))):
             found.append(
                 Reference(record.path, position, definition.key, definition.target_project, target)
             )
     return found
+
+
+def _kept_sealed(store: IndexStore) -> bool:
+    """Whether the index was saved with secrets enabled (ciphertext only) or is still empty."""
+    try:
+        return store.meta("secrets") is True or store.meta("files") is None
+    except INDEX_FAULTS:
+        return False
 
 
 def _document_fields(project: Project) -> list[str]:
@@ -430,10 +482,16 @@ def index_ready(root: Path, cache: bool = True) -> bool:
     return cache_wanted(cache) and (root / STATE_DIR / INDEX_FILE).is_file()
 
 
-def open_indexed(root: Path, today: date | None = None, cache: bool = True) -> OpenWorkspace:
-    """The opened workspace, from the index where it is fresh (`--no-cache`: from the files)."""
+def open_indexed(
+    root: Path, today: date | None = None, cache: bool = True, lazy: bool = False
+) -> OpenWorkspace:
+    """The opened workspace, from the index where it is fresh (`--no-cache`: from the files).
+    lazy: a command about one record, whose records are read when asked for where the index
+    keeps no computed values (secrets enabled)."""
     day = today or workspace_today(root)
     index = Index.open(root, cache)
     if index is None:
         return open_workspace(root, day)
+    if lazy and index.secrets:
+        return index.open_lazy(day)
     return index.open_workspace(day)

@@ -1,8 +1,8 @@
 """Sealing and opening hidden values for one workspace: what the loader and writers call.
 
-The loader opens each sealed value as a record is read (after the index, which is not used
-for a workspace with secrets, so no cache ever holds an opened value); a value that cannot be
-opened is left out of the record, so formulas that need it are unknown. Writers seal through
+The loader opens each sealed value as a record is read (after the index, which keeps values
+sealed as the files hold them, so no cache ever holds an opened value); a value that cannot
+be opened is left out of the record, so formulas that need it are unknown. Writers seal through
 `seal`, which keeps the old ciphertext when the value did not change, so a file changes only
 where a value did. The data key is unwrapped once, the first time a value needs it.
 """
