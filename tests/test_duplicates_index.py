@@ -131,3 +131,24 @@ def _added(root: Path, name: str, options: tuple[str, ...], cache: bool) -> list
     assert run.returncode == 0, run.stderr
     assert crm_in_process("-C", root, "rm", run.stdout.strip(), env=env).returncode == 0
     return sorted(line for line in run.stderr.splitlines() if "likely a duplicate" in line)
+
+
+def test_keys_are_kept_only_for_the_state_they_were_derived_from(planted: Path) -> None:  # noqa: F811
+    from crmcli.index.store import IndexStore
+
+    duplicates(planted, "clients")
+    store = IndexStore.open(planted)
+    assert store is not None
+    state = store.meta("state")
+    path = "clients/acme.yaml"
+    rows = [("email", "email", "other@acme.example")]
+    assert not store.save_keys("clients", {path: rows}, "another state")
+    assert store.derived_keys("clients", [path], state) == {
+        path: [("email", "email", "contact@acme.example"), ("name", "name", "acme corporation"),
+               ("word", "name", "acme"), ("word", "name", "corporation")]
+    }  # fmt: skip
+    assert store.derived_keys("clients", [path], "another state") is None
+    assert store.save_keys("clients", {path: rows}, state)
+    assert store.derived_keys("clients", [path], state) == {path: rows}
+    assert stored_keys(planted, path) == {("email", "other@acme.example")}
+    store.close()

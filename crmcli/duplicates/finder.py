@@ -15,6 +15,7 @@ a shared website alone scores below the default threshold. Numbers in names iden
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -92,7 +93,7 @@ class DuplicateFinder:
     def __init__(self, workspace: Workspace, project: Project, may_see: MaySee) -> None:
         self.project = project
         self.region = workspace.config.phone_region
-        self.may_see = may_see
+        self.may_see = functools.cache(may_see)  # asked for every key of every record
         self.fields = {
             kind: [f for f in project.fields.values() if f.type == kind]
             for kind in ("email", "phone", "url")

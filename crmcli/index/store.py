@@ -48,7 +48,7 @@ CREATE TABLE refs (
 );
 CREATE INDEX refs_target ON refs (project, target);
 CREATE INDEX refs_source ON refs (source);
-CREATE TABLE keyed (path TEXT PRIMARY KEY);
+CREATE TABLE keyed (path TEXT PRIMARY KEY, project TEXT NOT NULL, keys BLOB NOT NULL);
 CREATE TABLE keys (
     path TEXT NOT NULL, project TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL,
     key TEXT NOT NULL
@@ -299,10 +299,10 @@ class IndexStore:
     def derived_keys(
         self, project: str, paths: Iterable[str] | None, state: str
     ) -> dict[str, list[KeyRow]] | None:
-        """The keys of these record files of a project (None: of all its keyed ones), by path;
-        None: the index is no longer at `state`."""
-        found: dict[str, list[KeyRow]] = {}
-        query = "SELECT path, kind, field, key FROM keys WHERE project = ?"
+        """The keys of these record files of a project (None: of all its keyed ones), by path,
+        each file's in one blob (read whole by `crm duplicates`); None: the index is no
+        longer at `state`."""
+        query = "SELECT path, keys FROM keyed WHERE project = ?"
         with self._at(state) as same:
             if not same:
                 return None
@@ -312,9 +312,7 @@ class IndexStore:
                 rows = []
                 for path in paths:
                     rows.extend(self._db.execute(query + " AND path = ?", (project, path)))
-        for path, kind, field, key in rows:
-            found.setdefault(path, []).append((kind, field, key))
-        return found
+        return {path: loads(keys) for path, keys in rows}
 
     def sharing(self, project: str, kind: str, key: str) -> list[tuple[str, str]]:
         """(path, field) of each record file of a project holding this key."""
@@ -337,7 +335,10 @@ class IndexStore:
                 if self.meta("state") != state:
                     return False
                 db.executemany("DELETE FROM keys WHERE path = ?", ((path,) for path in keys))
-                db.executemany("INSERT OR REPLACE INTO keyed VALUES (?)", ((p,) for p in keys))
+                db.executemany(
+                    "INSERT OR REPLACE INTO keyed VALUES (?, ?, ?)",
+                    ((path, project, dumps(rows)) for path, rows in keys.items()),
+                )
                 db.executemany(
                     "INSERT INTO keys VALUES (?, ?, ?, ?, ?)",
                     (
