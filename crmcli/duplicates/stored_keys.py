@@ -67,7 +67,7 @@ def indexed_pairs(
     finder = DuplicateFinder(workspace, project, may_see)
     try:
         keys = _project_keys(index, workspace, finder)
-        stored = keys and index.store.derived_keys(project.key, None, keys.state)
+        stored = None if keys is None else index.store.derived_keys(project.key, None, keys.state)
     except INDEX_FAULTS:
         index.fault()
         return None
@@ -88,7 +88,7 @@ def indexed_matches(
     finder = DuplicateFinder(workspace, project, may_see)
     try:
         keys = _project_keys(index, workspace, finder)
-        stored = keys and _sharing(index, finder, keys, data)
+        stored = None if keys is None else _sharing(index, finder, keys, data)
     except INDEX_FAULTS:
         index.fault()
         return None
