@@ -14,9 +14,9 @@ the floor: the bare PyYAML C-loader parse of every YAML file, single process. Ro
   the tool writes one; until then it is a second cold load, and the row says so);
 - check after 10 edits: 10 deal files changed by hand before each run (restored after);
 - show deal, show client (its backlinks and rollups), list --where, add, move, set (each edit
-  undone afterwards), dashboard, remind --dry-run, diff of 100 records (a commit touching 100
-  deals, reset afterwards), import of 100,000 rows (a tenth on small) into a copy without
-  opportunities;
+  undone afterwards), dashboard, remind --dry-run, duplicates clients (from the index and with
+  --no-cache), diff of 100 records (a commit touching 100 deals, reset afterwards), import
+  of 100,000 rows (a tenth on small) into a copy without opportunities;
 - peers over the same record files: check-jsonschema with the schemas `crm schema export`
   writes, and yamllint (relaxed).
 
@@ -259,6 +259,9 @@ def main() -> None:
         measure("crm dashboard sales", crm(ws, "dashboard", "sales", "--out", str(out)), runs)
     )
     rows.append(measure("crm remind --dry-run", crm(ws, "remind", "--dry-run"), runs))
+    for options in ((), ("--no-cache",)):  # keys from the index, then from every record
+        command = " ".join(("crm duplicates clients", *options))
+        rows.append(measure(command, crm(ws, "duplicates", "clients", *options), runs))
 
     rows.append(
         measure(

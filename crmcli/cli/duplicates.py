@@ -61,12 +61,12 @@ def duplicates(
     role_name: RoleOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
-    from crmcli.duplicates.finder import project_duplicates
+    from crmcli.duplicates.stored_keys import project_duplicates_served
 
     opened, reader = open_as_reader(ctx.obj.root, acting_as, role_name, no_cache)
     target = opened.project(project)
-    found = project_duplicates(
-        opened.workspace, target, lambda key: reader.may_see(target.key, key), min_score
+    found = project_duplicates_served(
+        ctx.obj.root, opened, target, lambda key: reader.may_see(target.key, key), min_score
     )
     if fmt is DuplicatesFormat.json:
         write_json(

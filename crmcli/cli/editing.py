@@ -176,13 +176,11 @@ def add(
     commit: CommitOption = False,
 ) -> None:
     from crmcli.duplicates.prevention import duplicate_warning, likely_duplicates
-    from crmcli.index.session import open_indexed
 
     editor = _editor(ctx, acting_as)
     target = editor.project(project)
     values = {"name": name.strip(), **editor.parse_assignments(target, assignments or [])}
-    indexed = open_indexed(ctx.obj.root).workspace  # the project's records, without parsing each
-    matches = likely_duplicates(indexed, indexed.projects[target.key], values, editor.actor)
+    matches = likely_duplicates(ctx.obj.root, editor.workspace, target, values, editor.actor)
     change = editor.add(
         project,
         name,

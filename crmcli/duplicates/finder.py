@@ -15,6 +15,7 @@ a shared website alone scores below the default threshold. Numbers in names iden
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,6 +25,7 @@ from typing import Any
 from crmcli.core.model import Project, Workspace
 from crmcli.duplicates.normalise import domain_key, email_key, name_key, phone_key
 from crmcli.i18n import _
+from crmcli.index.store import KeyRow  # kind (email, phone, website, name, word), field, key
 
 DEFAULT_MIN_SCORE = 70
 SAME_EMAIL, SAME_PHONE, SAME_NAME = 100, 95, 90
@@ -91,33 +93,61 @@ class DuplicateFinder:
     def __init__(self, workspace: Workspace, project: Project, may_see: MaySee) -> None:
         self.project = project
         self.region = workspace.config.phone_region
-        visible = [f for f in project.fields.values() if may_see(f.key)]
+        self.may_see = functools.cache(may_see)  # asked for every key of every record
         self.fields = {
-            kind: [f for f in visible if f.type == kind] for kind in ("email", "phone", "url")
+            kind: [f for f in project.fields.values() if f.type == kind]
+            for kind in ("email", "phone", "url")
         }
         self.person_centric = is_person_centric(project)
         self.keys: dict[str, Keys] = {}
         self.buckets: dict[tuple[str, str], list[str]] = defaultdict(list)
 
-    def keys_of(self, data: Mapping[str, Any]) -> Keys:
-        def values(kind: str) -> Iterator[Any]:
-            for definition in self.fields[kind]:
+    def key_rows(self, data: Mapping[str, Any]) -> list[KeyRow]:
+        """Every key of a record, whoever reads it: (kind, field, key), as the index keeps them."""
+        found: list[KeyRow] = []
+        for kind, normalise in (("email", email_key), ("website", domain_key)):
+            for definition in self.fields["url" if kind == "website" else kind]:
                 value = data.get(definition.key)
-                yield from value if isinstance(value, list) else [value]
+                for item in value if isinstance(value, list) else [value]:
+                    key = normalise(item)
+                    if key:
+                        found.append((kind, definition.key, key))
+        for definition in self.fields["phone"]:
+            key = phone_key(data.get(definition.key), definition.phone_region or self.region)
+            if key:
+                found.append(("phone", definition.key, key))
+        name = name_key(data.get("name"))
+        if name:
+            found.append(("name", "name", name))
+            found.extend(("word", "name", word) for word in _words(name))
+        return found
 
-        phone_regions = {f.key: f.phone_region or self.region for f in self.fields["phone"]}
-        phones = {phone_key(data.get(key), region) for key, region in phone_regions.items()}
+    def compared(self, kind: str, field: str) -> bool:
+        """Whether a key of this field is compared for the reader (the name always is)."""
+        return kind in ("name", "word") or self.may_see(field)
+
+    def keys_from(self, rows: Iterable[KeyRow]) -> Keys:
+        """What a record is compared on, from its keys, as the reader may see them."""
+        found: dict[str, set[str]] = {"email": set(), "phone": set(), "website": set()}
+        name = ""
+        for kind, field, key in rows:
+            if kind == "name":
+                name = key
+            elif kind in found and self.may_see(field):
+                found[kind].add(key)
         return Keys(
-            frozenset(k for k in map(email_key, values("email")) if k),
-            frozenset(k for k in phones if k),
-            frozenset(k for k in map(domain_key, values("url")) if k),
-            name_key(data.get("name")),
+            frozenset(found["email"]), frozenset(found["phone"]), frozenset(found["website"]), name
         )
 
+    def keys_of(self, data: Mapping[str, Any]) -> Keys:
+        return self.keys_from(self.key_rows(data))
+
     def add(self, record_id: str, data: Mapping[str, Any]) -> None:
-        keys = self.keys_of(data)
+        self.add_keys(record_id, self.keys_of(data))
+
+    def add_keys(self, record_id: str, keys: Keys) -> None:
         self.keys[record_id] = keys
-        for bucket in dict.fromkeys(_buckets(keys)):  # “saint … saint”: one bucket
+        for bucket in dict.fromkeys(buckets_of(keys)):  # “saint … saint”: one bucket
             self.buckets[bucket].append(record_id)
 
     def add_all(self) -> DuplicateFinder:
@@ -143,7 +173,7 @@ class DuplicateFinder:
         best first; the other record is the second of each match."""
         keys = self.keys_of(data)
         candidates: set[str] = set()
-        for bucket in _buckets(keys):
+        for bucket in buckets_of(keys):
             ids = self.buckets.get(bucket, [])
             if bucket[0] == "word":
                 if len(ids) <= NAME_BUCKET_LIMIT:
@@ -205,14 +235,24 @@ def _numbers(name: str) -> list[str]:
     return re.findall(r"\d+", name)
 
 
-def _buckets(keys: Keys) -> Iterator[tuple[str, str]]:
+def bucket_limit(kind: str) -> int | None:
+    """How many records a bucket of this kind may hold and still say something."""
+    return {"word": NAME_BUCKET_LIMIT, "website": WEBSITE_BUCKET_LIMIT}.get(kind)
+
+
+def buckets_of(keys: Keys) -> Iterator[tuple[str, str]]:
     yield from (("email", key) for key in keys.emails)
     yield from (("phone", key) for key in keys.phones)
     yield from (("website", key) for key in keys.websites)
     if keys.name:
         yield ("name", keys.name)  # however common its words, the same name always meets
-    words = keys.name.split()
-    yield from (("word", word) for word in words if len(word) >= 3 or len(words) == 1)
+    yield from (("word", word) for word in _words(keys.name))
+
+
+def _words(name: str) -> list[str]:
+    """The words of a normalised name that are buckets."""
+    words = name.split()
+    return [word for word in words if len(word) >= 3 or len(words) == 1]
 
 
 def _similar_names(

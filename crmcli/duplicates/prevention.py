@@ -3,7 +3,7 @@ new record is a likely duplicate of one already in its project, named by PROJECT
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from crmcli.core.model import Member, Project, Workspace
@@ -20,10 +20,25 @@ def finder_for(workspace: Workspace, project: Project, member: Member | None) ->
 
 
 def likely_duplicates(
-    workspace: Workspace, project: Project, data: Mapping[str, Any], member: Member | None
+    root: Path, workspace: Workspace, project: Project, data: dict[str, Any], member: Member | None
 ) -> list[Match]:
-    """The records of the project that a record with `data`, not yet written, likely duplicates."""
-    return finder_for(workspace, project, member).matches(data, "")
+    """The records of the project that a record with `data`, not yet written, likely
+    duplicates: the index is asked for those sharing a key with it; without an index, the
+    project's records are bucketed (and the index built)."""
+    from crmcli.duplicates.stored_keys import indexed_matches, open_index
+    from crmcli.index.session import open_indexed
+
+    index = open_index(root)
+    if index is not None:
+        reader = reader_for(workspace, member)
+        found = indexed_matches(
+            index, workspace, project, lambda key: reader.may_see(project.key, key), data
+        )
+        index.store.close()
+        if found is not None:
+            return found
+    indexed = open_indexed(root).workspace  # the project's records, without parsing each
+    return finder_for(indexed, indexed.projects[project.key], member).matches(data, "")
 
 
 def duplicate_warning(match: Match, new: str, workspace: Workspace, name: str | None = None) -> str:

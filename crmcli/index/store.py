@@ -52,6 +52,13 @@ CREATE INDEX refs_target ON refs (project, target);
 CREATE TABLE columns (project TEXT NOT NULL, name TEXT NOT NULL, blob BLOB NOT NULL,
     PRIMARY KEY (project, name));
 CREATE INDEX refs_source ON refs (source);
+CREATE TABLE keyed (path TEXT PRIMARY KEY, project TEXT NOT NULL, keys BLOB NOT NULL);
+CREATE TABLE keys (
+    path TEXT NOT NULL, project TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL,
+    key TEXT NOT NULL
+);
+CREATE INDEX keys_key ON keys (project, kind, key);
+CREATE INDEX keys_path ON keys (path);
 """
 
 
@@ -120,6 +127,9 @@ def loads(blob: bytes) -> Any:
 
 
 NO_PROBLEMS = pickle.dumps([], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+KeyRow = tuple[str, str, str]  # kind, field, key: one derived key of a record file
 
 
 class IndexStore:
@@ -280,6 +290,95 @@ class IndexStore:
             )
         return found
 
+    # derived keys (see `save_keys`)
+
+    @contextlib.contextmanager
+    def _at(self, state: str) -> Iterator[bool]:
+        """One read transaction: whether the index is still at `state` (what reading saw)."""
+        self._db.execute("BEGIN")
+        try:
+            yield self.meta("state") == state
+        finally:
+            self._db.execute("COMMIT")
+
+    def keyed_paths(self, project: str, state: str) -> set[str] | None:
+        """The readable record files of a project whose keys are derived; None: the index
+        is no longer at `state`."""
+        with self._at(state) as same:
+            if not same:
+                return None
+            return {
+                r[0]
+                for r in self._db.execute(
+                    "SELECT f.path FROM files f JOIN keyed USING (path) "
+                    "WHERE f.project = ? AND f.data IS NOT NULL",
+                    (project,),
+                )
+            }
+
+    def unkeyed(self, project: str) -> list[tuple[str, bytes]]:
+        """(path, data) of the readable record files of a project without keys."""
+        return self._db.execute(
+            "SELECT path, data FROM files WHERE project = ? AND data IS NOT NULL "
+            "AND path NOT IN (SELECT path FROM keyed) ORDER BY path",
+            (project,),
+        ).fetchall()
+
+    def derived_keys(
+        self, project: str, paths: Iterable[str] | None, state: str
+    ) -> dict[str, list[KeyRow]] | None:
+        """The keys of these record files of a project (None: of all its keyed ones), by path,
+        each file's in one blob (read whole by `crm duplicates`); None: the index is no
+        longer at `state`."""
+        query = "SELECT path, keys FROM keyed WHERE project = ?"
+        with self._at(state) as same:
+            if not same:
+                return None
+            if paths is None:
+                rows = self._db.execute(query, (project,)).fetchall()
+            else:
+                rows = []
+                for path in paths:
+                    rows.extend(self._db.execute(query + " AND path = ?", (project, path)))
+        return {path: loads(keys) for path, keys in rows}
+
+    def sharing(self, project: str, kind: str, key: str) -> list[tuple[str, str]]:
+        """(path, field) of each record file of a project holding this key."""
+        return self._db.execute(
+            "SELECT path, field FROM keys WHERE project = ? AND kind = ? AND key = ?",
+            (project, kind, key),
+        ).fetchall()
+
+    def save_keys(self, project: str, keys: dict[str, list[KeyRow]], state: str) -> bool:
+        """Keep the keys derived from these record files' rows, if the index is still at
+        `state` (the rows they were derived from); False when it is not, or is busy.
+
+        The index cannot derive them: what a key is (a normalised e-mail, a name's words)
+        belongs to a package above it, which fills them for the rows that have none. A row
+        rewritten or removed by `save` loses its keys in the same transaction, so keys are
+        never older than their row; the freshness rules say whether the row is."""
+        try:
+            with self._db as db:  # committed whole, or rolled back on an error
+                db.execute("BEGIN IMMEDIATE")
+                if self.meta("state") != state:
+                    return False
+                db.executemany("DELETE FROM keys WHERE path = ?", ((path,) for path in keys))
+                db.executemany(
+                    "INSERT OR REPLACE INTO keyed VALUES (?, ?, ?)",
+                    ((path, project, dumps(rows)) for path, rows in keys.items()),
+                )
+                db.executemany(
+                    "INSERT INTO keys VALUES (?, ?, ?, ?, ?)",
+                    (
+                        (path, project, kind, field, key)
+                        for path, rows in keys.items()
+                        for kind, field, key in rows
+                    ),
+                )
+        except sqlite3.Error:
+            return False
+        return True
+
     # writing
 
     def settle(self, paths: list[str], seen_ns: int, racy: dict[str, bytes]) -> None:
@@ -342,6 +441,11 @@ class IndexStore:
             db.executemany(
                 "DELETE FROM refs WHERE source = ?", ((path,) for path in (*removed, *written))
             )
+            for table in ("keyed", "keys"):  # derived from the row's state: they go with it
+                db.executemany(
+                    f"DELETE FROM {table} WHERE path = ?",
+                    ((path,) for path in (*removed, *written)),
+                )
             db.executemany(
                 "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
                 ((r.source, r.position, r.field, r.project, r.target) for r in references),
