@@ -40,10 +40,13 @@ class ProjectKeys:
 
 
 def open_index(root: Path, opened: OpenWorkspace | None = None, cache: bool = True) -> Index | None:
-    """The index a command served from, or the workspace's index if one was built."""
+    """The index a command served from, or the workspace's index if one was built; None
+    with secrets enabled: keys of hidden fields would be their values, normalised."""
     if isinstance(opened, IndexedWorkspace) and opened.index is not None:
-        return opened.index
-    return Index.open(root, cache) if index_ready(root, cache) else None
+        index: Index | None = opened.index
+    else:
+        index = Index.open(root, cache) if index_ready(root, cache) else None
+    return None if index is None or index.secrets else index
 
 
 def project_duplicates_served(
