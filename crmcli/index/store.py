@@ -29,7 +29,7 @@ from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 4  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 5  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -48,6 +48,10 @@ CREATE TABLE refs (
 );
 CREATE INDEX refs_target ON refs (project, target);
 CREATE INDEX refs_source ON refs (source);
+CREATE TABLE blobs (
+    id TEXT NOT NULL, language TEXT NOT NULL, data BLOB, problems BLOB NOT NULL,
+    PRIMARY KEY (id, language)
+);
 """
 
 
@@ -252,7 +256,47 @@ class IndexStore:
             )
         return found
 
+    def blob(self, object_id: str, language: str) -> tuple[bytes | None, bytes] | None:
+        """(data, problems) of a git blob read before, its problems in `language`."""
+        row = self._db.execute(
+            "SELECT data, problems FROM blobs WHERE id = ? AND language = ?",
+            (object_id, language),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
     # writing
+
+    def save_blobs(
+        self, blobs: dict[str, tuple[bytes | None, bytes]], language: str, kept: int
+    ) -> bool:
+        """Keep what reading these blobs gave, and only the `kept` latest blobs in all: the
+        oldest are dropped first (they are read again when needed). False when another
+        command holds the index."""
+        try:
+            with self._transaction() as db:
+                db.executemany(
+                    "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, ?)",
+                    ((i, language, data, problems) for i, (data, problems) in blobs.items()),
+                )
+                db.execute(
+                    "DELETE FROM blobs WHERE rowid <= (SELECT MAX(rowid) FROM blobs) - ?",
+                    (kept,),
+                )
+        except sqlite3.Error:
+            return False
+        return True
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write, all or nothing: committed when the block ends, rolled back if it fails."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def save(
         self,
