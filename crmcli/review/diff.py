@@ -70,7 +70,10 @@ def open_review(
     `.crm/` unless `cache` is false (`--no-cache`)."""
     require_repository(root)
     chosen = parse_range(root, revisions, staged)
-    index = ReviewIndex.open(root, cache, whole=totals)
+    # The working tree's rows pay for the scan that checks them only when every record is
+    # read (--totals); otherwise what a diff reads of the working tree is what changed.
+    every_file = totals and chosen.target is None and not chosen.staged
+    index = ReviewIndex.open(root, cache, whole=every_file, working_tree=every_file)
     try:
         base, target, changes = open_sides(root, chosen, index)
         reader = identify_reader(
