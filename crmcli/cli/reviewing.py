@@ -12,7 +12,7 @@ import typer
 
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
-from crmcli.cli.reader import ReadAsOption, RoleOption
+from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
 from crmcli.i18n import _, lazy, ngettext
 
 git_app = typer.Typer(
@@ -91,6 +91,7 @@ def diff(
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
     strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
 ) -> None:
     from crmcli.review.diff import open_review
     from crmcli.review.render_json import review_data
@@ -98,7 +99,7 @@ def diff(
     from crmcli.review.render_text import render_text
 
     root = ctx.obj.root
-    review = open_review(root, revisions, staged, totals, acting_as, role_name)
+    review = open_review(root, revisions, staged, totals, acting_as, role_name, not no_cache)
     name_left_out(review.left_out, strict)
     if fmt is DiffFormat.json:
         write_json(review_data(review))
@@ -121,17 +122,14 @@ def log(
     ),
     acting_as: ReadAsOption = None,
     role_name: RoleOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
-    from crmcli.engine.reader import identify_reader
-    from crmcli.review.history import History, history_data, render_history
+    from crmcli.review.history import history_data, open_history_of, render_history
     from crmcli.review.sides import require_repository
 
     root = ctx.obj.root
     require_repository(root)
-    history = History(root)
-    side = history.side
-    reader = identify_reader(side.workspace, side.engine, acting_as, role_name)
-    found = history.record_history(reference, reader.hidden)
+    history, found = open_history_of(root, reference, acting_as, role_name, not no_cache)
     if fmt is LogFormat.json:
         write_json(history_data(found))
     else:

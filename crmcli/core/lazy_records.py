@@ -119,10 +119,14 @@ class LazyRecords(OnDemandRecords):
 
     def values(self) -> list[Record]:  # type: ignore[override]
         """Every record that can be read (reading them all: only for rare fallbacks)."""
+        loader = self._loader
         unread = [self._relative(i) for i in self._all_ids() if i not in self._cache]
-        if self._loader.reuse is not None:  # the index gives those back unparsed
-            unread = [name for name in unread if not self._loader.reuse.reusable(name)]
-        self._loader._parsed = parse_files(self._loader.source, unread, MAX_RECORD_BYTES)
+        if loader.reuse is not None:  # what the index gives back is not parsed
+            unread = [relative for relative in unread if not loader.reuse.reusable(relative)]
+        loader._parsed = parse_files(loader.source, unread, MAX_RECORD_BYTES)
+        prefetch = getattr(loader.source, "prefetch", None)
+        if prefetch is not None:  # a git revision reads its blobs in batches, not one by one
+            prefetch(unread, MAX_RECORD_BYTES)
         found = []
         for record_id in self._all_ids():
             try:

@@ -80,7 +80,7 @@ class GitFiles:
         size], or [name, "missing"]. Batches stay small enough for the pipes never to block."""
         reader = self._process()
         assert reader.stdin is not None and reader.stdout is not None
-        answers = []
+        answers: list[list[str]] = []
         for start in range(0, len(commands), _BATCH):
             chunk = commands[start : start + _BATCH]
             reader.stdin.write("".join(f"{c}\n" for c in chunk).encode("utf-8", "surrogateescape"))
@@ -139,6 +139,10 @@ class GitFiles:
 
     def is_file(self, relative: str) -> bool:
         return self._object_of(_normal(relative)) is not None
+
+    def object_id(self, relative: str) -> str | None:
+        """The blob id of a file (relative to the workspace): the name of its content."""
+        return self._object_of(_normal(relative))
 
     def is_dir(self, relative: str) -> bool:
         return self._folder(_normal(relative)) is not None

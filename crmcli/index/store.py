@@ -31,7 +31,7 @@ from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError, Problem, Severity
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 5  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 6  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -59,6 +59,10 @@ CREATE TABLE keys (
 );
 CREATE INDEX keys_key ON keys (project, kind, key);
 CREATE INDEX keys_path ON keys (path);
+CREATE TABLE blobs (
+    id TEXT NOT NULL, language TEXT NOT NULL, data BLOB, problems BLOB NOT NULL,
+    PRIMARY KEY (id, language)
+);
 """
 
 
@@ -295,11 +299,8 @@ class IndexStore:
     @contextlib.contextmanager
     def _at(self, state: str) -> Iterator[bool]:
         """One read transaction: whether the index is still at `state` (what reading saw)."""
-        self._db.execute("BEGIN")
-        try:
+        with self.snapshot():
             yield self.meta("state") == state
-        finally:
-            self._db.execute("COMMIT")
 
     def keyed_paths(self, project: str, state: str) -> set[str] | None:
         """The readable record files of a project whose keys are derived; None: the index
@@ -358,8 +359,7 @@ class IndexStore:
         rewritten or removed by `save` loses its keys in the same transaction, so keys are
         never older than their row; the freshness rules say whether the row is."""
         try:
-            with self._db as db:  # committed whole, or rolled back on an error
-                db.execute("BEGIN IMMEDIATE")
+            with self._transaction() as db:
                 if self.meta("state") != state:
                     return False
                 db.executemany("DELETE FROM keys WHERE path = ?", ((path,) for path in keys))
@@ -384,17 +384,53 @@ class IndexStore:
     def settle(self, paths: list[str], seen_ns: int, racy: dict[str, bytes]) -> None:
         """Record files found unchanged at `seen_ns`, no longer racy (`racy`: those that
         still are); skipped when another command is writing."""
-        db = self._db
-        try:
-            db.execute("BEGIN IMMEDIATE")
+        with contextlib.suppress(sqlite3.Error), self._transaction() as db:
             db.executemany(
                 "UPDATE files SET seen_ns = ? WHERE path = ?", ((seen_ns, p) for p in paths)
             )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('racy', ?)", (dumps(racy),))
-            db.execute("COMMIT")
+
+    def blob(self, object_id: str, language: str) -> tuple[bytes | None, bytes] | None:
+        """(data, problems) of a git blob read before, its problems in `language`."""
+        row = self._db.execute(
+            "SELECT data, problems FROM blobs WHERE id = ? AND language = ?",
+            (object_id, language),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # writing
+
+    def save_blobs(
+        self, blobs: dict[str, tuple[bytes | None, bytes]], language: str, kept: int
+    ) -> bool:
+        """Keep what reading these blobs gave, and only the `kept` latest blobs in all: the
+        oldest are dropped first (they are read again when needed). False when another
+        command holds the index."""
+        try:
+            with self._transaction() as db:
+                db.executemany(
+                    "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, ?)",
+                    ((i, language, data, problems) for i, (data, problems) in blobs.items()),
+                )
+                db.execute(
+                    "DELETE FROM blobs WHERE rowid <= (SELECT MAX(rowid) FROM blobs) - ?",
+                    (kept,),
+                )
         except sqlite3.Error:
+            return False
+        return True
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write, all or nothing: committed when the block ends, rolled back if it fails."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
             with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
+                self._db.execute("ROLLBACK")
+            raise
 
     def save(
         self,
@@ -408,7 +444,6 @@ class IndexStore:
         are gone, replace `meta` and the columns of the projects in `columns` (None: dropped),
         in one transaction; False when another command holds it (this run's results are
         then simply not kept)."""
-        db = self._db
         removed = list(removed)
         written: list[str] = []
 
@@ -432,37 +467,34 @@ class IndexStore:
                 )
 
         try:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany("DELETE FROM files WHERE path = ?", ((path,) for path in removed))
-            db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                values(),
-            )
-            db.executemany(
-                "DELETE FROM refs WHERE source = ?", ((path,) for path in (*removed, *written))
-            )
-            for table in ("keyed", "keys"):  # derived from the row's state: they go with it
+            with self._transaction() as db:
+                db.executemany("DELETE FROM files WHERE path = ?", ((path,) for path in removed))
                 db.executemany(
-                    f"DELETE FROM {table} WHERE path = ?",
-                    ((path,) for path in (*removed, *written)),
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    values(),
                 )
-            db.executemany(
-                "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
-                ((r.source, r.position, r.field, r.project, r.target) for r in references),
-            )
-            for project, blobs in (columns or {}).items():
-                db.execute("DELETE FROM columns WHERE project = ?", (project,))
                 db.executemany(
-                    "INSERT INTO columns VALUES (?, ?, ?)",
-                    ((project, name, blob) for name, blob in blobs or ()),
+                    "DELETE FROM refs WHERE source = ?", ((path,) for path in (*removed, *written))
                 )
-            db.executemany(
-                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                ((key, dumps(value)) for key, value in meta.items()),
-            )
-            db.execute("COMMIT")
+                for table in ("keyed", "keys"):  # derived from the row's state: they go with it
+                    db.executemany(
+                        f"DELETE FROM {table} WHERE path = ?",
+                        ((path,) for path in (*removed, *written)),
+                    )
+                db.executemany(
+                    "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
+                    ((r.source, r.position, r.field, r.project, r.target) for r in references),
+                )
+                for project, blobs in (columns or {}).items():
+                    db.execute("DELETE FROM columns WHERE project = ?", (project,))
+                    db.executemany(
+                        "INSERT INTO columns VALUES (?, ?, ?)",
+                        ((project, name, blob) for name, blob in blobs or ()),
+                    )
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    ((key, dumps(value)) for key, value in meta.items()),
+                )
         except sqlite3.Error:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
             return False
         return True

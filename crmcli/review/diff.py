@@ -16,6 +16,7 @@ from crmcli.engine.reader import identify_reader
 from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
+from crmcli.index.revisions import ReviewIndex
 from crmcli.review.changes import (
     ADDED,
     CHANGED,
@@ -62,13 +63,29 @@ def open_review(
     totals: bool = False,
     acting_as: str | None = None,
     role_name: str | None = None,
+    cache: bool = True,
 ) -> Review:
     """Compare two states of the workspace at `root` (see `parse_range`), leaving out what
-    the reader (`identify_reader`) may not see."""
+    the reader (`identify_reader`) may not see; record files are read through the index in
+    `.crm/` unless `cache` is false (`--no-cache`)."""
     require_repository(root)
-    base, target, changes = open_sides(root, parse_range(root, revisions, staged))
-    reader = identify_reader(target.workspace, (base.engine, target.engine), acting_as, role_name)
-    return build_review(base, target, changes, totals, reader.hidden)
+    chosen = parse_range(root, revisions, staged)
+    # The working tree's rows pay for the scan that checks them only when every record is
+    # read (--totals); otherwise what a diff reads of the working tree is what changed.
+    every_file = totals and chosen.target is None and not chosen.staged
+    index = ReviewIndex.open(root, cache, whole=every_file, working_tree=every_file)
+    try:
+        base, target, changes = open_sides(root, chosen, index)
+        reader = identify_reader(
+            target.workspace, (base.engine, target.engine), acting_as, role_name
+        )
+        review = build_review(base, target, changes, totals, reader.hidden)
+        if index is not None:
+            index.keep()
+        return review
+    finally:
+        if index is not None:
+            index.close()
 
 
 def build_review(

@@ -17,12 +17,13 @@ from crmcli.core.lazy_records import is_safe_id
 from crmcli.core.model import Record
 from crmcli.core.problems import did_you_mean
 from crmcli.core.sources import DiskSource
-from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
+from crmcli.engine.reader import identify_reader
 from crmcli.errors import UsageError
 from crmcli.git.log import NO_OBJECT, Commit, read_log
 from crmcli.git.sources import GitFiles
 from crmcli.git.timeline import Move, Timeline
 from crmcli.i18n import _
+from crmcli.index.revisions import ReviewIndex, read_blob
 from crmcli.review.changes import RecordChange, compare_records
 from crmcli.review.render_json import record_data
 from crmcli.review.render_text import Style, text_details
@@ -40,10 +41,12 @@ class RecordHistory:
 class History:
     """Reads records as they were in past commits, by blob id."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, index: ReviewIndex | None = None) -> None:
         self.root = root
         self.files = GitFiles(root)
-        self.side = Side(root, DiskSource(root))
+        self.index = index
+        self.blobs = index.revision(self.files) if index is not None else None
+        self.side = Side(root, DiskSource(root), reuse=index.working_tree() if index else None)
 
     def read(self, path: str, object_id: str) -> Found | None:
         """The record file `path` (relative to the repository) as blob `object_id` holds it."""
@@ -54,16 +57,16 @@ class History:
         if located is None:
             return None
         project, record_id = located
-        try:
-            document = self.files.read_document(object_id, MAX_RECORD_BYTES)
-        except YamlReadError as error:
-            flag = _("line {line}: {message}").format(line=error.line, message=error.message)
-            return Found(project, record_id, None, [flag])
-        if not isinstance(document.data, dict):
-            return Found(project, record_id, None, [_("the file is not a mapping of fields")])
-        return Found(
-            project, record_id, Record(project.key, record_id, relative, document.data), []
+        record, problems = read_blob(
+            self.root, self.files, (project.key, relative), object_id, self.blobs
         )
+        if record is not None:
+            return Found(project, record_id, record, [])
+        if any(p.code in ("empty-file", "not-a-mapping") for p in problems):
+            return Found(project, record_id, None, [_("the file is not a mapping of fields")])
+        error = next(p for p in problems if p.is_error)
+        flag = _("line {line}: {message}").format(line=error.line, message=error.message)
+        return Found(project, record_id, None, [flag])
 
     def record_history(self, reference: str, hidden: frozenset[str] = frozenset()) -> RecordHistory:
         """Every commit that touched the record, without the fields in `hidden`
@@ -114,6 +117,29 @@ class History:
             replace(move, by=member(move.by)) if move.source == "history" and move.by else move
             for move in moves
         ]
+
+
+def open_history_of(
+    root: Path,
+    reference: str,
+    acting_as: str | None = None,
+    role_name: str | None = None,
+    cache: bool = True,
+) -> tuple[History, RecordHistory]:
+    """The history of the record `reference` as the reader (`identify_reader`) may see it;
+    past versions are read through the index in `.crm/` unless `cache` is false."""
+    index = ReviewIndex.open(root, cache, working_tree=False)  # one record of it: read
+    try:
+        history = History(root, index)
+        side = history.side
+        reader = identify_reader(side.workspace, side.engine, acting_as, role_name)
+        found = history.record_history(reference, reader.hidden)
+        if index is not None:
+            index.keep()
+        return history, found
+    finally:
+        if index is not None:
+            index.close()
 
 
 def render_history(history: RecordHistory, side: Side, colour: bool = False) -> str:
@@ -175,4 +201,4 @@ def history_data(history: RecordHistory) -> dict[str, Any]:
     }
 
 
-__all__ = ["History", "history_data", "render_history"]
+__all__ = ["History", "history_data", "open_history_of", "render_history"]

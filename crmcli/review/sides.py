@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from crmcli.core.loader import Loader
+from crmcli.core.loader import Loader, RecordReuse
 from crmcli.core.model import Project, Record
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.yamlio import MAX_RECORD_BYTES
@@ -28,6 +28,7 @@ from crmcli.fields.record import RecordChecker
 from crmcli.fields.references import reference_ids
 from crmcli.git.run import git
 from crmcli.git.sources import (
+    GitFiles,
     GitSource,
     IndexSource,
     merge_base,
@@ -35,6 +36,7 @@ from crmcli.git.sources import (
     working_tree_changes,
 )
 from crmcli.i18n import _
+from crmcli.index.revisions import ReviewIndex
 
 FileStatus = tuple[str, str, str | None]  # (git status letter, path, old path)
 
@@ -52,10 +54,16 @@ class Found:
 class Side:
     """One state of the workspace, loaded lazily; records are read when asked for."""
 
-    def __init__(self, root: Path, source: FileSource, today: date | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        source: FileSource,
+        today: date | None = None,
+        reuse: RecordReuse | None = None,
+    ) -> None:
         self.source = source
         self.label = source.label
-        self.loader = Loader(root, source)
+        self.loader = Loader(root, source, reuse)
         self.workspace = self.loader.load(lazy=True)
         self.engine = Engine(self.workspace, self.loader.log, today, Reach.NAMED_RECORDS)
         self.formatter = Formatter.for_workspace(self.workspace.config)
@@ -174,9 +182,12 @@ def require_repository(root: Path) -> None:
         )
 
 
-def open_sides(root: Path, chosen: Range) -> tuple[Side, Side, list[FileStatus]]:
+def open_sides(
+    root: Path, chosen: Range, index: ReviewIndex | None = None
+) -> tuple[Side, Side, list[FileStatus]]:
     """The base and target sides of `chosen` and the files that changed between them; the
-    changed record files are read from git in one batch (much faster than one at a time)."""
+    changed record files are read from git in one batch (much faster than one at a time),
+    and through `index` where it has read them before."""
     base_source = GitSource(root, chosen.base)
     base_source.label = chosen.base_label or base_source.label
     target_source: FileSource
@@ -190,10 +201,14 @@ def open_sides(root: Path, chosen: Range) -> tuple[Side, Side, list[FileStatus]]
         target_source = DiskSource(root)
         target_source.label = _("working tree")
         changes = working_tree_changes(root, base_source.commit)
-    base = Side(root, base_source)
+    target_reuse: RecordReuse | None = None
+    if index is not None:
+        is_git = isinstance(target_source, GitFiles)
+        target_reuse = index.revision(target_source) if is_git else index.working_tree()
+    base = Side(root, base_source, reuse=index.revision(base_source) if index else None)
     today = workspace_now(base.workspace).date()
     base.engine.today = today
-    target = Side(root, target_source, today)
+    target = Side(root, target_source, today, target_reuse)
     base_source.prefetch(
         (p for _s, path, old in changes if base.locate(p := old or path)), MAX_RECORD_BYTES
     )
