@@ -16,7 +16,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +61,9 @@ class Scan:
     fingerprint: str = ""
 
 
-def scan(root: Path) -> Scan:
+def scan(root: Path, only: Collection[str] | None = None) -> Scan:
+    """`only`: the projects whose record files are listed (the form server watches those it
+    serves); every configuration file is in the fingerprint all the same."""
     found = Scan(time.time_ns())
     hashed = hashlib.blake2b(digest_size=16)
     # problems are stored as messages: in the language of the run that wrote them
@@ -80,7 +82,8 @@ def scan(root: Path) -> Scan:
                     _hash_file(hashed, Path(inner.path))
             continue
         _hash_file(hashed, root / entry.name / PROJECT_FILE)
-        _scan_project(found, hashed, root, entry.name)
+        if only is None or entry.name in only:
+            _scan_project(found, hashed, root, entry.name)
     found.fingerprint = hashed.hexdigest()
     return found
 
@@ -92,15 +95,18 @@ def _scan_project(found: Scan, hashed: hashlib.blake2b, root: Path, key: str) ->
         if entry.is_dir() or name.startswith("_") or not name.endswith(".yaml"):
             others.append((name, entry.is_dir()))
             continue
-        try:
-            status = entry.stat()
-            key_of_file = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-        except OSError:
-            key_of_file = _MISSING
         path = f"{key}/{name}"
-        found.files[path] = key_of_file
+        found.files[path] = stat_of(entry)
         found.projects[path] = key
     hashed.update(repr((key, sorted(others))).encode())
+
+
+def stat_of(file: Path | os.DirEntry[str]) -> StatKey:
+    try:
+        status = file.stat()
+    except OSError:
+        return _MISSING
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
