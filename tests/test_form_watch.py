@@ -15,7 +15,7 @@ from crmcli.form.intake import Intake
 from crmcli.form.live import ServedWorkspace
 
 from . import test_form_server as lead_form
-from .conftest import load
+from .conftest import crm_in_process, load
 from .form_fixtures import RESCAN, form_server
 
 root, webhook = lead_form.root, lead_form.webhook  # the fixtures of the same lead workspace
@@ -81,3 +81,13 @@ def test_changed_automations_are_compiled_again_from_the_next_rescan(root):
     edit_in_place(rules, "round_robin, among: [alice, bruno]", "round_robin, among: [alice]")
     assert served.refresh() is True
     assert assignee(root, submit(intake, "Second lead")) == "alice"  # not bruno's turn
+
+
+def test_the_automations_state_is_read_again_once_someone_else_wrote_it(root):
+    served = ServedWorkspace(root, ["clients"], "alice")
+    intake = Intake(served)
+    assert assignee(root, submit(intake, "First lead")) == "alice"  # round robin: alice, bruno
+    added = crm_in_process("-C", root, "add", "clients", "By hand")  # takes bruno's turn
+    assert added.returncode == 0, added.stderr
+    assert load(root, "clients/by-hand.yaml")["assignee"] == "bruno"
+    assert assignee(root, submit(intake, "Second lead")) == "alice"

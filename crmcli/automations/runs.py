@@ -130,15 +130,21 @@ def after_edit(
 def _run_after_edit(
     root: Path, change: Change, now: datetime, editor: Editor, tidy: bool, standing: Standing | None
 ) -> Report | None:
-    state = _open_state(root, editor.workspace, None, now)
+    path, label = state_path(root, editor.workspace, None)
+    if standing is None:
+        state = _open_state(root, editor.workspace, None, now)
+    else:
+        state = standing.state(path, lambda: _open_state(root, editor.workspace, None, now))
     runner = Runner(root, state, now, editor=editor, standing=standing)
     if not any(rule.matches(e) for rule in runner.rules for e in change.events):
         return None
     runner.on_change(change)
-    path, label = state_path(root, editor.workspace, None)
     if runner.state.changed and _is_committable(root, path):
         runner.report.written.append(label)  # kept in the repository: commit it with the edit
-    return _finish(runner, save=True, tidy=tidy)
+    report = _finish(runner, save=True, tidy=tidy)
+    if standing is not None:
+        standing.keep(state)
+    return report
 
 
 def _may_match(workspace: Workspace, events: list[RecordEvent]) -> bool:

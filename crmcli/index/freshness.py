@@ -63,7 +63,8 @@ class Scan:
 
 def scan(root: Path, only: Collection[str] | None = None) -> Scan:
     """`only`: the projects whose record files are listed (the form server watches those it
-    serves); every configuration file is in the fingerprint all the same."""
+    serves); every configuration file is in the fingerprint all the same, but not what lies
+    beside their records (a write's temporary file would look like a new configuration)."""
     found = Scan(time.time_ns())
     hashed = hashlib.blake2b(digest_size=16)
     # problems are stored as messages: in the language of the run that wrote them
@@ -82,8 +83,10 @@ def scan(root: Path, only: Collection[str] | None = None) -> Scan:
                     _hash_file(hashed, Path(inner.path))
             continue
         _hash_file(hashed, root / entry.name / PROJECT_FILE)
-        if only is None or entry.name in only:
+        if only is None:
             _scan_project(found, hashed, root, entry.name)
+        elif entry.name in only:
+            _scan_project(found, hashlib.blake2b(), root, entry.name)
     found.fingerprint = hashed.hexdigest()
     return found
 
