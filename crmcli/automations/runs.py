@@ -162,3 +162,27 @@ def _is_committable(root: Path, path: Path) -> bool:
     except ValueError:
         return False
     return relative.parts[:1] != (STATE_DIR,)
+
+
+def warm_up(root: Path, editor: Editor, standing: Standing, now: datetime) -> None:
+    """What the first edit of a standing process would pay, paid before it takes any: the
+    rules compiled, the open records counted for the projects a rule assigns least loaded.
+    Rules with errors are left to that edit, which says why nothing ran."""
+    from crmcli.automations.actions import Assign
+    from crmcli.automations.runner import rules_or_refuse
+    from crmcli.core.problems import ProblemLog
+    from crmcli.engine.compute import Engine
+    from crmcli.errors import CrmError
+
+    workspace, log = editor.workspace, ProblemLog(root)
+    engine = Engine(workspace, log, now.date())
+    try:
+        rules = standing.rules(now.date(), lambda: rules_or_refuse(workspace, engine, log))
+    except CrmError:
+        return
+    for rule in rules:
+        least_loaded = (
+            isinstance(a, Assign) and a.strategy == "least_loaded" for a in rule.actions
+        )
+        if any(least_loaded) and rule.project.key not in standing.loads:
+            standing.loads[rule.project.key] = workload.open_records_by_member(root, rule.project)

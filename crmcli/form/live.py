@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crmcli.automations import workload
+from crmcli.automations.runs import warm_up
 from crmcli.automations.standing import Standing
 from crmcli.core.lazy_records import OnDemandRecords
 from crmcli.core.lookup import require_project
@@ -172,4 +173,6 @@ class ServedWorkspace:
                 )
             forms[project.key] = form
             contacts[project.key] = finder_for(editor.workspace, project, editor.actor)
-        return Opened(editor, forms, contacts, Standing(self.root))
+        standing = Standing(self.root)  # warmed up: no visitor waits for the rules to compile
+        warm_up(self.root, editor, standing, workspace_now(editor.workspace))
+        return Opened(editor, forms, contacts, standing)
