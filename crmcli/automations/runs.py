@@ -4,6 +4,7 @@ the edit). Each opens the automations' state, runs a `Runner` and saves what it 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -164,10 +165,12 @@ def _is_committable(root: Path, path: Path) -> bool:
     return relative.parts[:1] != (STATE_DIR,)
 
 
-def warm_up(root: Path, editor: Editor, standing: Standing, now: datetime) -> None:
+def warm_up(
+    root: Path, editor: Editor, standing: Standing, now: datetime, projects: Collection[str]
+) -> None:
     """What the first edit of a standing process would pay, paid before it takes any: the
-    rules compiled, the open records counted for the projects a rule assigns least loaded.
-    Rules with errors are left to that edit, which says why nothing ran."""
+    rules compiled, the open records counted for those of its `projects` a rule assigns least
+    loaded. Rules with errors are left to that edit, which says why nothing ran."""
     from crmcli.automations.actions import Assign
     from crmcli.automations.runner import rules_or_refuse
     from crmcli.core.problems import ProblemLog
@@ -184,5 +187,5 @@ def warm_up(root: Path, editor: Editor, standing: Standing, now: datetime) -> No
         least_loaded = (
             isinstance(a, Assign) and a.strategy == "least_loaded" for a in rule.actions
         )
-        if any(least_loaded) and rule.project.key not in standing.loads:
+        if any(least_loaded) and rule.project.key in projects:
             standing.loads[rule.project.key] = workload.open_records_by_member(root, rule.project)

@@ -174,5 +174,5 @@ class ServedWorkspace:
             forms[project.key] = form
             contacts[project.key] = finder_for(editor.workspace, project, editor.actor)
         standing = Standing(self.root)  # warmed up: no visitor waits for the rules to compile
-        warm_up(self.root, editor, standing, workspace_now(editor.workspace))
+        warm_up(self.root, editor, standing, workspace_now(editor.workspace), forms)
         return Opened(editor, forms, contacts, standing)
