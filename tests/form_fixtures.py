@@ -13,6 +13,8 @@ from typing import Any
 from .automation_fixtures import Webhook, free_port
 from .conftest import write_files
 
+RESCAN = 0.2  # seconds between the served workspace's rescans in tests
+
 CLIENTS = """
     name: Clients
     record_name: Company
@@ -76,7 +78,8 @@ def form_server(root: Path, projects: list[str], **settings: Any) -> Iterator[st
     from crmcli.form.app import FormSettings, form_app
     from crmcli.form.live import ServedWorkspace
 
-    served = ServedWorkspace(root, projects, settings.pop("acting_as", "alice"))
+    acting_as = settings.pop("acting_as", "alice")
+    served = ServedWorkspace(root, projects, acting_as, settings.pop("rescan_seconds", RESCAN))
     port = free_port()
     config = uvicorn.Config(
         form_app(served, FormSettings(**settings)),

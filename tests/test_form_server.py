@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import yaml
 
 from .automation_fixtures import Webhook
 from .conftest import check, codes
-from .form_fixtures import form_server, lead_workspace
+from .form_fixtures import RESCAN, form_server, lead_workspace
 
 ENV_NOW = "2026-11-23T10:00:00+01:00"
 
@@ -228,6 +229,7 @@ def test_a_hand_edit_is_noticed_without_a_restart(root):
         (root / "clients" / "hand.yaml").write_text(
             "name: Hand\nlist: Prospects\nemail: hand@made.example\n", encoding="utf-8"
         )
+        time.sleep(RESCAN * 3)  # the watcher rescans, then reads the workspace again
         assert (
             httpx.post(f"{base}/api/clients", json={"name": "B", "region": "Nice"}).status_code
             == 201

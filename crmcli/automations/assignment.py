@@ -30,6 +30,7 @@ class Assigner:
         now: datetime,
         dry_run: bool,
         report: Report,
+        loads: dict[str, dict[str, int]] | None = None,
     ) -> None:
         self.root = root
         self.workspace = workspace
@@ -37,7 +38,8 @@ class Assigner:
         self.now = now
         self.dry_run = dry_run
         self.report = report
-        self._loads: dict[str, dict[str, int]] = {}
+        # project → member → open records: counted once, then grown by each choice
+        self.loads: dict[str, dict[str, int]] = {} if loads is None else loads
 
     def choose(self, rule: Rule, action: Assign, scope: RuleScope, record: Record) -> str | None:
         if record.data.get("assignee") and not action.overwrite:
@@ -84,9 +86,9 @@ class Assigner:
     def _least_loaded(
         self, project: Project, weights: dict[str, int], candidates: list[str]
     ) -> str:
-        loads = self._loads.get(project.key)
+        loads = self.loads.get(project.key)
         if loads is None:
-            loads = self._loads[project.key] = workload.open_records_by_member(
+            loads = self.loads[project.key] = workload.open_records_by_member(
                 self.root, self.workspace.projects[project.key]
             )
         chosen = min(candidates, key=lambda m: (loads.get(m, 0) / weights[m], candidates.index(m)))

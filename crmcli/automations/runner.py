@@ -29,6 +29,7 @@ from crmcli.automations.outcomes import DONE, FAILED, PLANNED, SENT, SKIPPED, Re
 from crmcli.automations.pending import pending_entry, trigger_of, why_dropped
 from crmcli.automations.recipients import recipients
 from crmcli.automations.rules import Rule, read_rules
+from crmcli.automations.standing import Standing
 from crmcli.automations.state import AutomationState
 from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import AUTOMATIONS_FILE
@@ -74,8 +75,10 @@ class Runner:
         now: datetime,
         dry_run: bool = False,
         editor: Editor | None = None,
+        standing: Standing | None = None,
     ) -> None:
         self.root = root
+        self.standing = standing
         self.state = state
         self.now = now
         self.dry_run = dry_run
@@ -87,13 +90,19 @@ class Runner:
         actor = self.editor.actor
         self.reader = reader_for(workspace, actor, self.engine)
         self.editor.actor = None
-        self.rules = rules_or_refuse(workspace, self.engine, self.log)
+        if standing is None:
+            self.rules = rules_or_refuse(workspace, self.engine, self.log)
+        else:
+            self.rules = standing.rules(
+                now.date(), lambda: rules_or_refuse(workspace, self.engine, self.log)
+            )
         self.zone = ZoneInfo(workspace.config.timezone)
         self.times = Timeline(root, self.zone)
         self.formatter = Formatter.for_workspace(workspace.config)
         self.link = workspace.config.record_link
         self.report = Report()
-        self.assigner = Assigner(root, workspace, state, now, dry_run, self.report)
+        loads = standing.loads if standing is not None else None  # they live on, if it does
+        self.assigner = Assigner(root, workspace, state, now, dry_run, self.report, loads)
         self._fired: set[tuple[int, str, str]] = set()
         self._chains = itertools.count(1)
         self._chain = 0
@@ -375,7 +384,8 @@ class Runner:
         if self.dry_run:
             return _("assign to {member}").format(member=member)
         change = self.editor.set(ref, [f"assignee={member}"])
-        if action.strategy == "least_loaded":
+        if action.strategy == "least_loaded" and self.standing is None:
+            # a standing process counts in memory; the cache lists the folder when next opened
             workload.record_assignment(self.root, scope.project, self._reload(record))
         return change
 

@@ -4,6 +4,7 @@ the edit). Each opens the automations' state, runs a `Runner` and saves what it 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from crmcli.automations import workload
 from crmcli.automations.events import triggers_since
 from crmcli.automations.outcomes import Report
 from crmcli.automations.runner import Runner
+from crmcli.automations.standing import Standing
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
 from crmcli.automations.state_guard import guard, note_lines
 from crmcli.core.left_out import left_out_records, refuse_left_out
@@ -54,9 +56,10 @@ def _open_state(
 
 def _finish(runner: Runner, save: bool, tidy: bool = True) -> Report:
     runner.times.close()
-    if save and not runner.dry_run:
-        if tidy:
-            runner.state.save()
+    if save and not runner.dry_run and tidy:
+        # untidy (a form server, edit after edit): the marker keeps the count guard() noted, a
+        # lower bound the next tidy run makes exact, rather than a rewrite per submission
+        runner.state.save()
         note_lines(runner.root, runner.state)
     return runner.report
 
@@ -98,7 +101,12 @@ def automate(root: Path, since: str, options: RunOptions) -> Report:
 
 
 def after_edit(
-    root: Path, change: Change, now: datetime, editor: Editor | None = None, tidy: bool = True
+    root: Path,
+    change: Change,
+    now: datetime,
+    editor: Editor | None = None,
+    tidy: bool = True,
+    standing: Standing | None = None,
 ) -> Report | None:
     """Run the event rules an edit triggered (None when there are no automations).
 
@@ -106,7 +114,8 @@ def after_edit(
     workspace is not read again; it keeps acting as its member afterwards. Each delivery is
     appended to the state file as it happens; `tidy` then rewrites the file sorted, one line
     per key. A server taking edit after edit passes tidy=False: the rewrite costs as much as
-    the file is long, and the next `crm remind`, `crm automate` or `crm add` tidies it."""
+    the file is long, and the next `crm remind`, `crm automate` or `crm add` tidies it; it also
+    passes what its automations keep between edits (`standing`)."""
     if not change.events or not (root / AUTOMATIONS_FILE).is_file():
         return None
     editor = editor or Editor(root)
@@ -114,23 +123,29 @@ def after_edit(
         return None  # the usual case: no rule watches this, so nothing is checked or loaded
     actor = editor.actor
     try:
-        return _run_after_edit(root, change, now, editor, tidy)
+        return _run_after_edit(root, change, now, editor, tidy, standing)
     finally:
         editor.actor = actor  # the Runner acts for the workspace, not for the editor's member
 
 
 def _run_after_edit(
-    root: Path, change: Change, now: datetime, editor: Editor, tidy: bool
+    root: Path, change: Change, now: datetime, editor: Editor, tidy: bool, standing: Standing | None
 ) -> Report | None:
-    state = _open_state(root, editor.workspace, None, now)
-    runner = Runner(root, state, now, editor=editor)
+    path, label = state_path(root, editor.workspace, None)
+    if standing is None:
+        state = _open_state(root, editor.workspace, None, now)
+    else:
+        state = standing.state(path, lambda: _open_state(root, editor.workspace, None, now))
+    runner = Runner(root, state, now, editor=editor, standing=standing)
     if not any(rule.matches(e) for rule in runner.rules for e in change.events):
         return None
     runner.on_change(change)
-    path, label = state_path(root, editor.workspace, None)
     if runner.state.changed and _is_committable(root, path):
         runner.report.written.append(label)  # kept in the repository: commit it with the edit
-    return _finish(runner, save=True, tidy=tidy)
+    report = _finish(runner, save=True, tidy=tidy)
+    if standing is not None:
+        standing.keep(state)
+    return report
 
 
 def _may_match(workspace: Workspace, events: list[RecordEvent]) -> bool:
@@ -148,3 +163,29 @@ def _is_committable(root: Path, path: Path) -> bool:
     except ValueError:
         return False
     return relative.parts[:1] != (STATE_DIR,)
+
+
+def warm_up(
+    root: Path, editor: Editor, standing: Standing, now: datetime, projects: Collection[str]
+) -> None:
+    """What the first edit of a standing process would pay, paid before it takes any: the
+    rules compiled, the open records counted for those of its `projects` a rule assigns least
+    loaded. Rules with errors are left to that edit, which says why nothing ran."""
+    from crmcli.automations.actions import Assign
+    from crmcli.automations.runner import rules_or_refuse
+    from crmcli.core.problems import ProblemLog
+    from crmcli.engine.compute import Engine
+    from crmcli.errors import CrmError
+
+    workspace, log = editor.workspace, ProblemLog(root)
+    engine = Engine(workspace, log, now.date())
+    try:
+        rules = standing.rules(now.date(), lambda: rules_or_refuse(workspace, engine, log))
+    except CrmError:
+        return
+    for rule in rules:
+        least_loaded = (
+            isinstance(a, Assign) and a.strategy == "least_loaded" for a in rule.actions
+        )
+        if any(least_loaded) and rule.project.key in projects:
+            standing.loads[rule.project.key] = workload.open_records_by_member(root, rule.project)

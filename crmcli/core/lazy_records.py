@@ -68,6 +68,13 @@ class OnDemandRecords(MutableMapping[str, Record]):
         self._removed.add(record_id)
         self._ids = None
 
+    def forget(self, record_id: str) -> None:
+        """Read the record again when next asked for (its file changed: a long-running
+        process, such as the form server, noticed)."""
+        self._cache.pop(record_id, None)
+        self._removed.discard(record_id)
+        self._ids = None
+
     def _all_ids(self) -> list[str]:
         if self._ids is None:
             ids = (self._listed() | set(self._cache)) - self._removed

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hmac
 import json
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +52,15 @@ def form_app(served: ServedWorkspace, settings: FormSettings) -> Guard:
     from starlette.routing import Route
 
     server = _Server(served, settings)
+
+    @asynccontextmanager
+    async def watching(app: Starlette) -> AsyncIterator[None]:
+        served.watch()  # hand edits and `git pull`s are noticed while the server runs
+        try:
+            yield
+        finally:
+            served.stop()
+
     routes = [
         Route("/", server.index, methods=["GET"]),
         Route("/healthz", server.health, methods=["GET"]),
@@ -58,7 +69,7 @@ def form_app(served: ServedWorkspace, settings: FormSettings) -> Guard:
         Route("/forms/{project}/thanks", server.thanks, methods=["GET"]),
         Route("/api/{project}", server.post_api, methods=["POST"]),
     ]
-    return Guard(Starlette(routes=routes))
+    return Guard(Starlette(routes=routes, lifespan=watching))
 
 
 class _Server:

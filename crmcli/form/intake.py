@@ -47,6 +47,7 @@ class Intake:
                 answers.errors[FORM_ERROR] = error.message
                 return Submitted(answers)
             self._run_automations(change, opened)
+            self.served.wrote(change.written)
             if self.commit:
                 self._commit(change)
             return Submitted(answers, change)
@@ -59,7 +60,11 @@ class Intake:
         if list_name:
             values["list"] = list_name
         finder = opened.contacts[project_key]
-        likely = finder.matches({**values, "name": answers.name}, "")
+        likely = [
+            match
+            for match in finder.matches({**values, "name": answers.name}, "")
+            if opened.still_there(match.records[1])
+        ]
         if likely:
             flag_duplicate(project, values, likely[0], workspace_now(editor.workspace))
         change = editor.create(project, answers.name, values)
@@ -71,7 +76,9 @@ class Intake:
 
         now = workspace_now(opened.editor.workspace)
         try:
-            report = after_edit(self.served.root, change, now, opened.editor, tidy=False)
+            report = after_edit(
+                self.served.root, change, now, opened.editor, tidy=False, standing=opened.standing
+            )
         except CrmError as error:  # the record is written; the log says why no rule ran
             log.warning(_("no automation ran: {reason}").format(reason=error.message))
             return

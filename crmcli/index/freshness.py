@@ -16,7 +16,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +79,10 @@ class Scan:
         return self._files
 
 
-def scan(root: Path) -> Scan:
+def scan(root: Path, only: Collection[str] | None = None) -> Scan:
+    """`only`: the projects whose record files are listed (the form server watches those it
+    serves); every configuration file is in the fingerprint all the same, but not what lies
+    beside their records (a write's temporary file would look like a new configuration)."""
     found = Scan(time.time_ns())
     hashed = hashlib.blake2b(digest_size=16)
     # problems are stored as messages: in the language of the run that wrote them
@@ -99,7 +102,10 @@ def scan(root: Path) -> Scan:
                     _hash_file(hashed, Path(inner.path))
             continue
         _hash_file(hashed, root / entry.name / PROJECT_FILE)
-        record_names[entry.name] = _record_names(hashed, root, entry.name)
+        if only is None:
+            record_names[entry.name] = _record_names(hashed, root, entry.name)
+        elif entry.name in only:
+            record_names[entry.name] = _record_names(hashlib.blake2b(), root, entry.name)
     found.listing = _stat_all(root, record_names)
     found.fingerprint = hashed.hexdigest()
     return found
@@ -153,6 +159,14 @@ def _stat_chunk(root: Path, key: str, names: list[str]) -> list[int]:
     finally:
         os.close(folder)
     return keys
+
+
+def stat_of(file: Path | os.DirEntry[str]) -> StatKey:
+    try:
+        status = file.stat()
+    except OSError:
+        return _MISSING
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
