@@ -112,12 +112,15 @@ class Runner:
 
     def remind(self, workspace: Workspace, engine: Engine) -> Report:
         """Send what schedule rules have due, evaluated over a fully computed workspace."""
+        listed: dict[str, list[Record]] = {}  # each project's records listed once for all rules
         for rule in self.rules:
             if rule.trigger != "schedule":
                 continue
             project = workspace.projects[rule.project.key]
             scope = RuleScope(engine, project, Record("", "", "", {}), self.now, self.times)
-            for record in project.records.values():
+            if project.key not in listed:
+                listed[project.key] = list(project.records.values())
+            for record in listed[project.key]:
                 scope.focus(record)
                 if self._holds(rule, rule.when, scope):
                     episode = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from crmcli.core.decimals import half_up, plain_text, too_large
@@ -24,11 +26,9 @@ class Formatter:
 
     def money(self, value: float, currency: str | None = None) -> str:
         """Rounded half up from the amount as written: 46400.525 → 46 400,53 €."""
-        from babel.numbers import format_currency, get_currency_precision
-
         code = currency or self.currency
-        rounded = half_up(value, get_currency_precision(code))
-        return format_currency(rounded, code, locale=self.locale)
+        rounded = half_up(value, _money_pattern(self.locale, code)[2])
+        return _money_text(self.locale, code, str(rounded))
 
     def number(self, value: float) -> str:
         from babel.numbers import format_decimal
@@ -43,18 +43,14 @@ class Formatter:
         return format_percent(share, locale=self.locale, format="#,##0.##%")
 
     def day(self, value: date) -> str:
-        from babel.dates import format_date
-
-        return format_date(value, format="medium", locale=self.locale)
+        return _day_text(self.locale, value)
 
     def moment(self, value: datetime) -> str:
-        from babel.dates import format_datetime
-
         if value.tzinfo is not None:  # a commit made in Moscow reads as Paris time in Paris
             from zoneinfo import ZoneInfo
 
             value = value.astimezone(ZoneInfo(self.timezone))
-        return format_datetime(value, format="medium", locale=self.locale)
+        return _moment_text(self.locale, self.timezone, value)
 
     def excel_money_format(self, currency: str | None = None) -> str:
         """A spreadsheet's number format for money: `#,##0.00 "€"` in fr_FR, `"$"#,##0.00` in
@@ -106,3 +102,41 @@ class Formatter:
         if isinstance(value, date):
             return self.day(value)
         return str(value)
+
+
+@lru_cache(maxsize=64)
+def _money_pattern(locale: str, currency: str) -> tuple[Any, Any, int]:
+    """The locale's compiled currency pattern, the parsed locale and the currency's decimals:
+    what Babel's `format_currency` looks up again for every amount, looked up once."""
+    from babel import Locale
+    from babel.numbers import get_currency_precision
+
+    parsed = Locale.parse(locale)
+    return parsed.currency_formats["standard"], parsed, get_currency_precision(currency)
+
+
+@lru_cache(maxsize=4096)
+def _money_text(locale: str, currency: str, rounded: str) -> str:
+    """An amount as `format_currency` writes it. Kept per amount: a board or a report shows
+    the same few hundred amounts thousands of times (the text, not the Decimal, is the key:
+    -0.00 and 0.00 are written differently)."""
+    pattern, parsed, _digits = _money_pattern(locale, currency)
+    return str(pattern.apply(Decimal(rounded), parsed, currency=currency, numbering_system="latn"))
+
+
+@lru_cache(maxsize=4096)
+def _day_text(locale: str, value: date) -> str:
+    """A day in the locale, kept: reports and reminders show the same days again and again."""
+    from babel.dates import format_date
+
+    return str(format_date(value, format="medium", locale=locale))
+
+
+@lru_cache(maxsize=1024)
+def _moment_text(locale: str, timezone: str, value: datetime) -> str:
+    """A moment already in the workspace's `timezone`, kept: every message of a `crm remind`
+    run shows the run's moment. The zone is part of the key because equal instants of two
+    zones are equal datetimes; within one zone they have one wall time, so one text."""
+    from babel.dates import format_datetime
+
+    return str(format_datetime(value, format="medium", locale=locale))

@@ -77,8 +77,8 @@ def build_board(
     by_list: dict[str, list[tuple[float, Card]]] = {name: [] for name in project.lists}
     for record in records:
         stage = deals.stage(project, record)
-        if stage is None:
-            continue
+        if stage is None or (stage.outcome != "open" and not include_closed):
+            continue  # a column not shown: no card to date or format
         amount = record.value(value_field.key) if value_field is not None else None
         amount = amount if isinstance(amount, int | float) and not isinstance(amount, bool) else 0
         days = timeline.days_in_list(record, now)

@@ -53,6 +53,7 @@ class Filters:
         self.tags = tuple(tags)
         self._expressions: dict[tuple[str, str], Expression] = {}
         self._wheres: dict[tuple[str, str], tuple[set[str], str]] = {}
+        self._records: dict[str, list[Record]] = {}
 
     def select(self, widget: Widget, projects: list[Project], window: Window) -> Filtered:
         filtered = Filtered()
@@ -71,11 +72,18 @@ class Filters:
             for source in (dashboard.where, widget.where):
                 if source:
                     tests.append(self._where_filter(project, source, filtered.notes))
-            records = list(project.records.values())
+            records = self.records(project)
             for test in tests:
                 records = [record for record in records if test(record)]
             filtered.items += self._in_window(widget, project, records, window, filtered.notes)
         return filtered
+
+    def records(self, project: Project) -> list[Record]:
+        """The project's records, listed once for every widget (a listing of the index's
+        records asks for each of them again)."""
+        if project.key not in self._records:
+            self._records[project.key] = list(project.records.values())
+        return self._records[project.key]
 
     def _name_filter(
         self, project: Project, names: Sequence[str], kind: str, strict: bool, notes: list[str]
@@ -115,7 +123,7 @@ class Filters:
             expression = self._expression(project, source)
             scope = self.engine.scope(project)
             passing, failure = set(), ""
-            for record in project.records.values():
+            for record in self.records(project):
                 scope.record = record
                 try:
                     if expression(scope):
