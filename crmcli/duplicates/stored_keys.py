@@ -146,8 +146,9 @@ def _project_keys(
         store.save_keys(project, filled, state)  # busy or changed: derived again next time
     keys.read.update(filled)
     records = workspace.projects[project].records
-    for path, owner in index.scan.projects.items():
-        if owner == project and path not in keys.stored and path not in keys.read:
+    names, _stats = index.scan.listing.get(project, ((), ()))
+    for path in (f"{project}/{name}" for name in names):
+        if path not in keys.stored and path not in keys.read:
             record = records.get(_record_id(path))
             if record is not None:
                 keys.read[path] = finder.key_rows(record.data)
