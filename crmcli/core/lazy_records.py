@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, MutableMapping
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from crmcli.core.model import Project, Record
@@ -120,7 +121,8 @@ class LazyRecords(OnDemandRecords):
     def values(self) -> list[Record]:  # type: ignore[override]
         """Every record that can be read (reading them all: only for rare fallbacks)."""
         unread = [self._relative(i) for i in self._all_ids() if i not in self._cache]
-        self._loader._parsed = parse_files(self._loader.source, unread, MAX_RECORD_BYTES)
+        prepare = partial(read_dates, fields=self._dates) if self._dates else None
+        self._loader._parsed = parse_files(self._loader.source, unread, MAX_RECORD_BYTES, prepare)
         found = []
         for record_id in self._all_ids():
             try:

@@ -13,7 +13,7 @@ from crmcli.core.loader import Loader
 from crmcli.core.model import Record, Workspace
 from crmcli.errors import Problem
 from crmcli.index.freshness import StatKey, file_digest
-from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, dumps, loads
+from crmcli.index.store import INDEX_FAULTS, NO_PROBLEMS, FileRow, IndexStore, dumps, loads
 
 
 @dataclass(slots=True)
@@ -55,7 +55,9 @@ class Reuse:
 
     def _parse(self, loader: Loader, project_key: str, relative: str) -> Record | None:
         scanned = self.files.get(relative)
-        content_digest = file_digest(self.root / relative)  # before parsing: never newer
+        ahead = loader.parsed_ahead(relative)
+        # the digest of the very bytes parsed, else one taken before parsing: never newer
+        content_digest = ahead.digest if ahead else file_digest(self.root / relative)
         before = len(loader.log.problems)
         record = loader.parse_record(project_key, relative)
         if scanned is not None:  # a file that appeared after the scan is read again next time
@@ -67,8 +69,9 @@ class Reuse:
                 *scanned,
                 self.seen_ns,
                 content_digest,
-                None,
-                dumps(problems),
+                # the worker's pickle is the record's data unless hidden values get opened
+                ahead.pickled if ahead and record and not loader.sealing.fields else None,
+                dumps(problems) if problems else NO_PROBLEMS,
             )
             self.read[relative] = ReadFile(row, record)
         return record

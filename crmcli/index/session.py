@@ -288,7 +288,8 @@ class Index:
                     row.data = dumps(record.data)
                 row.computed = dumps(record.computed)
                 if issues is not None:
-                    row.issues = dumps(issues.get(row.path, []))
+                    found = issues.get(row.path)
+                    row.issues = dumps(found) if found else NO_PROBLEMS
                 watched.update(_documents(project, record))
             if before != (row.computed, row.issues):
                 written.append(row)
