@@ -22,6 +22,7 @@ class ReadFile:
 
     row: FileRow
     record: Record | None
+    pickled: bytes | None = None  # the record's data as a parse worker pickled it
 
 
 class Reuse:
@@ -69,11 +70,10 @@ class Reuse:
                 *scanned,
                 self.seen_ns,
                 content_digest,
-                # the worker's pickle is the record's data unless hidden values get opened
-                ahead.pickled if ahead and record and not loader.sealing.fields else None,
+                None,
                 dumps(problems) if problems else NO_PROBLEMS,
             )
-            self.read[relative] = ReadFile(row, record)
+            self.read[relative] = ReadFile(row, record, ahead.pickled if ahead else None)
         return record
 
 

@@ -284,8 +284,9 @@ class Index:
             before = (row.computed, row.issues) if path in reuse.rows else None
             if record is not None:
                 project = workspace.projects[record.project]
-                if row.data is None:  # parsed by this run
-                    row.data = dumps(record.data)
+                if row.data is None:  # parsed by this run: a worker's pickle holds its
+                    kept = None if record.sealed else read.pickled  # data unless opened
+                    row.data = kept or dumps(record.data)
                 row.computed = dumps(record.computed)
                 if issues is not None:
                     found = issues.get(row.path)
