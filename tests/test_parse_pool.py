@@ -8,7 +8,9 @@ here, types and duplicate keys included.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -29,6 +31,7 @@ BAD_FILES = {
     "zz-empty.yaml": b"",
     "zz-tab.yaml": b"name: Tab\nhistory:\n\t- {list: Won}\n",
 }
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,8 @@ def outcome(parsed: object) -> object:
         return ("error", parsed.code, parsed.message, parsed.line, parsed.column)
     if isinstance(parsed, OSError):
         return ("unreadable", parsed.strerror)
-    return (exact(parsed.data), parsed.duplicates)
+    document = getattr(parsed, "document", parsed)  # a worker's ReadAhead, or parse's document
+    return (exact(document.data), document.duplicates)
 
 
 def serial(root: Path, relative: str) -> object:
@@ -70,21 +74,29 @@ def test_each_file_the_pool_parses_is_what_parse_gives(large: Path) -> None:
 
 
 def pool_outcomes(root: Path, relatives: list[str]) -> dict[str, object]:
-    """What the pool gives, asked from a forked child: the pool never forks a process that
-    runs other threads, and the servers of earlier tests in this worker may still run some."""
+    def outcomes() -> dict[str, object]:
+        parsed = parse_files(DiskSource(root), relatives, MAX_RECORD_BYTES)
+        return {relative: outcome(value) for relative, value in parsed.items()}
+
+    return with_the_pool(outcomes)
+
+
+def with_the_pool(asking: Callable[[], T]) -> T:
+    """What `asking` gives with a pool of two workers, asked from a forked child: the pool
+    never forks a process that runs other threads, and the servers of earlier tests in this
+    worker may still run some."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
 
     def child() -> None:
         with environment({"CRM_PROCESSES": "2"}):
-            parsed = parse_files(DiskSource(root), relatives, MAX_RECORD_BYTES)
-        sending.send({relative: outcome(value) for relative, value in parsed.items()})
+            sending.send(asking())
 
     process = context.Process(target=child)
     process.start()
-    outcomes = receiving.recv()
+    answer: T = receiving.recv()
     process.join()
-    return outcomes
+    return answer
 
 
 def test_check_reports_the_same_with_and_without_the_pool(large: Path) -> None:

@@ -16,7 +16,7 @@ from crmcli.automations.runner import Runner
 from crmcli.automations.standing import Standing
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
 from crmcli.automations.state_guard import guard, note_lines
-from crmcli.core.gc_pause import gc_paused
+from crmcli.core.collector import collector_paused
 from crmcli.core.left_out import left_out_records, refuse_left_out
 from crmcli.core.loader import AUTOMATIONS_FILE
 from crmcli.core.model import RecordEvent, Workspace
@@ -68,7 +68,7 @@ def _finish(runner: Runner, save: bool, tidy: bool = True) -> Report:
 def remind(root: Path, options: RunOptions) -> Report:
     from crmcli.automations.state import exclusive_run
 
-    with exclusive_run(root), gc_paused():  # every record stays in memory to the end
+    with exclusive_run(root), collector_paused():  # every record stays in memory to the end
         editor = Editor(root, options.acting_as)
         state = _open_state(
             root, editor.workspace, options.state_file, options.now, options.reset_state

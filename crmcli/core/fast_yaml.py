@@ -101,33 +101,20 @@ class _NeedsPyYamlError(Exception):
 
 
 def parse_fast(text: str) -> Any:
-    """The document's values as the C loader would give them, or NOT_FAST."""
-    plain = parse_plain(text)
-    return NOT_FAST if plain is NOT_FAST else with_dates(*plain)
-
-
-def parse_plain(text: str) -> tuple[Any, list[Place]] | Any:
-    """yaml-rs's values with dates still as text and the places of those dates, or NOT_FAST.
-
-    Plain values (no date objects) travel between processes at marshal's speed, a tenth of
-    pickle's; `with_dates` then makes the dates where they are used."""
+    """The document's values as the C loader would give them, or NOT_FAST: yaml-rs's values,
+    dates read as text, then a date (as PyYAML makes it) at each place that text is one."""
     if needs_pyyaml(text):
         return NOT_FAST
     try:
-        data = yaml_rs.loads(text, parse_datetime=False)
+        data: Any = yaml_rs.loads(text, parse_datetime=False)
         places: list[Place] = []
         _find_timestamps(data, (), places)
     except (_NeedsPyYamlError, yaml_rs.YAMLDecodeError, ValueError, OverflowError, RecursionError):
         return NOT_FAST
-    return data, places
-
-
-def with_dates(data: Any, places: list[Place]) -> Any:
-    """The values with a date (as PyYAML makes it) at each place `parse_plain` found."""
     for place in places:
         if not place:
             return _timestamp(data)
-        container = data
+        container: Any = data
         for key in place[:-1]:
             container = container[key]
         container[place[-1]] = _timestamp(container[place[-1]])

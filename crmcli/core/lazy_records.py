@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, MutableMapping
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from crmcli.core.model import Project, Record
@@ -130,7 +131,8 @@ class LazyRecords(OnDemandRecords):
         unread = [self._relative(i) for i in self._all_ids() if i not in self._cache]
         if loader.reuse is not None:  # what the index gives back is not parsed
             unread = [relative for relative in unread if not loader.reuse.reusable(relative)]
-        loader._parsed = parse_files(loader.source, unread, MAX_RECORD_BYTES)
+        prepare = partial(read_dates, fields=self._dates) if self._dates else None
+        loader._parsed = parse_files(loader.source, unread, MAX_RECORD_BYTES, prepare)
         prefetch = getattr(loader.source, "prefetch", None)
         if prefetch is not None:  # a git revision reads its blobs in batches, not one by one
             prefetch(unread, MAX_RECORD_BYTES)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from crmcli.core.bulk import building_records
+from crmcli.core.collector import collector_paused
 from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.lazy_records import LazyRecords, date_fields, read_dates
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
-from crmcli.core.parse_pool import Parsed, parse_files
+from crmcli.core.parse_pool import Parsed, ReadAhead, parse_files
 from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.state_dir import STATE_DIR, check_state_folder
@@ -105,19 +106,24 @@ class Loader:
 
     def load(self, only_projects: set[str] | None = None, lazy: bool = False) -> Workspace:
         """Read the workspace. lazy: records are read only when asked for (editing commands)."""
+        if lazy:
+            return self._load(only_projects, lazy)
+        with collector_paused():  # every record is read
+            return self._load(only_projects, lazy)
+
+    def _load(self, only_projects: set[str] | None, lazy: bool) -> Workspace:
         self.lazy = lazy
         config = self._load_config()
         self._check_state_folder()
         self.sealing = self._sealing(config)
         workspace = Workspace(root=self.root, config=config, sealing=self.sealing)
-        with building_records():
-            for key in self._project_folders():
-                if only_projects is None or key in only_projects:
-                    project = self._load_project(key)
-                    if project is not None:
-                        workspace.projects[key] = project
-                    else:
-                        workspace.unreadable_projects.add(key)
+        for key in self._project_folders():
+            if only_projects is None or key in only_projects:
+                project = self._load_project(key)
+                if project is not None:
+                    workspace.projects[key] = project
+                else:
+                    workspace.unreadable_projects.add(key)
         self._load_extra_configs()
         workspace.config_files = self.config_files
         workspace.problems = self.log.problems
@@ -241,7 +247,8 @@ class Loader:
         yaml_names = [prefix + name for name in names if name.endswith(".yaml")]
         if self.reuse is not None:  # only the files the index cannot give back are parsed
             yaml_names = [n for n in yaml_names if not self.reuse.reusable(n)]
-        self._parsed = parse_files(self.source, yaml_names, MAX_RECORD_BYTES)
+        prepare = partial(read_dates, fields=dates) if dates else None
+        self._parsed = parse_files(self.source, yaml_names, MAX_RECORD_BYTES, prepare)
         for name in names:
             if not name.endswith(".yaml"):
                 if name.endswith(".yml"):
@@ -261,6 +268,11 @@ class Loader:
                 if dates and not typed:
                     read_dates(record.data, dates)
                 project.records[record.id] = record
+
+    def parsed_ahead(self, relative: str) -> ReadAhead | None:
+        """What a worker read of this file, not yet taken: its digest and pickled data."""
+        ready = self._parsed.get(relative)
+        return ready if isinstance(ready, ReadAhead) else None
 
     def read_record(self, project_key: str, relative: str) -> Record | None:
         if self.reuse is not None:
@@ -362,7 +374,7 @@ class Loader:
                 text = nfc(decode_text(self.source.read_bytes(relative, max_bytes)))
                 document = parse(text)
             else:  # parsed ahead; positions read the text again if a problem needs them
-                text, document = "", ready
+                text, document = "", ready.document
         except YamlReadError as error:
             self.log.add_at(relative, error.line, error.column, error.code, error.message)
             return None

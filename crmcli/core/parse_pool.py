@@ -3,9 +3,11 @@
 A cold `crm check` of a 100,000-record workspace spends most of its time reading YAML, and
 each file is independent of the others, so a pool of forked processes reads and parses chunks
 of paths while this process builds the model from the chunks already done. What comes back
-must cost less to receive than to parse: a worker sends its chunk marshalled (plain values,
-dates still as text with their places, `fast_yaml.parse_plain`), and only the few files that
-needed PyYAML travel pickled. Small projects (under POOL_FROM files), sources that are not
+must cost less to receive than to parse, and the worker does all it can while it holds the
+file: it types the dates (`prepare`, the loader's own step), pickles the data (unpickling
+costs this process less than making dates from marshalled text, and the index keeps that very
+pickle instead of making another) and digests the bytes it read (the index's content digest,
+so the file is read once). Small projects (under POOL_FROM files), sources that are not
 the working tree, a process with other threads, a single core and `CRM_PROCESSES=1` are
 parsed here: starting processes would cost more than it saves, or forking is unsafe. Editing
 commands never come here (they read records lazily). Whatever goes wrong with the pool (no
@@ -19,14 +21,15 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from crmcli.core.fast_yaml import NOT_FAST, parse_plain, with_dates
-from crmcli.core.sources import DiskSource, FileSource
+from crmcli.core.fast_yaml import NOT_FAST, parse_fast
+from crmcli.core.sources import DiskSource, FileSource, content_digest
 from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import DuplicateKey, YamlDocument, YamlReadError, decode_text, parse_slow
 
@@ -34,10 +37,25 @@ POOL_FROM = 2000  # record files in one project
 CHUNK = 400  # files a worker parses per task: big enough to amortise the round trip
 PROCESSES_VARIABLE = "CRM_PROCESSES"
 
-Parsed = YamlDocument | YamlReadError | OSError  # what reading one file gave
+Prepare = Callable[[Any], None]  # what the loader does to a record's data after parsing
 
 
-def parse_files(source: FileSource, relatives: list[str], max_bytes: int) -> dict[str, Parsed]:
+@dataclass(frozen=True, slots=True)
+class ReadAhead:
+    """A file a worker read: its document (prepared), the digest of the bytes it was parsed
+    from, and its data as pickled (`store.dumps` would make the same values)."""
+
+    document: YamlDocument
+    digest: bytes
+    pickled: bytes
+
+
+Parsed = ReadAhead | YamlReadError | OSError  # what reading one file gave
+
+
+def parse_files(
+    source: FileSource, relatives: list[str], max_bytes: int, prepare: Prepare | None = None
+) -> dict[str, Parsed]:
     """Each file's document or error, parsed in worker processes; {} where not worth it
     (the loader then reads the files itself)."""
     workers = _workers()
@@ -51,7 +69,7 @@ def parse_files(source: FileSource, relatives: list[str], max_bytes: int) -> dic
     parsed: dict[str, Parsed] = {}
     try:
         with ProcessPoolExecutor(workers, multiprocessing.get_context("fork")) as pool:
-            tasks = pool.map(partial(_parse_chunk, source, max_bytes), chunks)
+            tasks = pool.map(partial(_parse_chunk, source, max_bytes, prepare), chunks)
             for chunk, answer in zip(chunks, tasks, strict=True):
                 parsed.update(zip(chunk, _received(answer), strict=True))
     except (OSError, BrokenProcessPool, pickle.PicklingError):
@@ -69,25 +87,37 @@ def _workers() -> int:
 # in the worker
 
 
-def _parse_chunk(source: DiskSource, max_bytes: int, relatives: list[str]) -> bytes:
-    return marshal.dumps([_parse_one(source, relative, max_bytes) for relative in relatives])
+def _parse_chunk(
+    source: DiskSource, max_bytes: int, prepare: Prepare | None, relatives: list[str]
+) -> bytes:
+    return marshal.dumps(
+        [_parse_one(source, relative, max_bytes, prepare) for relative in relatives]
+    )
 
 
-def _parse_one(source: DiskSource, relative: str, max_bytes: int) -> tuple[Any, ...]:
-    """One file as marshal can carry it: ("plain", data, places), ("pickled", bytes) for a
-    document PyYAML read, ("error", code, message, line, column) or ("unreadable", text)."""
+def _parse_one(
+    source: DiskSource, relative: str, max_bytes: int, prepare: Prepare | None
+) -> tuple[Any, ...]:
+    """One file as marshal can carry it: ("read", pickled data, duplicate keys, digest),
+    ("error", code, message, line, column) or ("unreadable", text)."""
     try:
-        text = nfc(decode_text(source.read_bytes(relative, max_bytes)))
-        plain = parse_plain(text)
-        if plain is not NOT_FAST:
-            return ("plain", *plain)
-        document = parse_slow(text)
+        content = source.read_bytes(relative, max_bytes)
+        text = nfc(decode_text(content))
+        data = parse_fast(text)
+        duplicates: list[tuple[Any, int, int]] = []
+        if data is NOT_FAST:
+            document = parse_slow(text)
+            data = document.data
+            duplicates = [(d.key, d.line, d.column) for d in document.duplicates]
     except YamlReadError as error:
         return ("error", error.code, str(error.message), error.line, error.column)
     except OSError as error:
         return ("unreadable", str(error.strerror or error))
-    duplicates = [(d.key, d.line, d.column) for d in document.duplicates]
-    return ("pickled", pickle.dumps((document.data, duplicates)))
+    if prepare is not None and isinstance(data, dict):
+        prepare(data)
+    pickled = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    found = pickle.dumps(duplicates) if duplicates else b""  # a key may be a date
+    return ("read", pickled, found, content_digest(content))
 
 
 # back in the loader's process
@@ -95,11 +125,10 @@ def _parse_one(source: DiskSource, relative: str, max_bytes: int) -> tuple[Any, 
 
 def _received(answer: bytes) -> Iterator[Parsed]:
     for kind, *fields in marshal.loads(answer):
-        if kind == "plain":
-            yield YamlDocument(with_dates(*fields))
-        elif kind == "pickled":
-            data, duplicates = pickle.loads(fields[0])
-            yield YamlDocument(data, [DuplicateKey(*d) for d in duplicates])
+        if kind == "read":
+            pickled, duplicates, digest = fields
+            found = [DuplicateKey(*d) for d in pickle.loads(duplicates)] if duplicates else []
+            yield ReadAhead(YamlDocument(pickle.loads(pickled), found), digest, pickled)
         elif kind == "error":
             yield YamlReadError(*fields)
         else:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Protocol
 
+from crmcli.core.collector import collector_paused
 from crmcli.core.model import FieldDef, Project, Record, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.engine.plans import Failures, Plan, Planner, order
@@ -55,6 +56,10 @@ class Engine(FieldTypes):
     def run(self) -> None:
         """Compute every computed field of every record (those `recompute` needs), in
         dependency order."""
+        with collector_paused():  # a value or more for every record
+            self._run()
+
+    def _run(self) -> None:
         recompute = self.recompute
         for key in self.planned(self.log):
             plan = self._plans[key]

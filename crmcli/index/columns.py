@@ -21,7 +21,7 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from crmcli.core.bulk import building_records
+from crmcli.core.collector import collector_paused
 from crmcli.core.model import Record
 from crmcli.index.store import loads
 
@@ -83,7 +83,7 @@ class ColumnSet:
         column = self._decoded.get(name)
         if column is None:
             blob = self._blobs.get(name)
-            with building_records():
+            with collector_paused():
                 column = loads(blob) if blob is not None else []
             self._decoded[name] = column
         return column

@@ -24,6 +24,7 @@ from pathlib import Path
 from crmcli import __version__
 from crmcli.core.config import WORKSPACE_FILE
 from crmcli.core.loader import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE
+from crmcli.core.sources import content_digest
 from crmcli.core.yamlio import MAX_RECORD_BYTES
 from crmcli.i18n import current_language
 from crmcli.index.store import FileRow
@@ -32,10 +33,6 @@ RACY_NS = 2_000_000_000  # timestamps of coarse file systems; a same-second rewr
 _MISSING = (-1, 0, 0, 0)  # a file that vanished, or a symbolic link to nothing
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
-
-
-def digest(content: bytes) -> bytes:
-    return hashlib.blake2b(content, digest_size=16).digest()
 
 
 def file_digest(path: Path) -> bytes:
@@ -47,7 +44,7 @@ def file_digest(path: Path) -> bytes:
             status = os.fstat(file.fileno())
             if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_RECORD_BYTES:
                 return repr((status.st_mode, status.st_size)).encode()
-            return digest(file.read(MAX_RECORD_BYTES + 1))
+            return content_digest(file.read(MAX_RECORD_BYTES + 1))
     except OSError:
         return b""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.bulk import building_records
+from crmcli.core.collector import collector_paused
 from crmcli.core.lazy_records import OnDemandRecords
 from crmcli.core.loader import Loader
 from crmcli.core.model import Record, Workspace
@@ -27,6 +27,7 @@ class ReadFile:
 
     row: FileRow
     record: Record | None
+    pickled: bytes | None = None  # the record's data as a parse worker pickled it
 
 
 @dataclass(slots=True)
@@ -103,7 +104,9 @@ class Reuse:
 
     def _parse(self, loader: Loader, project_key: str, relative: str) -> Record | None:
         scanned = self.files.get(relative)
-        content_digest = file_digest(self.root / relative)  # before parsing: never newer
+        ahead = loader.parsed_ahead(relative)
+        # the digest of the very bytes parsed, else one taken before parsing: never newer
+        content_digest = ahead.digest if ahead else file_digest(self.root / relative)
         before = len(loader.log.problems)
         record = loader.parse_record(project_key, relative)
         if scanned is not None:  # a file that appeared after the scan is read again next time
@@ -116,9 +119,9 @@ class Reuse:
                 self.seen_ns,
                 content_digest,
                 dumps(record.data) if self.sealed and record is not None else None,
-                dumps(problems),
+                dumps(problems) if problems else NO_PROBLEMS,
             )
-            self.read[relative] = ReadFile(row, record)
+            self.read[relative] = ReadFile(row, record, ahead.pickled if ahead else None)
         return record
 
 
@@ -210,7 +213,7 @@ class IndexedRecords(OnDemandRecords):
         """Every record, read from the index in one query."""
         if not self._complete and self._fallback is None:
             try:
-                with building_records():
+                with collector_paused():
                     self._read_all()
                 self._complete = True
             except INDEX_FAULTS:

@@ -353,8 +353,9 @@ class Index:
                 row.seen_ns, before = self.scan.seen_ns, None  # content checked at this scan
             if record is not None:
                 project = workspace.projects[record.project]
-                if row.data is None:  # parsed by this run
-                    row.data = dumps(record.data)
+                if row.data is None:  # parsed by this run: a worker's pickle holds its
+                    kept = None if record.sealed else read.pickled  # data unless opened
+                    row.data = kept or dumps(record.data)
                 if not self.secrets:
                     if recomputed is None or path in recomputed or row.computed is None:
                         row.computed = dumps(record.computed)

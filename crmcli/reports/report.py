@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crmcli.core.collector import collector_paused
 from crmcli.core.config_schema import check_config_file
-from crmcli.core.gc_pause import gc_paused
 from crmcli.core.left_out import left_out_records, refuse_left_out
 from crmcli.core.loader import DASHBOARDS_DIR, Loader
 from crmcli.core.model import Workspace
@@ -74,7 +74,7 @@ class _Snapshot:
 def build_report(root: Path, request: ReportRequest) -> Report:
     if request.out is not None and request.out.exists() and not request.out.is_dir():
         raise CrmError(_("--out: {path} is a file, not a folder").format(path=request.out))
-    with gc_paused():  # every record stays in memory to the end: nothing to collect
+    with collector_paused():  # every record stays in memory to the end: nothing to collect
         return _drawn_report(root, request)
 
 
