@@ -1,6 +1,7 @@
-"""Racily clean files: a file changed within two seconds of being indexed is compared by
-content, not stat — until a later command, long enough after, finds it unchanged: from then
-on its stat is trusted (as git refreshes its racily clean entries), and edits still show."""
+"""How the index stats files. Racily clean files: a file changed within two seconds of being
+indexed is compared by content, not stat — until a later command, long enough after, finds it
+unchanged: from then on its stat is trusted (as git refreshes its racily clean entries), and
+edits still show. A large workspace is stat'ed half by a forked child, with the same result."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ def test_racy_files_settle_then_edits_still_show(workspace) -> None:
     indexed = crm_in_process("-C", root, *SHOW, env=ENV)
     assert indexed.stdout == crm_in_process("-C", root, *SHOW, "--no-cache", env=ENV).stdout
     assert "13000" in indexed.stdout
+
+
+def test_a_scan_shared_with_a_forked_child_is_the_scan(tmp_path: Path, monkeypatch) -> None:
+    from crmcli.index import freshness
+    from tests.generated_workspace import generate
+
+    root = generate(tmp_path / "ws", clients=30, deals=300)
+    (root / "opportunities" / "gone.yaml").symlink_to(root / "nowhere.yaml")  # a missing one
+    alone = freshness.scan(root)
+    monkeypatch.setattr(freshness, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(freshness, "_CHUNK", 7)  # many chunks, odd ones from the child
+    shared = freshness.scan(root)
+    assert shared.listing == alone.listing and shared.fingerprint == alone.fingerprint
+    assert len(shared.files) == len(alone.files) > 331
+    assert shared.files["opportunities/gone.yaml"][0] == -1

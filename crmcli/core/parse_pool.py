@@ -58,13 +58,9 @@ def parse_files(
 ) -> dict[str, Parsed]:
     """Each file's document or error, parsed in worker processes; {} where not worth it
     (the loader then reads the files itself)."""
-    workers = _workers()
+    workers = fork_workers()
     if len(relatives) < POOL_FROM or workers < 2 or not isinstance(source, DiskSource):
         return {}
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return {}  # a spawned worker would import everything again: no faster
-    if threading.active_count() > 1:
-        return {}  # forking while another thread holds a lock can hang the child (a server)
     chunks = [relatives[i : i + CHUNK] for i in range(0, len(relatives), CHUNK)]
     parsed: dict[str, Parsed] = {}
     try:
@@ -77,10 +73,15 @@ def parse_files(
     return parsed
 
 
-def _workers() -> int:
+def fork_workers() -> int:
+    """How many processes may share a job by forking this one (1: do it here)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # a spawned worker would import everything again: no faster
+    if threading.active_count() > 1:
+        return 1  # forking while another thread holds a lock can hang the child (a server)
     chosen = os.environ.get(PROCESSES_VARIABLE, "")
     if chosen.isdigit():
-        return int(chosen)
+        return max(1, int(chosen))
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

@@ -13,17 +13,18 @@ language of messages go into one fingerprint: when it differs, nothing is reused
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import stat
 import time
 from collections.abc import Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmcli import __version__
 from crmcli.core.config import WORKSPACE_FILE
 from crmcli.core.loader import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE
+from crmcli.core.parse_pool import fork_workers
 from crmcli.core.sources import content_digest
 from crmcli.core.yamlio import MAX_RECORD_BYTES
 from crmcli.i18n import current_language
@@ -50,7 +51,7 @@ def file_digest(path: Path) -> bytes:
 
 
 Listing = tuple[tuple[str, ...], tuple[int, ...]]  # file names, and their stat keys end to end
-_PARALLEL_FROM = 4_000  # record files; below this, a thread pool costs more than it saves
+_PARALLEL_FROM = 8_000  # record files; below this, forking costs more than it saves
 _CHUNK = 2_000
 
 
@@ -122,22 +123,55 @@ def _record_names(hashed: hashlib.blake2b, root: Path, key: str) -> list[str]:
 
 
 def _stat_all(root: Path, record_names: dict[str, list[str]]) -> dict[str, Listing]:
-    """Every record file's stat key. Stat calls release the interpreter's lock, so on a large
-    workspace two threads keep both cores busy."""
+    """Every record file's stat key; on a large workspace, half of them stat'ed by a forked
+    child (threads would not help: building each stat result holds the interpreter's lock)."""
     chunks = [
         (key, names[start : start + _CHUNK])
         for key, names in record_names.items()
         for start in range(0, len(names), _CHUNK)
     ]
-    if sum(len(names) for names in record_names.values()) < _PARALLEL_FROM:
+    total = sum(len(names) for names in record_names.values())
+    shared = total >= _PARALLEL_FROM and fork_workers() >= 2
+    keys = _stat_shared(root, chunks) if shared else None
+    if keys is None:
         keys = [_stat_chunk(root, key, names) for key, names in chunks]
-    else:
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            keys = list(pool.map(lambda chunk: _stat_chunk(root, *chunk), chunks))
     flat: dict[str, list[int]] = {key: [] for key in record_names}
     for (key, _names), part in zip(chunks, keys, strict=True):
         flat[key].extend(part)
     return {key: (tuple(names), tuple(flat[key])) for key, names in record_names.items()}
+
+
+def _stat_shared(root: Path, chunks: list[tuple[str, list[str]]]) -> list[list[int]] | None:
+    """The chunks' stat keys, the odd ones from a forked child; None if that failed."""
+    try:
+        readable, writable = os.pipe()
+        child = os.fork()
+    except OSError:
+        return None
+    if child == 0:  # the child: stat its share, send it, leave without running anything else
+        try:
+            os.close(readable)
+            with os.fdopen(writable, "wb") as out:
+                out.write(marshal.dumps([_stat_chunk(root, *chunk) for chunk in chunks[1::2]]))
+        finally:
+            os._exit(0)
+    os.close(writable)
+    mine = [_stat_chunk(root, *chunk) for chunk in chunks[0::2]]
+    try:
+        with os.fdopen(readable, "rb") as answer:
+            theirs = marshal.loads(answer.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        theirs = None
+    finally:
+        os.waitpid(child, 0)
+    if not isinstance(theirs, list) or len(theirs) != len(chunks[1::2]):
+        return None
+    keys: list[list[int]] = []
+    for index, part in enumerate(mine):
+        keys.append(part)
+        if index < len(theirs):
+            keys.append(theirs[index])
+    return keys
 
 
 def _stat_chunk(root: Path, key: str, names: list[str]) -> list[int]:
