@@ -23,8 +23,9 @@ from crmcli.core.parse_pool import POOL_FROM, ReadAhead, parse_files
 from crmcli.core.sources import DiskSource
 from crmcli.core.yamlio import MAX_RECORD_BYTES, parse
 from crmcli.index.freshness import file_digest
+from crmcli.index.pickles import loads
 from crmcli.index.session import Index
-from crmcli.index.store import IndexStore, loads
+from crmcli.index.store import IndexStore
 
 from .conftest import crm
 from .generated_workspace import generate

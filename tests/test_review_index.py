@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.index.store import IndexStore, dumps
+from crmcli.index.pickles import dumps
+from crmcli.index.store import IndexStore
 from tests.conftest import crm_in_process
 from tests.repos import DEAL, Repo
 

@@ -25,7 +25,7 @@ from typing import Any
 from crmcli.core.model import Project, Workspace
 from crmcli.duplicates.normalise import domain_key, email_key, name_key, phone_key
 from crmcli.i18n import _
-from crmcli.index.store import KeyRow  # kind (email, phone, website, name, word), field, key
+from crmcli.index.key_tables import KeyRow  # kind (email, phone, website, name, word), field, key
 
 DEFAULT_MIN_SCORE = 70
 SAME_EMAIL, SAME_PHONE, SAME_NAME = 100, 95, 90

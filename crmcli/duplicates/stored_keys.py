@@ -25,8 +25,10 @@ from crmcli.duplicates.finder import (
     project_duplicates,
 )
 from crmcli.engine.workspace import OpenWorkspace
+from crmcli.index.key_tables import KeyRow
+from crmcli.index.pickles import loads
 from crmcli.index.session import Index, IndexedWorkspace, index_ready
-from crmcli.index.store import INDEX_FAULTS, KeyRow, loads
+from crmcli.index.store import INDEX_FAULTS
 
 
 @dataclass(slots=True)

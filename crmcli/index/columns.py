@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from crmcli.core.collector import collector_paused
-from crmcli.core.model import Record
-from crmcli.index.store import loads
+from crmcli.core.model import Project, Record
+from crmcli.index.pickles import loads
 
 IDS = "ids"  # column names: the record ids, then each record's key order, then "d:" + field key
 ORDERS = "orders"
@@ -65,6 +65,29 @@ def _tree_dumps(value: Any) -> bytes:
     pickler.fast = True
     pickler.dump(value)
     return out.getvalue()
+
+
+def rebuilt_columns(
+    projects: dict[str, Project], overlays: dict[str, frozenset[str]], changed: dict[str, set[str]]
+) -> dict[str, Iterable[tuple[str, bytes]] | None]:
+    """The projects whose columns are built again (`overlays`, each project's files read from
+    their rows, updated in place): those with none yet, and those where too many files
+    changed (`changed`) since they were built; None for a project that is gone."""
+    rebuilt: dict[str, Iterable[tuple[str, bytes]] | None] = {
+        key: None for key in overlays if key not in projects
+    }
+    for key in rebuilt:
+        del overlays[key]
+    for key, project in projects.items():
+        overlay = overlays.get(key)
+        if overlay is not None:
+            overlay = overlay | changed[key]
+            if len(overlay) <= max(50, REBUILD_AFTER * len(project.records)):
+                overlays[key] = overlay
+                continue
+        rebuilt[key] = column_blobs(project.records.values())
+        overlays[key] = frozenset()
+    return rebuilt
 
 
 class ColumnSet:

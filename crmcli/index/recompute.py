@@ -19,8 +19,9 @@ from crmcli.core.model import Record, Workspace
 from crmcli.engine.compute import Failed
 from crmcli.engine.types import FieldKey
 from crmcli.fields.references import reference_ids
+from crmcli.index.pickles import loads
 from crmcli.index.records import Reuse
-from crmcli.index.store import IndexStore, loads
+from crmcli.index.store import IndexStore
 
 Links = defaultdict[str, set[str]]
 

@@ -18,7 +18,8 @@ from crmcli.core.model import Record, Workspace
 from crmcli.errors import Problem
 from crmcli.index.columns import ColumnSet
 from crmcli.index.freshness import StatKey, file_digest
-from crmcli.index.store import INDEX_FAULTS, NO_PROBLEMS, FileRow, IndexStore, dumps, loads
+from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
+from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore
 
 
 @dataclass(slots=True)

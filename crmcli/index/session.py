@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.core.loader import Loader
-from crmcli.core.model import Project, Record, Workspace
+from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.core.state_dir import STATE_DIR
 from crmcli.engine.compute import Engine, Failed
@@ -43,8 +43,7 @@ from crmcli.engine.reader import workspace_now
 from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
-from crmcli.fields.references import reference_ids
-from crmcli.index.columns import REBUILD_AFTER, column_blobs
+from crmcli.index.columns import rebuilt_columns
 from crmcli.index.freshness import (
     Scan,
     file_digest,
@@ -55,18 +54,11 @@ from crmcli.index.freshness import (
     unchanged,
     watched_state,
 )
+from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
 from crmcli.index.recompute import DirtyRecords, dirty_records
+from crmcli.index.record_links import document_fields, documents, references
 from crmcli.index.records import Columns, FreshRows, IndexedRecords, Reuse
-from crmcli.index.store import (
-    INDEX_FAULTS,
-    INDEX_FILE,
-    NO_PROBLEMS,
-    FileRow,
-    IndexStore,
-    Reference,
-    dumps,
-    loads,
-)
+from crmcli.index.store import INDEX_FAULTS, INDEX_FILE, FileRow, IndexStore, Reference
 from crmcli.secrets.keyfile import KEY_FILE
 
 NO_CACHE_VARIABLE = "CRM_NO_CACHE"
@@ -341,10 +333,10 @@ class Index:
                 row.issues = None
         rows: list[FileRow] = []
         written: list[FileRow] = []
-        references: list[Reference] = []
+        kept_references: list[Reference] = []
         watched: set[str] = set()
         recomputed = self._dirty.dirty if self._dirty is not None else None  # None: all
-        documents = {key: _document_fields(p) for key, p in workspace.projects.items()}
+        files_fields = {key: document_fields(p) for key, p in workspace.projects.items()}
         hidden = workspace.sealing.fields if self.secrets else frozenset()
         for path, read in reuse.read.items():
             row, record = read.row, read.record
@@ -359,14 +351,14 @@ class Index:
                 if not self.secrets:
                     if recomputed is None or path in recomputed or row.computed is None:
                         row.computed = dumps(record.computed)
-                    watched.update(_documents(documents[record.project], record))
+                    watched.update(documents(files_fields[record.project], record))
                 if issues is not None:
                     found = issues.get(row.path)
                     row.issues = dumps(found) if found else NO_PROBLEMS
             if before != (row.computed, row.issues):
                 written.append(row)
                 if record is not None:
-                    references.extend(_references(project, record, hidden))
+                    kept_references.extend(references(project, record, hidden))
             rows.append(row)
         state = os.urandom(8).hex()
         files = {r.path: stat_key(r) for r in rows}
@@ -398,7 +390,7 @@ class Index:
             return
         columns = self._columns(workspace, overlays, removed)
         meta["columns"] = overlays
-        self.store.save(written, removed, references, meta, columns)
+        self.store.save(written, removed, kept_references, meta, columns)
 
     def _columns(
         self, workspace: Workspace, overlays: dict[str, frozenset[str]], removed: set[str]
@@ -416,37 +408,7 @@ class Index:
             project_key = path.partition("/")[0]
             if project_key in changed:
                 changed[project_key].add(path)
-        rebuilt: dict[str, Iterable[tuple[str, bytes]] | None] = {
-            key: None for key in overlays if key not in workspace.projects
-        }
-        for key in rebuilt:
-            del overlays[key]
-        for key, project in workspace.projects.items():
-            overlay = overlays.get(key)
-            if overlay is not None:
-                overlay = overlay | changed[key]
-                if len(overlay) <= max(50, REBUILD_AFTER * len(project.records)):
-                    overlays[key] = overlay
-                    continue
-            rebuilt[key] = column_blobs(project.records.values())
-            overlays[key] = frozenset()
-        return rebuilt
-
-
-def _references(project: Project, record: Record, hidden: frozenset[str]) -> list[Reference]:
-    """The reverse references the index keeps of one record (show's "referred to by"), but
-    those of a sealed field, which name what only a key holder may know."""
-    found: list[Reference] = []
-    for position, definition in enumerate(project.fields.values()):
-        if definition.type != "reference" or not definition.target_project:
-            continue
-        if f"{project.key}.{definition.key}" in hidden:
-            continue
-        for target in dict.fromkeys(reference_ids(record.data.get(definition.key))):
-            found.append(
-                Reference(record.path, position, definition.key, definition.target_project, target)
-            )
-    return found
+        return rebuilt_columns(workspace.projects, overlays, changed)
 
 
 def _kept_sealed(store: IndexStore) -> bool:
@@ -455,20 +417,6 @@ def _kept_sealed(store: IndexStore) -> bool:
         return store.meta("secrets") is True or store.meta("files") is None
     except INDEX_FAULTS:
         return False
-
-
-def _document_fields(project: Project) -> list[str]:
-    return [d.key for d in project.fields.values() if d.type == "files"]
-
-
-def _documents(fields: list[str], record: Record) -> list[str]:
-    """The paths a record's `files` fields name."""
-    found: list[str] = []
-    for key in fields:
-        value = record.data.get(key)
-        if isinstance(value, list):
-            found.extend(item for item in value if isinstance(item, str))
-    return found
 
 
 def workspace_today(root: Path) -> date:

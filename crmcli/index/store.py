@@ -4,9 +4,8 @@ Why SQLite (stdlib `sqlite3`) rather than files of pickles: one file that a tran
 changes all or nothing, so a command killed while writing, or two commands writing at once,
 never leave half an index (the journal is rolled back by the next opener); a reader sees a
 state some command saved whole; and one row is read by its key (`crm show` reads a record and
-its backlinks without reading the other hundred thousand). Values are pickled: they are
-exactly what the loader produced (dates, decimals, nested lists); unpickling admits only
-plain value types, so an index file that came from elsewhere cannot run code.
+its backlinks without reading the other hundred thousand). Values are pickled
+(`index/pickles.py`); the keys other packages derive live in `index/key_tables.py`.
 
 The index stores what the files hold and what is computed from them, nothing else (no
 decrypted value ever). Anything wrong with the file — not a database, truncated, another
@@ -16,9 +15,6 @@ format or tool version — makes `IndexStore.open` give None; the caller rebuild
 from __future__ import annotations
 
 import contextlib
-import datetime
-import decimal
-import io
 import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -28,7 +24,9 @@ from typing import Any
 
 from crmcli import __version__
 from crmcli.core.state_dir import state_folder
-from crmcli.errors import CrmError, Problem, Severity
+from crmcli.errors import CrmError
+from crmcli.index.key_tables import KeyTables
+from crmcli.index.pickles import dumps, loads
 
 INDEX_FILE = "index.sqlite"
 FORMAT = 6  # of the tables below; with the tool's version, a foreign index is rebuilt
@@ -97,46 +95,7 @@ class Reference:
     target: str
 
 
-def dumps(value: Any) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-class _Unpickler(pickle.Unpickler):
-    """Pickles of plain values only: an index file that came from elsewhere (committed by
-    force, copied) cannot make unpickling run anything."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        found = _ALLOWED.get((module, name))
-        if found is None:
-            raise pickle.UnpicklingError(f"{module}.{name}")
-        return found
-
-
-_ALLOWED: dict[tuple[str, str], Any] = {
-    ("datetime", "date"): datetime.date,
-    ("datetime", "datetime"): datetime.datetime,
-    ("datetime", "time"): datetime.time,
-    ("datetime", "timedelta"): datetime.timedelta,
-    ("datetime", "timezone"): datetime.timezone,
-    ("decimal", "Decimal"): decimal.Decimal,
-    ("builtins", "set"): set,
-    ("builtins", "frozenset"): frozenset,
-    ("crmcli.errors", "Problem"): Problem,
-    ("crmcli.errors", "Severity"): Severity,
-}
-
-
-def loads(blob: bytes) -> Any:
-    return _Unpickler(io.BytesIO(blob)).load()
-
-
-NO_PROBLEMS = pickle.dumps([], protocol=pickle.HIGHEST_PROTOCOL)
-
-
-KeyRow = tuple[str, str, str]  # kind, field, key: one derived key of a record file
-
-
-class IndexStore:
+class IndexStore(KeyTables):
     """An open index. Each read sees the last state a command saved whole; a save replaces
     it in one transaction."""
 
@@ -293,91 +252,6 @@ class IndexStore:
                 ).fetchall()
             )
         return found
-
-    # derived keys (see `save_keys`)
-
-    @contextlib.contextmanager
-    def _at(self, state: str) -> Iterator[bool]:
-        """One read transaction: whether the index is still at `state` (what reading saw)."""
-        with self.snapshot():
-            yield self.meta("state") == state
-
-    def keyed_paths(self, project: str, state: str) -> set[str] | None:
-        """The readable record files of a project whose keys are derived; None: the index
-        is no longer at `state`."""
-        with self._at(state) as same:
-            if not same:
-                return None
-            return {
-                r[0]
-                for r in self._db.execute(
-                    "SELECT f.path FROM files f JOIN keyed USING (path) "
-                    "WHERE f.project = ? AND f.data IS NOT NULL",
-                    (project,),
-                )
-            }
-
-    def unkeyed(self, project: str) -> list[tuple[str, bytes]]:
-        """(path, data) of the readable record files of a project without keys."""
-        return self._db.execute(
-            "SELECT path, data FROM files WHERE project = ? AND data IS NOT NULL "
-            "AND path NOT IN (SELECT path FROM keyed) ORDER BY path",
-            (project,),
-        ).fetchall()
-
-    def derived_keys(
-        self, project: str, paths: Iterable[str] | None, state: str
-    ) -> dict[str, list[KeyRow]] | None:
-        """The keys of these record files of a project (None: of all its keyed ones), by path,
-        each file's in one blob (read whole by `crm duplicates`); None: the index is no
-        longer at `state`."""
-        query = "SELECT path, keys FROM keyed WHERE project = ?"
-        with self._at(state) as same:
-            if not same:
-                return None
-            if paths is None:
-                rows = self._db.execute(query, (project,)).fetchall()
-            else:
-                rows = []
-                for path in paths:
-                    rows.extend(self._db.execute(query + " AND path = ?", (project, path)))
-        return {path: loads(keys) for path, keys in rows}
-
-    def sharing(self, project: str, kind: str, key: str) -> list[tuple[str, str]]:
-        """(path, field) of each record file of a project holding this key."""
-        return self._db.execute(
-            "SELECT path, field FROM keys WHERE project = ? AND kind = ? AND key = ?",
-            (project, kind, key),
-        ).fetchall()
-
-    def save_keys(self, project: str, keys: dict[str, list[KeyRow]], state: str) -> bool:
-        """Keep the keys derived from these record files' rows, if the index is still at
-        `state` (the rows they were derived from); False when it is not, or is busy.
-
-        The index cannot derive them: what a key is (a normalised e-mail, a name's words)
-        belongs to a package above it, which fills them for the rows that have none. A row
-        rewritten or removed by `save` loses its keys in the same transaction, so keys are
-        never older than their row; the freshness rules say whether the row is."""
-        try:
-            with self._transaction() as db:
-                if self.meta("state") != state:
-                    return False
-                db.executemany("DELETE FROM keys WHERE path = ?", ((path,) for path in keys))
-                db.executemany(
-                    "INSERT OR REPLACE INTO keyed VALUES (?, ?, ?)",
-                    ((path, project, dumps(rows)) for path, rows in keys.items()),
-                )
-                db.executemany(
-                    "INSERT INTO keys VALUES (?, ?, ?, ?, ?)",
-                    (
-                        (path, project, kind, field, key)
-                        for path, rows in keys.items()
-                        for kind, field, key in rows
-                    ),
-                )
-        except sqlite3.Error:
-            return False
-        return True
 
     # writing
 
