@@ -57,7 +57,8 @@ def test_a_damaged_memo_is_asked_again(workspace) -> None:
     config = textwrap.dedent(BASE_FILES["crm.yaml"]) + f"channels:\n  other: '{BAD}'\n"
     root = workspace({"crm.yaml": config})
     first = check(root)
-    (root / ".crm" / MEMO_FILE).write_text("{not json")
-    again = check(root)
-    assert "apprise imported: True" in again.stderr
-    assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
+    for damaged in ("{not json", "[1, 2]", '{"apprise": "0", "urls": 3}'):
+        (root / ".crm" / MEMO_FILE).write_text(damaged)
+        again = check(root)
+        assert "apprise imported: True" in again.stderr
+        assert (again.returncode, again.stdout) == (first.returncode, first.stdout)

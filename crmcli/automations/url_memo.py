@@ -47,8 +47,10 @@ def _read(root: Path | None, version: str) -> dict[str, bool]:
         saved = json.loads(path.read_text(encoding="utf-8")) if path else {}
     except (OSError, ValueError):
         return {}
-    urls = saved.get("urls") if isinstance(saved, dict) else None
-    if saved.get("apprise") != version or not isinstance(urls, dict):
+    if not isinstance(saved, dict) or saved.get("apprise") != version:
+        return {}
+    urls = saved.get("urls")
+    if not isinstance(urls, dict):
         return {}
     return {k: v for k, v in urls.items() if isinstance(v, bool)}
 

@@ -145,8 +145,13 @@ def _stat_shared(root: Path, chunks: list[tuple[str, list[str]]]) -> list[list[i
     """The chunks' stat keys, the odd ones from a forked child; None if that failed."""
     try:
         readable, writable = os.pipe()
+    except OSError:
+        return None
+    try:
         child = os.fork()
     except OSError:
+        os.close(readable)
+        os.close(writable)
         return None
     if child == 0:  # the child: stat its share, send it, leave without running anything else
         try:
