@@ -171,3 +171,19 @@ def test_rotate_makes_a_new_key_and_the_old_ciphertexts_go(workspace, tmp_path, 
     new = (root / DEAL).read_text(encoding="utf-8")
     assert new != old and "cost: enc:v1:" in new
     assert check_codes(root, keys["alice"], tmp_path)[0] == 0
+
+
+@pytest.mark.parametrize("key_id", ["123456789012", "000000000017", "0000000e1000"])
+def test_a_key_id_of_decimal_digits_stays_text_in_the_key_file(key_id):
+    # One key in ~280 is all decimal digits; YAML would read it as a number and the key file
+    # would no longer name its key (a flaky CI failure, 2026-12-01).
+    from crmcli.secrets.cipher import KEY_BYTES, DataKey
+    from crmcli.secrets.keyfile import read_key_file, write_key_file
+
+    identity = pyrage.x25519.Identity.generate()
+    key = DataKey(key_id, bytes(range(KEY_BYTES)))
+    read = read_key_file(write_key_file(key, {"alice": identity.to_public()}))
+    assert read.key_id == key_id
+    assert read.unwrap([identity]) == key
+    unquoted = f"key_id: {key_id}\nwrapped: {{}}\n"  # a key file written before the quotes
+    assert read_key_file(unquoted).key_id == key_id

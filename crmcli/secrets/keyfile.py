@@ -54,8 +54,10 @@ class KeyFile:
 
 
 def read_key_file(text: str) -> KeyFile:
+    # Every scalar as text: a key id of twelve hex digits that happen to be decimal ones
+    # ("123456789012") must not become an int.
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as error:
         raise KeyFileError(_("The key file is not valid YAML.")) from error
     if not isinstance(data, dict) or not isinstance(data.get("key_id"), str):
@@ -76,7 +78,7 @@ def write_key_file(key: DataKey, recipients: Mapping[str, Any]) -> str:
     """The key file's text: `key` wrapped for each member's pyrage recipient."""
     import pyrage
 
-    lines = [_HEADER, f"key_id: {key.id}\n", "wrapped:\n"]
+    lines = [_HEADER, f'key_id: "{key.id}"\n', "wrapped:\n"]
     payload = _PAYLOAD + key.id.encode("ascii") + b":" + key.secret
     for member, recipient in sorted(recipients.items()):
         sealed = base64.b64encode(pyrage.encrypt(payload, [recipient])).decode("ascii")
