@@ -17,13 +17,10 @@ fork, a worker killed) falls back to parsing here.
 from __future__ import annotations
 
 import marshal
-import multiprocessing
 import os
 import pickle
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -61,6 +58,10 @@ def parse_files(
     workers = fork_workers()
     if len(relatives) < POOL_FROM or workers < 2 or not isinstance(source, DiskSource):
         return {}
+    import multiprocessing  # here: every command imports this module, few start a pool
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = [relatives[i : i + CHUNK] for i in range(0, len(relatives), CHUNK)]
     parsed: dict[str, Parsed] = {}
     try:
@@ -75,7 +76,7 @@ def parse_files(
 
 def fork_workers() -> int:
     """How many processes may share a job by forking this one (1: do it here)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):
         return 1  # a spawned worker would import everything again: no faster
     if threading.active_count() > 1:
         return 1  # forking while another thread holds a lock can hang the child (a server)
