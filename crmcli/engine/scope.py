@@ -58,15 +58,18 @@ class RecordScope:
 
     def get(self, name: str) -> Any:
         record = self.record
-        computed = record.computed
-        if name in computed:
-            return computed[name]
-        data = record.data
-        if name in data:  # a computed field's name in a file is a problem `crm check` reports
-            return data[name]
         definition = self.fields.get(name)
         if definition is not None and definition.computed:
+            # before the data: a computed field's name in a file is a problem `crm check`
+            # reports; and a stored field is read without touching the computed values (the
+            # index fetches them only when they are read: index/stored_computed.py)
+            computed = record.computed
+            if name in computed:
+                return computed[name]
             return self.engine.value_of(self.project, record, definition)
+        data = record.data
+        if name in data:
+            return data[name]
         derived = _DERIVED.get(name)
         if derived is not None:
             return derived(self.project, record)

@@ -121,18 +121,47 @@ class ColumnSet:
 _UNREAD: Any = object()  # a value not fetched from its column yet
 
 
-def _filled(name: str) -> Callable[..., Any]:
-    """The dict method `name`, on the data with every value fetched first."""
+def filled_first(name: str) -> Callable[..., Any]:
+    """The dict method `name` of a dict that fetches what it holds on demand (`fill()`),
+    called once everything is fetched."""
     method = getattr(dict, name)
 
-    def whole(self: ColumnData, *args: Any, **kwargs: Any) -> Any:
+    def whole(self: Any, *args: Any, **kwargs: Any) -> Any:
         return method(self.fill(), *args, **kwargs)
 
     whole.__name__ = name
     return whole
 
 
-class ColumnData(dict[str, Any]):
+class OnDemandDict(dict[str, Any]):
+    """A dict whose values are fetched when first needed (`fill`): whatever reads them all
+    (items, values, comparing, copying, printing, pickling) fetches them first."""
+
+    __slots__ = ()
+
+    def fill(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self.items()),))
+
+    def __eq__(self, other: object) -> bool:
+        return dict.__eq__(self.fill(), other)
+
+    def __ne__(self, other: object) -> bool:
+        return dict.__ne__(self.fill(), other)
+
+    __hash__ = None
+    values = filled_first("values")
+    items = filled_first("items")
+    copy = filled_first("copy")
+    popitem = filled_first("popitem")
+    __repr__ = filled_first("__repr__")
+    __or__ = filled_first("__or__")
+    __ror__ = filled_first("__ror__")
+
+
+class ColumnData(OnDemandDict):
     """One record's data: a dict with its keys, in its file's order, whose values are fetched
     from the project's columns when first read; whatever reads them all (items, values,
     comparing, copying, printing) fetches them all first."""
@@ -176,21 +205,3 @@ class ColumnData(dict[str, Any]):
         # Defined, not inherited, so that `dict(data)`, `{**data}` and `f(**data)` copy it
         # through keys() and [] instead of copying the values not fetched yet.
         return dict.__iter__(self)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (dict(self.items()),))
-
-    def __eq__(self, other: object) -> bool:
-        return dict.__eq__(self.fill(), other)
-
-    def __ne__(self, other: object) -> bool:
-        return dict.__ne__(self.fill(), other)
-
-    __hash__ = None
-    values = _filled("values")
-    items = _filled("items")
-    copy = _filled("copy")
-    popitem = _filled("popitem")
-    __repr__ = _filled("__repr__")
-    __or__ = _filled("__or__")
-    __ror__ = _filled("__ror__")

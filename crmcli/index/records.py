@@ -20,6 +20,7 @@ from crmcli.index.columns import ColumnSet
 from crmcli.index.freshness import StatKey, file_digest
 from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore
+from crmcli.index.stored_computed import PendingComputed, StoredComputed
 
 
 @dataclass(slots=True)
@@ -170,8 +171,10 @@ class IndexedRecords(OnDemandRecords):
         on_fault: Callable[[], Workspace],
         count: int | None = None,
         overlay: frozenset[str] | None = None,
+        state: str = "",
     ) -> None:
         super().__init__(project_key)
+        self._state = state  # of the save served: values fetched later must come from it
         self._count = count  # of the records the index holds, known without a query
         self._overlay = overlay  # files read from their rows, not the columns (None: all)
         self._store = store
@@ -229,7 +232,7 @@ class IndexedRecords(OnDemandRecords):
 
     def _read_all(self) -> None:
         """Every record: data from the project's columns (rows for the files changed since
-        they were built), computed values from the rows."""
+        they were built), computed values fetched when first read (`stored_computed.py`)."""
         key, overlay = self._project_key, self._overlay
         if overlay is None:
             for row in self._store.project_rows(key):
@@ -237,9 +240,12 @@ class IndexedRecords(OnDemandRecords):
                     self._cache[row.record_id] = _record(key, row.record_id, row.data, row.computed)
             return
         columns = Columns.of(self._store, key, overlay)
-        for path, record_id, computed in self._store.computed_rows(key):
+        ids = self._store.record_ids(key)
+        computed = StoredComputed(self._store, key, self._state, self._computed_from_files)
+        for record_id in ids:
             if record_id in self._cache:
                 continue
+            path = self._relative(record_id)
             at = None if path in overlay else columns.positions.get(record_id)
             if at is None:
                 found = self._store.record(path)
@@ -247,8 +253,14 @@ class IndexedRecords(OnDemandRecords):
                     self._cache[record_id] = _record(key, record_id, *found)
                 continue
             record = Record(key, record_id, path, columns.set.data(at))
-            record.computed = loads(computed) if computed is not None else {}
+            record.computed = PendingComputed(computed, record_id)
             self._cache[record_id] = record
+        if not self._removed and self._cache.keys() <= set(ids):  # as _all_ids would list them
+            self._ids = ids
+
+    def _computed_from_files(self, record_id: str) -> dict[str, Any]:
+        record = self._from_files().get(record_id)
+        return record.computed if record is not None else {}
 
 
 def _record(project_key: str, record_id: str, data: bytes, computed: bytes | None) -> Record:

@@ -228,6 +228,7 @@ class Index:
         workspace = loader.load(lazy=True)  # configuration and schemas; no record is read
         counts = self.store.meta("counts")
         overlays = self.store.meta("columns") or {}
+        state = self.store.meta("state")
         for project in workspace.projects.values():
             project.records = IndexedRecords(
                 self.store,
@@ -235,6 +236,7 @@ class Index:
                 lambda: self._from_files(today),
                 counts.get(project.key),
                 overlays.get(project.key),
+                state,
             )
         loader.log.problems.extend(self.store.meta("file_problems"))
         loader.log.left_out.update(self.store.meta("left_out"))
