@@ -61,7 +61,7 @@ READINGS: dict[str, Any] = {
 
 def served() -> list[dict[str, Any]]:
     records = [Record("p", f"r{i}", f"p/r{i}.yaml", copy.deepcopy(d)) for i, d in enumerate(DATA)]
-    columns = ColumnSet(dict(column_blobs(records)))
+    columns = ColumnSet(dict(column_blobs(records)).get)
     return [columns.data(position) for position in range(len(DATA))]
 
 

@@ -62,7 +62,7 @@ class RecordScope:
         if definition is not None and definition.computed:
             # before the data: a computed field's name in a file is a problem `crm check`
             # reports; and a stored field is read without touching the computed values (the
-            # index fetches them only when they are read: index/stored_computed.py)
+            # index fetches them only when they are read: index/on_demand.py)
             computed = record.computed
             if name in computed:
                 return computed[name]

@@ -24,9 +24,11 @@ from typing import Any
 from crmcli.core.collector import collector_paused
 from crmcli.core.model import Project, Record
 from crmcli.index.pickles import loads
+from crmcli.index.store import INDEX_FAULTS
 
 IDS = "ids"  # column names: the record ids, then each record's key order, then "d:" + field key
 ORDERS = "orders"
+DATA = "d:"
 REBUILD_AFTER = 0.02  # share of a project's records read from their rows before a rebuild
 
 
@@ -53,7 +55,7 @@ def column_blobs(records: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
     yield ORDERS, _tree_dumps((list(orders), order_of))
     while values:
         key, column = values.popitem()
-        yield f"d:{key}", _tree_dumps(column)
+        yield DATA + key, _tree_dumps(column)
 
 
 def _tree_dumps(value: Any) -> bytes:
@@ -91,28 +93,40 @@ def rebuilt_columns(
 
 
 class ColumnSet:
-    """The columns of one project as the index saved them, each decoded when first read."""
+    """The columns of one project as the index saved them, each decoded when first read.
+    `blob` gives a column's pickle by name: all of them from one save, never from two."""
 
-    def __init__(self, blobs: dict[str, bytes]) -> None:
-        self._blobs = blobs  # read in one query: columns of one build, never of two
+    def __init__(
+        self,
+        blob: Callable[[str], bytes | None],
+        from_files: Callable[[str, list[str]], list[Any]] | None = None,
+    ) -> None:
+        self._blob = blob
+        self._from_files: Callable[[str, list[str]], list[Any]] | None = None
         self._decoded: dict[str, list[Any]] = {}
-        ids = self._column(IDS)
-        orders, order_of = loads(blobs[ORDERS]) if ORDERS in blobs else ([], [])
-        self.ids: list[str] = ids
+        self.ids: list[str] = self._column(IDS)  # a fault here is the caller's to handle
+        orders, order_of = self._column(ORDERS) or ([], [])
         self._orders = [dict.fromkeys(keys, _UNREAD) for keys in orders]
         self._order_of: list[int] = order_of
+        # a field's column fetched after the index failed: its values as the files give them
+        self._from_files = from_files
 
     def _column(self, name: str) -> list[Any]:
         column = self._decoded.get(name)
         if column is None:
-            blob = self._blobs.get(name)
-            with collector_paused():
-                column = loads(blob) if blob is not None else []
+            try:
+                blob = self._blob(name)
+                with collector_paused():
+                    column = loads(blob) if blob is not None else []
+            except INDEX_FAULTS:
+                if self._from_files is None:
+                    raise
+                column = self._from_files(name.removeprefix(DATA), self.ids)
             self._decoded[name] = column
         return column
 
     def value(self, key: str, position: int) -> Any:
-        return self._column(f"d:{key}")[position]
+        return self._column(DATA + key)[position]
 
     def data(self, position: int) -> ColumnData:
         return ColumnData(self, position, self._orders[self._order_of[position]])

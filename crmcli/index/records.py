@@ -18,9 +18,9 @@ from crmcli.core.model import Record, Workspace
 from crmcli.errors import Problem
 from crmcli.index.columns import ColumnSet
 from crmcli.index.freshness import StatKey, file_digest
+from crmcli.index.on_demand import PendingComputed, ServedSave, StoredComputed
 from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore
-from crmcli.index.stored_computed import PendingComputed, StoredComputed
 
 
 @dataclass(slots=True)
@@ -43,7 +43,7 @@ class Columns:
 
     @classmethod
     def of(cls, store: IndexStore, project_key: str, overlay: frozenset[str]) -> Columns:
-        columns = ColumnSet(store.columns(project_key))
+        columns = ColumnSet(store.columns(project_key).get)  # all in one query
         return cls(columns, overlay, {record_id: i for i, record_id in enumerate(columns.ids)})
 
     def at(self, row: FileRow) -> int | None:
@@ -231,32 +231,39 @@ class IndexedRecords(OnDemandRecords):
         return found
 
     def _read_all(self) -> None:
-        """Every record: data from the project's columns (rows for the files changed since
-        they were built), computed values fetched when first read (`stored_computed.py`)."""
+        """Every record: data from the project's columns, each fetched when first read (rows
+        for the files changed since they were built), computed values likewise."""
         key, overlay = self._project_key, self._overlay
         if overlay is None:
             for row in self._store.project_rows(key):
                 if row.data is not None and row.record_id not in self._cache:
                     self._cache[row.record_id] = _record(key, row.record_id, row.data, row.computed)
             return
-        columns = Columns.of(self._store, key, overlay)
-        ids = self._store.record_ids(key)
-        computed = StoredComputed(self._store, key, self._state, self._computed_from_files)
-        for record_id in ids:
-            if record_id in self._cache:
-                continue
-            path = self._relative(record_id)
-            at = None if path in overlay else columns.positions.get(record_id)
-            if at is None:
-                found = self._store.record(path)
-                if found is not None:
-                    self._cache[record_id] = _record(key, record_id, *found)
-                continue
-            record = Record(key, record_id, path, columns.set.data(at))
-            record.computed = PendingComputed(computed, record_id)
-            self._cache[record_id] = record
-        if not self._removed and self._cache.keys() <= set(ids):  # as _all_ids would list them
+        served = ServedSave(self._store, self._state)
+        columns = ColumnSet(served.column(key), self._column_from_files)
+        computed = StoredComputed(served, key, self._computed_from_files)
+        changed = {path[len(key) + 1 : -5]: path for path in overlay}  # record id → path
+        cache = self._cache
+        for at, record_id in enumerate(columns.ids):
+            if record_id not in cache and record_id not in changed:
+                record = Record(key, record_id, f"{key}/{record_id}.yaml", columns.data(at))
+                record.computed = PendingComputed(computed, record_id)
+                cache[record_id] = record
+        ids = [i for i in columns.ids if i not in changed] if changed else list(columns.ids)
+        for record_id, path in changed.items():  # from their rows (few: see columns.py)
+            found = self._store.record(path)
+            if found is not None:
+                ids.append(record_id)
+                if record_id not in cache:
+                    cache[record_id] = _record(key, record_id, *found)
+        if changed:
+            ids.sort(key=lambda record_id: record_id + ".yaml")  # the loader's order
+        if not self._removed and cache.keys() <= set(ids):  # as _all_ids would list them
             self._ids = ids
+
+    def _column_from_files(self, field: str, ids: list[str]) -> list[Any]:
+        records = self._from_files()
+        return [r.data.get(field) if (r := records.get(i)) is not None else None for i in ids]
 
     def _computed_from_files(self, record_id: str) -> dict[str, Any]:
         record = self._from_files().get(record_id)

@@ -226,6 +226,14 @@ class IndexStore(KeyTables):
             self._db.execute("SELECT name, blob FROM columns WHERE project = ?", (project,))
         )
 
+    def column(self, project: str, name: str) -> bytes | None:
+        """One column of a project (see `columns`: a caller reading several checks they come
+        from one save)."""
+        row = self._db.execute(
+            "SELECT blob FROM columns WHERE project = ? AND name = ?", (project, name)
+        ).fetchone()
+        return row[0] if row else None
+
     def record(self, path: str) -> tuple[bytes, bytes | None] | None:
         """(data, computed) of a readable record file."""
         row = self._db.execute(

@@ -1,4 +1,4 @@
-"""Computed values served from the index only when something reads them.
+"""What the index serves only when something reads it: computed values, and columns.
 
 `crm list opportunities --where "amount > 49000"` reads a stored field of a hundred thousand
 records and no computed one: fetching and unpickling every record's computed values cost it
@@ -6,7 +6,8 @@ a quarter of its time. So a served record's `computed` is a `PendingComputed`: a
 until first read, then filled from its project's `StoredComputed`, which fetches the whole
 project's values in one query the first time any record needs them.
 
-The fetch is later than the rest of the serving, so it checks that the index still holds the
+Columns are fetched the same way, one by one (`ServedSave.column`): a list reads a few
+fields of a project that has thirty. A fetch is later than the rest of the serving, so it checks that the index still holds the
 state it served from (another command may have saved since); if not, or if the index fails,
 the values come from the workspace read from its files, as for any fault while serving.
 """
@@ -14,15 +15,36 @@ the values come from the workspace read from its files, as for any fault while s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from crmcli.index.columns import OnDemandDict, filled_first
 from crmcli.index.pickles import loads
 from crmcli.index.store import INDEX_FAULTS, IndexStore
 
+T = TypeVar("T")
+
 
 class IndexMovedError(ValueError):
     """The index was saved again since this run started serving from it."""
+
+
+class ServedSave:
+    """The save a run serves from: what it fetches after it started serving must come from
+    that same save (`IndexMovedError` otherwise, one of the index's faults)."""
+
+    def __init__(self, store: IndexStore, state: str) -> None:
+        self.store = store
+        self._state = state
+
+    def fetch(self, query: Callable[[], T]) -> T:
+        with self.store.snapshot():
+            if self.store.meta("state") != self._state:
+                raise IndexMovedError(self._state)
+            return query()
+
+    def column(self, project_key: str) -> Callable[[str], bytes | None]:
+        """A project's columns by name, each fetched when first read."""
+        return lambda name: self.fetch(lambda: self.store.column(project_key, name))
 
 
 class StoredComputed:
@@ -30,14 +52,12 @@ class StoredComputed:
 
     def __init__(
         self,
-        store: IndexStore,
+        served: ServedSave,
         project_key: str,
-        state: str,
         from_files: Callable[[str], dict[str, Any]],
     ) -> None:
-        self._store = store
+        self._served = served
         self._project_key = project_key
-        self._state = state
         self._from_files = from_files  # record id → its values, computed from the files
         self._blobs: dict[str, bytes | None] | None = None
         self._failed = False
@@ -53,10 +73,8 @@ class StoredComputed:
 
     def _fetched(self) -> dict[str, bytes | None]:
         if self._blobs is None:
-            with self._store.snapshot():
-                if self._store.meta("state") != self._state:
-                    raise IndexMovedError(self._project_key)
-                rows = self._store.computed_rows(self._project_key)
+            store, key = self._served.store, self._project_key
+            rows = self._served.fetch(lambda: store.computed_rows(key))
             self._blobs = {record_id: blob for _path, record_id, blob in rows}
         return self._blobs
 

@@ -1,7 +1,7 @@
-"""Computed values served from the index only when read (index/stored_computed.py): a served
-record's values read as the dict --no-cache computes however they are read; a command that
-reads only stored fields never fetches them; values fetched after another command saved the
-index come from the files."""
+"""What the index serves only when read (index/on_demand.py): a served record's computed
+values read as the dict --no-cache computes however they are read; a command that reads only
+stored fields never fetches them, nor the columns of fields it does not read; values and
+columns fetched after another command saved the index, or damaged, come from the files."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from crmcli.index.on_demand import PendingComputed
 from crmcli.index.session import open_indexed
 from crmcli.index.store import INDEX_FILE
-from crmcli.index.stored_computed import PendingComputed
 from tests.conftest import crm_in_process, environment
 from tests.generated_workspace import generate
 from tests.test_index_columns import READINGS
@@ -48,14 +48,15 @@ def test_served_values_read_as_those_computed_from_the_files(indexed: Path, read
     assert read(served) == read(copy.deepcopy(plain))
 
 
-def damaged(root: Path) -> Path:
-    """A workspace whose index is fresh but holds no readable computed value (a copy would
-    not do: copied files have other inodes, so the index would be rebuilt from them)."""
+def damaged(root: Path, damage: str = "UPDATE files SET computed = x'00ff'") -> Path:
+    """A workspace whose index is fresh but holds no readable computed value, or whatever
+    `damage` spoils (a copy would not do: copied files have other inodes, so the index would
+    be rebuilt from them)."""
     root = generate(root, clients=30, deals=200)
     assert crm_in_process("-C", root, "check", env=ENV).returncode == 0
     database = sqlite3.connect(root / ".crm" / INDEX_FILE)
     with database:
-        database.execute("UPDATE files SET computed = x'00ff'")
+        assert database.execute(damage).rowcount > 0
     database.close()
     return root
 
@@ -97,3 +98,31 @@ def test_values_fetched_after_another_save_come_from_the_files(tmp_path: Path) -
 def values_now(root: Path) -> dict[str, dict[str, Any]]:
     records = open_indexed(root, DAY, cache=False).workspace.projects["clients"].records
     return {r.id: dict(r.computed) for r in records.values()}
+
+
+SPOIL_COLUMN = "UPDATE columns SET blob = x'00ff' WHERE project = 'opportunities' AND name = '{}'"
+
+
+def test_a_column_fetched_after_another_save_comes_from_the_files(tmp_path: Path) -> None:
+    root = generate(tmp_path / "ws", clients=10, deals=60)
+    assert crm_in_process("-C", root, "check", env=ENV).returncode == 0
+    with environment(ENV):
+        records = list(open_indexed(root, DAY).workspace.projects["opportunities"].records.values())
+        assert all(r.data.get("name") for r in records)  # the names' column is read now
+        for deal in sorted((root / "opportunities").glob("[!_]*.yaml")):
+            text = deal.read_text(encoding="utf-8")
+            deal.write_text(text.replace("amount: ", "amount: 1", 1), encoding="utf-8")
+        assert crm_in_process("-C", root, "check", env=ENV).returncode in (0, 1)  # saves
+        served = {r.id: r.data.get("amount") for r in records}  # its column is read now
+        files = open_indexed(root, DAY, cache=False).workspace.projects["opportunities"].records
+        now = {r.id: r.data.get("amount") for r in files.values()}
+    assert served == now  # as the files give them now, not as the older save had them
+
+
+def test_a_damaged_column_when_read_comes_from_the_files(tmp_path: Path) -> None:
+    root = damaged(tmp_path / "ws", SPOIL_COLUMN.format("d:amount"))
+    served = crm_in_process("-C", root, *STORED, env=ENV)
+    expected = crm_in_process("-C", root, *STORED, "--no-cache", env=ENV)
+    assert "Traceback" not in served.stderr
+    assert served.returncode == 0 and served.stdout == expected.stdout
+    assert expected.stdout.count("\n") > 10
