@@ -69,7 +69,7 @@ class Scan:
 
     @property
     def digest(self) -> bytes:
-        """The listing's digest: what the index keeps of it, so that the next run compares
+        """The listing's digest: kept with it by the index, so that the next run compares
         sixteen bytes instead of reading back a hundred thousand names and stats."""
         hashed = hashlib.blake2b(digest_size=16)
         for key in sorted(self.listing):

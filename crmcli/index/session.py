@@ -111,7 +111,7 @@ class Index:
             }
             same_files = len(self._fresh_paths) == len(found.files) == len(stored)
             if same_files:  # only times of racy files moved on: the next run compares quickly
-                store.save([], [], [], {"listing": found.digest})
+                store.save([], [], [], {"listing": found.listing, "listing_digest": found.digest})
         self.everything_fresh = (
             self.same_configuration
             and same_files
@@ -128,7 +128,7 @@ class Index:
     def _same_files(self) -> bool:
         """The quick answer, without reading a row: every record file has the stat it had when
         saved, and those modified close to being read still have the same content."""
-        if self.store.meta("listing") != self.scan.digest:
+        if self.store.meta("listing_digest") != self.scan.digest:
             return False
         racy: dict[str, bytes] = self.store.meta("racy") or {}
         if not all(file_digest(self.root / path) == d for path, d in racy.items()):
@@ -366,7 +366,8 @@ class Index:
         files = {r.path: stat_key(r) for r in rows}
         meta: dict[str, Any] = {
             # the scan, when it is what the saved rows saw: the next run's one comparison
-            "listing": self.scan.digest if files == self.scan.files else None,
+            "listing": self.scan.listing if files == self.scan.files else None,
+            "listing_digest": self.scan.digest if files == self.scan.files else None,
             "fingerprint": self.scan.fingerprint,
             "files": files,
             "racy": {r.path: r.digest for r in rows if is_racy(r)},
