@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import sys
 from pathlib import Path
@@ -26,7 +27,7 @@ from crmcli.cli import (
     secrets,
     transfer,
 )
-from crmcli.cli.language import choose_language, translate_typer
+from crmcli.cli.language import WORKSPACE_OPTIONS, choose_language, translate_typer
 from crmcli.core.loader import find_root
 from crmcli.editing.lock import settle_interrupted_write
 from crmcli.errors import CrmError
@@ -114,11 +115,41 @@ app.add_typer(schemas.app, name="schema")
 app.add_typer(form.app, name="form")
 
 
+def for_command(args: list[str]) -> typer.Typer:
+    """The application with only the command that `args` run, when they name one: typer
+    builds every command's options from its signature before running any, a measurable share
+    of a reading command's start; asking for help, or naming no known command, gets them all."""
+    name = _command_name(args)
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if name is None or len(commands) + len(groups) != 1:
+        return app
+    narrowed = copy.copy(app)
+    narrowed.registered_commands, narrowed.registered_groups = commands, groups
+    return narrowed
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The first argument that is not a global option (None: help, the version, or an
+    option this does not know, which the whole application answers)."""
+    tokens = iter(args)
+    for token in tokens:
+        if token in WORKSPACE_OPTIONS:
+            next(tokens, None)
+        elif token.startswith("--workspace=") or (token.startswith("-C") and len(token) > 2):
+            continue
+        elif token.startswith("-"):
+            return None
+        else:
+            return token
+    return None
+
+
 def run() -> None:
     try:
         args = choose_language(sys.argv[1:])
         translate_typer()
-        app(args=args)
+        for_command(args)(args=args)
     except CrmError as error:
         for problem in error.problems:
             sys.stderr.write(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}\n")

@@ -1,0 +1,61 @@
+"""`crm` builds only the command it runs (cli/main.py `for_command`): what any command prints,
+help and usage errors included, is what the whole application prints."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+import typer
+
+from crmcli.cli import main
+from crmcli.cli.language import translate_typer
+from crmcli.errors import CrmError
+from tests.conftest import SAMPLE, environment
+
+CASES = [
+    ["show"],
+    ["show", "--help"],
+    ["-C", str(SAMPLE), "show", "--help"],
+    [f"--workspace={SAMPLE}", "list", "opportunities", "-n", "2"],
+    [f"-C{SAMPLE}", "show", "opportunities/agence-pixel-nord-refonte-du-logo"],
+    ["list", "--bogus"],
+    ["list", "opportunities", "--where"],
+    ["show", "a", "b"],
+    ["schema"],
+    ["schema", "--help"],
+    ["form", "render", "--help"],
+    ["git", "--help"],
+    ["check", "-h"],
+]
+
+
+def printed(app: typer.Typer, args: list[str]) -> tuple[object, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code: object = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            app(args=args)
+        except SystemExit as exit_:
+            code = exit_.code
+        except CrmError as error:  # `run` prints these
+            code = error.message
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("args", CASES, ids=" ".join)
+def test_a_command_prints_what_the_whole_application_prints(args: list[str], tmp_path: Path):
+    translate_typer()
+    narrowed = main.for_command(args)
+    assert narrowed is not main.app and len(narrowed.registered_commands) <= 1
+    with environment({"CRM_USER": "alice", "CRM_NO_CACHE": "1"}):
+        assert printed(narrowed, args) == printed(main.app, args)
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--help"], ["--version"], ["shwo"], ["-C", "x"], ["--bogus", "show"]]
+)
+def test_help_the_version_and_unknown_commands_get_the_whole_application(args: list[str]):
+    assert main.for_command(args) is main.app
