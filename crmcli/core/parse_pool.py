@@ -8,11 +8,13 @@ file: it types the dates (`prepare`, the loader's own step), pickles the data (u
 costs this process less than making dates from marshalled text, and the index keeps that very
 pickle instead of making another), digests the bytes it read (the index's content digest,
 so the file is read once) and, for `crm check`, applies the rules of one record that need no
-other record (`Check`: a third of a cold check's work, done on every core). Small projects (under POOL_FROM files), sources that are not
-the working tree, a process with other threads, a single core and `CRM_PROCESSES=1` are
-parsed here: starting processes would cost more than it saves, or forking is unsafe. Editing
-commands never come here (they read records lazily). Whatever goes wrong with the pool (no
-fork, a worker killed) falls back to parsing here.
+other record (`Check`: a third of a cold check's work, done on every core). The chunk's data
+also comes in one pickle, with the texts, dates and time zones its records share held once
+(`core/shared_values.py`: a third less memory here). Small projects (under POOL_FROM files),
+sources that are not the working tree, a process with other threads, a single core and
+`CRM_PROCESSES=1` are parsed here: starting processes would cost more than it saves, or
+forking is unsafe. Editing commands never come here (they read records lazily). Whatever goes
+wrong with the pool (no fork, a worker killed) falls back to parsing here.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from functools import partial
 from typing import Any
 
 from crmcli.core.fast_yaml import NOT_FAST, parse_fast
+from crmcli.core.shared_values import shared
 from crmcli.core.sources import DiskSource, FileSource, content_digest
 from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import DuplicateKey, YamlDocument, YamlReadError, decode_text, parse_slow
@@ -109,17 +112,22 @@ def _parse_chunk(
 ) -> bytes:
     """The chunk's files as marshal can carry them; checked once all are parsed (checking
     each file as it is parsed costs half as much again: the two share no cache)."""
-    parsed = [_parse_one(source, relative, max_bytes, prepare) for relative in relatives]
-    return marshal.dumps(
-        [
-            (*answer, _checked(relative, data)) if answer[0] == "read" else answer
-            for relative, (answer, data) in zip(relatives, parsed, strict=True)
-        ]
-    )
+    seen: dict[Any, Any] = {}  # the values the chunk's records share (core/shared_values.py)
+    parsed = [_parse_one(source, relative, max_bytes, prepare, seen) for relative in relatives]
+    answers = [
+        (*answer, _checked(relative, data)) if answer[0] == "read" else answer
+        for relative, (answer, data) in zip(relatives, parsed, strict=True)
+    ]
+    datas = [data for answer, data in parsed if answer[0] == "read"]
+    return marshal.dumps((answers, pickle.dumps(datas, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def _parse_one(
-    source: DiskSource, relative: str, max_bytes: int, prepare: Prepare | None
+    source: DiskSource,
+    relative: str,
+    max_bytes: int,
+    prepare: Prepare | None,
+    seen: dict[Any, Any],
 ) -> tuple[tuple[Any, ...], Any]:
     """One file as marshal can carry it, and its data: ("read", pickled data, duplicate keys,
     digest), ("error", code, message, line, column) or ("unreadable", text)."""
@@ -138,6 +146,7 @@ def _parse_one(
         return ("unreadable", str(error.strerror or error)), None
     if prepare is not None and isinstance(data, dict):
         prepare(data)
+    data = shared(data, seen)
     pickled = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     found = pickle.dumps(duplicates) if duplicates else b""  # a key may be a date
     return ("read", pickled, found, content_digest(content)), data
@@ -153,12 +162,16 @@ def _checked(relative: str, data: Any) -> bytes:
 
 
 def _received(answer: bytes) -> Iterator[Parsed]:
-    for kind, *fields in marshal.loads(answer):
+    """The chunk's answers; the data of the files read come in one pickle, which keeps what
+    they share."""
+    answers, pickled_datas = marshal.loads(answer)
+    datas = iter(pickle.loads(pickled_datas))
+    for kind, *fields in answers:
         if kind == "read":
             pickled, duplicates, digest, issues = fields
             found = [DuplicateKey(*d) for d in pickle.loads(duplicates)] if duplicates else []
             checked = pickle.loads(issues) if issues else None
-            yield ReadAhead(YamlDocument(pickle.loads(pickled), found), digest, pickled, checked)
+            yield ReadAhead(YamlDocument(next(datas), found), digest, pickled, checked)
         elif kind == "error":
             yield YamlReadError(*fields)
         else:
