@@ -7,7 +7,7 @@ ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ from crmcli.automations import checks as automations_checks
 from crmcli.check import secrets as secrets_checks
 from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import WORKSPACE_FILE, Loader
-from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Workspace
+from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
 from crmcli.core.problems import did_you_mean
 from crmcli.engine import deals
 from crmcli.engine.check_context import Check, CheckContext
@@ -25,7 +25,7 @@ from crmcli.engine.compute import Engine
 from crmcli.errors import Problem, Severity
 from crmcli.fields.contact import email_problem
 from crmcli.fields.context import FieldContext
-from crmcli.fields.record import RecordChecker
+from crmcli.fields.record import NOTHING_AHEAD, CheckedAhead, RecordChecker
 from crmcli.i18n import _
 from crmcli.index.session import Index, workspace_today
 from crmcli.reports import checks as reports_checks
@@ -189,6 +189,7 @@ def _check_duplicate_lists(context: CheckContext, project: Project, raw: dict[st
 
 def check_records(context: CheckContext) -> None:
     workspace = context.workspace
+    checked_ahead = context.checked_ahead  # what parse workers found of the records they read
     for project in workspace.projects.values():
         checker = RecordChecker(FieldContext(workspace, project))
         for record in project.records.values():
@@ -198,7 +199,10 @@ def check_records(context: CheckContext) -> None:
                 context.record_issues[record.path] = known
                 continue
             before = len(context.log.problems)
-            for issue in checker.issues(record):
+            ahead = None  # a record no worker read: every rule is applied here
+            if record.path in checked_ahead:
+                ahead = checked_ahead[record.path] or NOTHING_AHEAD
+            for issue in checker.issues(record, ahead):
                 field = issue.field if issue.field in project.fields else None
                 context.log.add(
                     record.path,
@@ -209,6 +213,18 @@ def check_records(context: CheckContext) -> None:
                     f"{project.key}.{field}" if field else None,
                 )
             context.record_issues[record.path] = context.log.problems[before:]
+
+
+def rules_ahead(workspace: Workspace, project: Project) -> Callable[[Record], CheckedAhead | None]:
+    """What a parse worker checks of each record it read (`Loader.check_ahead`): the rules that
+    need no other record; None when they found nothing, which costs nothing to send back."""
+    checker = RecordChecker(FieldContext(workspace, project))
+
+    def check(record: Record) -> CheckedAhead | None:
+        found = checker.ahead(record)
+        return found if found.values or found.record else None
+
+    return check
 
 
 # computed fields
@@ -241,9 +257,10 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
     served = index.checked(day) if index else None
     if served is not None:
         return CheckResult(*served)
-    loader = Loader(root, reuse=index.reuse() if index else None)
+    loader = Loader(root, reuse=index.reuse() if index else None, check_ahead=rules_ahead)
     workspace = loader.load()
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
+    context.checked_ahead = loader.checked_ahead
     if index is not None:
         context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)

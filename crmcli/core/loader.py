@@ -9,6 +9,7 @@ the JSON Schemas in `crmcli/schemas/`, checked by `crm check`, describe the file
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,7 +19,7 @@ from crmcli.core.collector import collector_paused
 from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
 from crmcli.core.lazy_records import LazyRecords, date_fields, read_dates
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
-from crmcli.core.parse_pool import Parsed, ReadAhead, parse_files
+from crmcli.core.parse_pool import Check, Parsed, ReadAhead, parse_files
 from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.state_dir import STATE_DIR, check_state_folder
@@ -34,6 +35,7 @@ from crmcli.core.yamlio import (
 )
 from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
 from crmcli.i18n import _, ngettext
+from crmcli.secrets.cipher import is_sealed
 from crmcli.secrets.keyfile import KEY_FILE
 from crmcli.secrets.sealing import Sealing
 
@@ -91,9 +93,20 @@ class RecordReuse(Protocol):
         ...
 
 
+# The rules of one record that a parse worker applies to each record it read, given by `crm
+# check` (above core) for a workspace and project: what they found comes back with the
+# record (`checked_ahead`), None when nothing.
+CheckAhead = Callable[[Workspace, Project], Callable[[Record], Any]]
+UNCHECKED = "unchecked"  # a worker's answer for a record whose hidden values are opened here
+
+
 class Loader:
     def __init__(
-        self, root: Path, source: FileSource | None = None, reuse: RecordReuse | None = None
+        self,
+        root: Path,
+        source: FileSource | None = None,
+        reuse: RecordReuse | None = None,
+        check_ahead: CheckAhead | None = None,
     ) -> None:
         self.root = root
         self.source: FileSource = source or DiskSource(root)
@@ -103,6 +116,9 @@ class Loader:
         self.config_files: dict[str, ConfigFile] = {}
         self._parsed: dict[str, Parsed] = {}  # record files parsed ahead, in worker processes
         self.sealing = Sealing()
+        self.check_ahead = check_ahead
+        self.checked_ahead: dict[str, Any] = {}  # by record file: what a worker's check found
+        self._workspace: Workspace | None = None  # the one being read
 
     def load(self, only_projects: set[str] | None = None, lazy: bool = False) -> Workspace:
         """Read the workspace. lazy: records are read only when asked for (editing commands)."""
@@ -117,6 +133,7 @@ class Loader:
         self._check_state_folder()
         self.sealing = self._sealing(config)
         workspace = Workspace(root=self.root, config=config, sealing=self.sealing)
+        self._workspace = workspace
         for key in self._project_folders():
             if only_projects is None or key in only_projects:
                 project = self._load_project(key)
@@ -248,7 +265,14 @@ class Loader:
         if self.reuse is not None:  # only the files the index cannot give back are parsed
             yaml_names = [n for n in yaml_names if not self.reuse.reusable(n)]
         prepare = partial(read_dates, fields=dates) if dates else None
-        self._parsed = parse_files(self.source, yaml_names, MAX_RECORD_BYTES, prepare)
+        check = self._worker_check(project)
+        self._parsed = parse_files(self.source, yaml_names, MAX_RECORD_BYTES, prepare, check)
+        if check is not None:
+            self.checked_ahead.update(
+                (path, ready.checked)
+                for path, ready in self._parsed.items()
+                if isinstance(ready, ReadAhead) and ready.checked != UNCHECKED
+            )
         for name in names:
             if not name.endswith(".yaml"):
                 if name.endswith(".yml"):
@@ -268,6 +292,21 @@ class Loader:
                 if dates and not typed:
                     read_dates(record.data, dates)
                 project.records[record.id] = record
+
+    def _worker_check(self, project: Project) -> Check | None:
+        """What a parse worker checks of each record it read; not a record whose data this
+        process changes after parsing (its hidden values are opened here)."""
+        if self.check_ahead is None or self._workspace is None:
+            return None
+        check = self.check_ahead(self._workspace, project)
+        hidden = [key for key in project.fields if self.sealing.covers(project.key, key)]
+
+        def worker_check(relative: str, data: dict[Any, Any]) -> Any:
+            if any(is_sealed(data.get(key)) for key in hidden):
+                return UNCHECKED
+            return check(_record(project.key, relative, data))
+
+        return worker_check
 
     def parsed_ahead(self, relative: str) -> ReadAhead | None:
         """What a worker read of this file, not yet taken: its digest and pickled data."""
@@ -361,7 +400,7 @@ class Loader:
             self._not_a_mapping(relative, document.data)
             self.log.left_out.add(relative)
             return None
-        return Record(project_key, relative.rpartition("/")[2][:-5], relative, document.data)
+        return _record(project_key, relative, document.data)
 
     def _read_yaml(self, relative: str, max_bytes: int) -> tuple[str, YamlDocument] | None:
         """The text and document of one file; a file that cannot be read or parsed is a
@@ -406,6 +445,10 @@ class Loader:
             )
             code = "not-a-mapping"
         self.log.add_at(relative, 1, 1, code, message)
+
+
+def _record(project_key: str, relative: str, data: dict[Any, Any]) -> Record:
+    return Record(project_key, relative.rpartition("/")[2][:-5], relative, data)
 
 
 def load_workspace(root: Path, only_projects: set[str] | None = None) -> Workspace:

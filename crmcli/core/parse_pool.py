@@ -6,12 +6,15 @@ of paths while this process builds the model from the chunks already done. What 
 must cost less to receive than to parse, and the worker does all it can while it holds the
 file: it types the dates (`prepare`, the loader's own step), pickles the data (unpickling
 costs this process less than making dates from marshalled text, and the index keeps that very
-pickle instead of making another) and digests the bytes it read (the index's content digest,
-so the file is read once). Small projects (under POOL_FROM files), sources that are not
-the working tree, a process with other threads, a single core and `CRM_PROCESSES=1` are
-parsed here: starting processes would cost more than it saves, or forking is unsafe. Editing
-commands never come here (they read records lazily). Whatever goes wrong with the pool (no
-fork, a worker killed) falls back to parsing here.
+pickle instead of making another), digests the bytes it read (the index's content digest,
+so the file is read once) and, for `crm check`, applies the rules of one record that need no
+other record (`Check`: a third of a cold check's work, done on every core). The chunk's data
+also comes in one pickle, with the texts, dates and time zones its records share held once
+(`core/shared_values.py`: a third less memory here). Small projects (under POOL_FROM files),
+sources that are not the working tree, a process with other threads, a single core and
+`CRM_PROCESSES=1` are parsed here: starting processes would cost more than it saves, or
+forking is unsafe. Editing commands never come here (they read records lazily). Whatever goes
+wrong with the pool (no fork, a worker killed) falls back to parsing here.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from functools import partial
 from typing import Any
 
 from crmcli.core.fast_yaml import NOT_FAST, parse_fast
+from crmcli.core.shared_values import shared
 from crmcli.core.sources import DiskSource, FileSource, content_digest
 from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import DuplicateKey, YamlDocument, YamlReadError, decode_text, parse_slow
@@ -35,26 +39,38 @@ CHUNK = 400  # files a worker parses per task: big enough to amortise the round 
 PROCESSES_VARIABLE = "CRM_PROCESSES"
 
 Prepare = Callable[[Any], None]  # what the loader does to a record's data after parsing
+Check = Callable[[str, Any], Any]  # (path, prepared data) → what the rules found, None: nothing
+
+# The check of the pool running now: forked workers inherit it, as it holds the workspace
+# read so far, which is not sent with each task.
+_check: Check | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ReadAhead:
     """A file a worker read: its document (prepared), the digest of the bytes it was parsed
-    from, and its data as pickled (`store.dumps` would make the same values)."""
+    from, its data as pickled (`store.dumps` would make the same values), and what the check
+    found (None: nothing, or no check)."""
 
     document: YamlDocument
     digest: bytes
     pickled: bytes
+    checked: Any = None
 
 
 Parsed = ReadAhead | YamlReadError | OSError  # what reading one file gave
 
 
 def parse_files(
-    source: FileSource, relatives: list[str], max_bytes: int, prepare: Prepare | None = None
+    source: FileSource,
+    relatives: list[str],
+    max_bytes: int,
+    prepare: Prepare | None = None,
+    check: Check | None = None,
 ) -> dict[str, Parsed]:
-    """Each file's document or error, parsed in worker processes; {} where not worth it
-    (the loader then reads the files itself)."""
+    """Each file's document or error, parsed in worker processes (and checked by `check`);
+    {} where not worth it (the loader then reads the files itself)."""
+    global _check
     workers = fork_workers()
     if len(relatives) < POOL_FROM or workers < 2 or not isinstance(source, DiskSource):
         return {}
@@ -64,6 +80,7 @@ def parse_files(
 
     chunks = [relatives[i : i + CHUNK] for i in range(0, len(relatives), CHUNK)]
     parsed: dict[str, Parsed] = {}
+    _check = check
     try:
         with ProcessPoolExecutor(workers, multiprocessing.get_context("fork")) as pool:
             tasks = pool.map(partial(_parse_chunk, source, max_bytes, prepare), chunks)
@@ -71,6 +88,8 @@ def parse_files(
                 parsed.update(zip(chunk, _received(answer), strict=True))
     except (OSError, BrokenProcessPool, pickle.PicklingError):
         return {}
+    finally:
+        _check = None
     return parsed
 
 
@@ -92,16 +111,27 @@ def fork_workers() -> int:
 def _parse_chunk(
     source: DiskSource, max_bytes: int, prepare: Prepare | None, relatives: list[str]
 ) -> bytes:
-    return marshal.dumps(
-        [_parse_one(source, relative, max_bytes, prepare) for relative in relatives]
-    )
+    """The chunk's files as marshal can carry them; checked once all are parsed (checking
+    each file as it is parsed costs half as much again: the two share no cache)."""
+    seen: dict[Any, Any] = {}  # the values the chunk's records share (core/shared_values.py)
+    parsed = [_parse_one(source, relative, max_bytes, prepare, seen) for relative in relatives]
+    answers = [
+        (*answer, _checked(relative, data)) if answer[0] == "read" else answer
+        for relative, (answer, data) in zip(relatives, parsed, strict=True)
+    ]
+    datas = [data for answer, data in parsed if answer[0] == "read"]
+    return marshal.dumps((answers, pickle.dumps(datas, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def _parse_one(
-    source: DiskSource, relative: str, max_bytes: int, prepare: Prepare | None
-) -> tuple[Any, ...]:
-    """One file as marshal can carry it: ("read", pickled data, duplicate keys, digest),
-    ("error", code, message, line, column) or ("unreadable", text)."""
+    source: DiskSource,
+    relative: str,
+    max_bytes: int,
+    prepare: Prepare | None,
+    seen: dict[Any, Any],
+) -> tuple[tuple[Any, ...], Any]:
+    """One file as marshal can carry it, and its data: ("read", pickled data, duplicate keys,
+    digest), ("error", code, message, line, column) or ("unreadable", text)."""
     try:
         content = source.read_bytes(relative, max_bytes)
         text = nfc(decode_text(content))
@@ -112,25 +142,37 @@ def _parse_one(
             data = document.data
             duplicates = [(d.key, d.line, d.column) for d in document.duplicates]
     except YamlReadError as error:
-        return ("error", error.code, str(error.message), error.line, error.column)
+        return ("error", error.code, str(error.message), error.line, error.column), None
     except OSError as error:
-        return ("unreadable", str(error.strerror or error))
+        return ("unreadable", str(error.strerror or error)), None
     if prepare is not None and isinstance(data, dict):
         prepare(data)
+    data = shared(data, seen)
     pickled = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     found = pickle.dumps(duplicates) if duplicates else b""  # a key may be a date
-    return ("read", pickled, found, content_digest(content))
+    return ("read", pickled, found, content_digest(content)), data
+
+
+def _checked(relative: str, data: Any) -> bytes:
+    """What the check found of one record, pickled; b"" for nothing (or no check)."""
+    checked = _check(relative, data) if _check is not None and isinstance(data, dict) else None
+    return b"" if checked is None else pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # back in the loader's process
 
 
 def _received(answer: bytes) -> Iterator[Parsed]:
-    for kind, *fields in marshal.loads(answer):
+    """The chunk's answers; the data of the files read come in one pickle, which keeps what
+    they share."""
+    answers, pickled_datas = marshal.loads(answer)
+    datas = iter(pickle.loads(pickled_datas))
+    for kind, *fields in answers:
         if kind == "read":
-            pickled, duplicates, digest = fields
+            pickled, duplicates, digest, issues = fields
             found = [DuplicateKey(*d) for d in pickle.loads(duplicates)] if duplicates else []
-            yield ReadAhead(YamlDocument(pickle.loads(pickled), found), digest, pickled)
+            checked = pickle.loads(issues) if issues else None
+            yield ReadAhead(YamlDocument(next(datas), found), digest, pickled, checked)
         elif kind == "error":
             yield YamlReadError(*fields)
         else:

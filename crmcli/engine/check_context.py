@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog
@@ -27,6 +28,8 @@ class CheckContext:
     known_issues: Mapping[str, list[Problem]] = field(default_factory=dict)
     # …and what they say now of every record, for the index to keep.
     record_issues: dict[str, list[Problem]] = field(default_factory=dict)
+    # What the parse workers found of the records they read (the loader's `checked_ahead`).
+    checked_ahead: Mapping[str, Any] = field(default_factory=dict)
 
 
 Check = Callable[[CheckContext], None]

@@ -39,6 +39,9 @@ class FieldType:
 
     __slots__ = ("field",)
     formula_type: ClassVar[str | None] = None  # text, number, date, bool, list; None: any
+    # Whether validating a value looks at other records: a parse worker, which holds only the
+    # files it read, leaves such values to the process that holds the whole workspace.
+    reads_records: ClassVar[bool] = False
 
     def __init__(self, field: FieldDef) -> None:
         self.field = field

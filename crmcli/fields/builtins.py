@@ -148,6 +148,7 @@ class Dependencies(FieldType):
 
     __slots__ = ()
     formula_type = "list"
+    reads_records = True
 
     def validate(self, value: Any, context: FieldContext) -> list[Issue]:
         if not isinstance(value, list):

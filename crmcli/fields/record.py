@@ -35,6 +35,19 @@ class RecordIssue:
         return self.key_path[0] if self.key_path else None
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedAhead:
+    """What a parse worker found of one record before the workspace was whole: the issues of
+    each value that needs no other record (by key, only those with issues), and of the
+    record's own rules."""
+
+    values: dict[Any, list[RecordIssue]]
+    record: list[RecordIssue]
+
+
+NOTHING_AHEAD = CheckedAhead({}, [])
+
+
 class RecordChecker:
     """Every rule one record must follow; built once per project, applied to each record."""
 
@@ -48,23 +61,59 @@ class RecordChecker:
         self.required = [f for f in project.fields.values() if f.required and not f.computed]
         self.required_in = [f for f in project.fields.values() if f.required_in and not f.computed]
         self.needs_list = bool(project.lists) and "list" in project.fields
+        self.later = frozenset(key for key, kind in self.types.items() if kind.reads_records)
 
-    def issues(self, record: Record) -> list[RecordIssue]:
+    def issues(self, record: Record, ahead: CheckedAhead | None = None) -> list[RecordIssue]:
+        """Every issue of the record, in the order of its keys then of the record's own rules;
+        given what a parse worker found already (`ahead`), only the rest is checked here."""
+        later = self.later if ahead is not None else frozenset()
+        if ahead is None:
+            ahead = self.ahead(record, later)
         found: list[RecordIssue] = []
+        label = None
+        for key, value in record.data.items():
+            if key in later:
+                label = label or self.project.record_label(record)
+                found.extend(self._value_issues(key, value, label))
+            else:
+                found.extend(ahead.values.get(key, ()))
+        found.extend(ahead.record)
+        return found
+
+    def ahead(self, record: Record, later: frozenset[str] | None = None) -> CheckedAhead:
+        """The issues of the rules that need no other record (all but the `later` keys': by
+        default those whose validation reads other records), for a parse worker that holds
+        only the files it read."""
+        later = self.later if later is None else later
         label = self.project.record_label(record)
+        values = {}
+        for key, value in record.data.items():
+            if key not in later:
+                issues = self._value_issues(key, value, label)
+                if issues:
+                    values[key] = issues
+        return CheckedAhead(values, self._record_issues(record, label))
+
+    def _value_issues(self, key: Any, value: Any, label: str) -> list[RecordIssue]:
+        definition = self.types.get(key)
+        if definition is None:
+            key_path, code, message = self._unexpected_key(key)
+            return [RecordIssue(key_path, code, f"{label}: {message}")]
+        if value is None or value == "":
+            return []
+        return [
+            RecordIssue((key, *issue.key_path), issue.code, f"{label}: {issue.message}")
+            for issue in definition.validate(value, self.context)
+        ]
+
+    def _record_issues(self, record: Record, label: str) -> list[RecordIssue]:
+        """The rules of the record as a whole: required fields, its list, its file name."""
+        found: list[RecordIssue] = []
 
         def error(key_path: tuple[Any, ...], code: str, message: str) -> None:
             found.append(RecordIssue(key_path, code, f"{label}: {message}"))
 
         data = record.data
-        types, context = self.types, self.context
-        for key, value in data.items():
-            if key in types:
-                if value is not None and value != "":
-                    for issue in types[key].validate(value, context):
-                        error((key, *issue.key_path), issue.code, issue.message)
-            else:
-                error(*self._unexpected_key(key))
         for definition in self.required:
             if is_empty(data.get(definition.key)):
                 error(

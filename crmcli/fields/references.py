@@ -25,6 +25,7 @@ def reference_ids(value: Any) -> list[str]:
 class Reference(FieldType):
     __slots__ = ()
     formula_type = None  # the engine types a reference by the record it names
+    reads_records = True
 
     def validate(self, value: Any, context: FieldContext) -> list[Issue]:
         target = context.projects.get(self.field.target_project or "")

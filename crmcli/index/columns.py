@@ -16,9 +16,11 @@ rebuild of a hundred thousand values.
 
 from __future__ import annotations
 
+import copyreg
 import io
 import pickle
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timezone
 from typing import Any
 
 from crmcli.core.collector import collector_paused
@@ -58,6 +60,11 @@ def column_blobs(records: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
         yield DATA + key, _tree_dumps(column)
 
 
+# A time zone pickled by its offset and name, not through copyreg's generic path: a third of
+# the time of pickling a column of dates and times.
+_ZONES = {**copyreg.dispatch_table, timezone: lambda zone: (timezone, zone.__getinitargs__())}
+
+
 def _tree_dumps(value: Any) -> bytes:
     """A pickle of a tree of values, without the memo of what was already written: record
     data shares nothing but immutable values, and the memo of a hundred thousand records
@@ -65,6 +72,7 @@ def _tree_dumps(value: Any) -> bytes:
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True
+    pickler.dispatch_table = _ZONES
     pickler.dump(value)
     return out.getvalue()
 

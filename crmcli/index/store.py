@@ -25,6 +25,7 @@ from typing import Any
 from crmcli import __version__
 from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError
+from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
 from crmcli.index.key_tables import KeyTables
 from crmcli.index.pickles import dumps, loads
 
@@ -328,6 +329,7 @@ class IndexStore(KeyTables):
         then simply not kept)."""
         removed = list(removed)
         written: list[str] = []
+        aside = ColumnsAside(columns or {}, self.path.parent) if len(rows) >= ASIDE_FROM else None
 
         def values() -> Iterator[tuple[Any, ...]]:
             for r in rows:
@@ -367,7 +369,7 @@ class IndexStore(KeyTables):
                     "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
                     ((r.source, r.position, r.field, r.project, r.target) for r in references),
                 )
-                for project, blobs in (columns or {}).items():
+                for project, blobs in (aside.columns() if aside else columns or {}).items():
                     db.execute("DELETE FROM columns WHERE project = ?", (project,))
                     db.executemany(
                         "INSERT INTO columns VALUES (?, ?, ?)",
@@ -379,4 +381,7 @@ class IndexStore(KeyTables):
                 )
         except sqlite3.Error:
             return False
+        finally:
+            if aside is not None:
+                aside.close()
         return True
