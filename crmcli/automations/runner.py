@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from crmcli.automations import workload
 from crmcli.automations.actions import Action, Assign, Move, Notify, SetFields, Tag
 from crmcli.automations.assignment import Assigner
-from crmcli.automations.conditions import RuleScope, evaluate
+from crmcli.automations.conditions import CONDITION, RuleScope, evaluate
 from crmcli.automations.events import Trigger, edit_event_id, find_record
 from crmcli.automations.messages import MessageContext, message_variables
 from crmcli.automations.outcomes import DONE, FAILED, PLANNED, SENT, SKIPPED, Report
@@ -177,7 +177,7 @@ class Runner:
     def _holds(self, rule: Rule, condition: Any, scope: RuleScope) -> bool:
         if condition is None:
             return True
-        return bool(evaluate(condition, scope, self.report, rule, _("condition")))
+        return bool(evaluate(condition, scope, self.report, rule, CONDITION))
 
     # actions
 
