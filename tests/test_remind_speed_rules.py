@@ -139,3 +139,31 @@ def test_a_forked_child_measures_its_own_memory_for_the_ceiling():
             os._exit(status)
     _pid, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+SUBJECT_RULES = """
+rules:
+  - name: Big deal
+    on: schedule
+    project: opportunities
+    when: "amount > 0"
+    do:
+      - notify: assignee
+        message: "{{ '-' * (record.amount * 2000) if record.cost == 0 else record.name }}"
+        subject: "{{ '=' * (record.amount * 3000) }}"
+"""
+
+
+def test_body_and_subject_render_in_one_bound_and_the_first_error_is_told(workspace):
+    root = workspace({**DEALS, "automations.yaml": SUBJECT_RULES})
+    result = crm_in_process("-C", root, "remind", "--dry-run", env=ENV)
+    failed = sorted(line for line in result.stderr.splitlines() if "/deal-" in line)
+    too_long = "message: the template repeats a text {times} times: a message may be at most "
+    assert failed == [  # deal-1 costs nothing: its body fails, before its subject
+        f"failed: Big deal: opportunities/deal-0 → alice: {too_long.format(times=300000)}"
+        "100000 characters long",
+        f"failed: Big deal: opportunities/deal-1 → alice: {too_long.format(times=200000)}"
+        "100000 characters long",
+        f"failed: Big deal: opportunities/deal-2 → bruno: {too_long.format(times=300000)}"
+        "100000 characters long",
+    ]

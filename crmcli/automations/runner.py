@@ -284,14 +284,22 @@ class Runner:
         url: str,
         entry: dict[str, Any],
     ) -> None:
-        from crmcli.automations.notify import MessageTemplateError, deliver, redact, render
+        from crmcli.automations.notify import (
+            MessageTemplateError,
+            deliver,
+            redact,
+            render,
+            render_message,
+        )
 
         context = MessageContext(rule.name, trigger.event if trigger else None, member)
         try:
             hidden = self.reader.hidden | self._hidden_from(member)
             variables = message_variables(scope, self.formatter, context, self.link, hidden)
-            body = render(action.message, variables)
-            title = render(action.subject, variables) if action.subject else rule.name
+            if action.subject:  # one bound for both: a message's body and subject
+                body, title = render_message([action.message, action.subject], variables)
+            else:
+                body, title = render(action.message, variables), rule.name
         except MessageTemplateError as error:
             self.report.add(
                 FAILED,
