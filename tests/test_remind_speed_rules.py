@@ -1,6 +1,7 @@
 """What `crm remind` does less of to stay fast (issue 14), and the answers that must not move:
-the workload cache is brought up to date only for the projects a rule assigns least loaded,
-by writing only the rows that differ; a condition that cannot be computed is still reported
+the workload cache is brought up to date only for the projects a rule assigns least loaded
+(by a dry run, only those its schedule rules assign), by writing only the rows that differ;
+a condition that cannot be computed is still reported
 as a failed condition, in the reader's language; a message's memory ceiling is measured in
 the process that renders it, also after a fork."""
 
@@ -32,13 +33,17 @@ CRM_YAML = """
     roles:
       manager: {}
 """
-RULES = """
+ASSIGN_NEW_LEADS = """
 rules:
   - name: Assign new leads
     on: created
     project: opportunities
     do:
       - assign: {strategy: least_loaded, among: [alice, bruno]}
+"""
+RULES = (
+    ASSIGN_NEW_LEADS
+    + """
   - name: Costly deal
     on: schedule
     project: opportunities
@@ -47,6 +52,7 @@ rules:
       - notify: assignee
         message: "{{ record.name }} earns more than it costs"
 """
+)
 
 DEALS = {
     "crm.yaml": CRM_YAML,
@@ -92,19 +98,71 @@ def test_a_full_load_writes_changed_rows_and_drops_those_of_records_gone(workspa
     assert open_records(root) == {"alice": 1}
 
 
-def test_remind_counts_the_open_records_of_the_projects_assigned_least_loaded_only(workspace):
-    root = workspace(DEALS)
-    assert open_records(root) == {"alice": 2, "bruno": 1}
-    path = root / "opportunities/deal-2.yaml"  # won by hand, in place
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("Proposal sent", "Won"), encoding="utf-8"
-    )
-    result = crm_in_process("-C", root, "remind", "--dry-run", env=ENV)
-    assert "Traceback" not in result.stderr
-    assert open_records(root) == {"alice": 2}  # the full load of crm remind saw it
+QUIET_RULES = (
+    ASSIGN_NEW_LEADS
+    + """
+  - name: Never due
+    on: schedule
+    project: opportunities
+    when: "amount < 0"
+    do:
+      - notify: assignee
+"""
+)
+
+
+def win_by_hand(root: Path, record: str) -> None:
+    """Move a deal to Won by editing its file in place (its folder's time does not move)."""
+    path = root / f"opportunities/{record}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Lead", "Won").replace("Proposal sent", "Won"), encoding="utf-8")
+
+
+def cached_projects(root: Path) -> set[str]:
     with sqlite3.connect(root / ".crm/workload.sqlite") as connection:
-        projects = {p for (p,) in connection.execute("select distinct project from assignment")}
-    assert projects == {"opportunities"}  # no rule assigns clients: they are never counted
+        return {p for (p,) in connection.execute("select distinct project from assignment")}
+
+
+def test_remind_counts_the_open_records_of_the_projects_assigned_least_loaded_only(workspace):
+    root = workspace({**DEALS, "automations.yaml": QUIET_RULES})
+    assert open_records(root) == {"alice": 2, "bruno": 1}
+    win_by_hand(root, "deal-2")
+    dry = crm_in_process("-C", root, "remind", "--dry-run", env=ENV)
+    assert dry.returncode == 0, dry.stderr
+    assert open_records(root) == {"alice": 2, "bruno": 1}  # a dry run left the cache alone
+    result = crm_in_process("-C", root, "remind", env=ENV)
+    assert result.returncode == 0, result.stderr
+    assert open_records(root) == {"alice": 2}  # the full load of crm remind saw it
+    assert cached_projects(root) == {"opportunities"}  # no rule assigns clients: never counted
+
+
+SCHEDULE_ASSIGN = """
+rules:
+  - name: Owner for every lead
+    on: schedule
+    project: opportunities
+    when: "list == 'Lead'"
+    do:
+      - assign: {strategy: least_loaded, among: [alice, bruno]}
+"""
+
+
+def test_a_dry_run_whose_schedule_rules_assign_least_loaded_counts_what_files_say(workspace):
+    deals = {
+        **DEALS,
+        "automations.yaml": SCHEDULE_ASSIGN,
+        "opportunities/deal-3.yaml": "name: Deal 3\nlist: Proposal sent\nclient: acme\nassignee: bruno\n",
+        "opportunities/deal-4.yaml": "name: Deal 4\nlist: Lead\nclient: acme\nassignee: alice\n",
+        "opportunities/deal-9.yaml": "name: Deal 9\nlist: Lead\nclient: acme\n",
+    }
+    root = workspace(deals)
+    assert open_records(root) == {"alice": 3, "bruno": 2}
+    for record in ("deal-0", "deal-1", "deal-4"):
+        win_by_hand(root, record)  # alice holds nothing open any more; the cache says 3
+    result = crm_in_process("-C", root, "remind", "--dry-run", env=ENV)
+    assert "would do: Owner for every lead: opportunities/deal-9 → action:1: assign to alice" in (
+        result.stdout
+    ), result.stdout + result.stderr
 
 
 def test_a_condition_that_cannot_be_computed_is_a_failed_condition_in_the_readers_words(

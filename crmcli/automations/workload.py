@@ -4,7 +4,8 @@ Counting means knowing every record's assignee and list, and `crm add` must not 
 hundred thousand files to assign one new lead. So the (assignee, list) of every record is
 kept in `.crm/workload.sqlite`:
 - every full load (`crm remind`, which cron runs) makes the rows of each project a rule
-  assigns least loaded those of the records in memory (the others are never counted);
+  assigns least loaded those of the records in memory (the others are never counted; a dry
+  run does it only for the projects its schedule rules assign);
 - between full loads, when the project folder changed (a record added, removed or renamed),
   its file names are listed: new records are read, removed ones dropped; an assignment made
   by an automation is recorded at once. A record changed in place by hand counts as it was
