@@ -11,7 +11,7 @@ from typing import Any
 
 from crmcli.automations import workload
 from crmcli.automations.actions import Assign, member_attribute
-from crmcli.automations.conditions import RuleScope, evaluate
+from crmcli.automations.conditions import CONDITION, RuleScope, evaluate
 from crmcli.automations.outcomes import SKIPPED, Report
 from crmcli.automations.rules import Rule
 from crmcli.automations.state import AutomationState
@@ -47,7 +47,7 @@ class Assigner:
         members = scope.engine.workspace.config.members
         weights = dict(action.weights)
         for route in action.routes:
-            if evaluate(route.when, scope, self.report, rule, _("condition")):
+            if evaluate(route.when, scope, self.report, rule, CONDITION):
                 weights = {m: action.weights.get(m, 1) for m in route.members}
                 break
         candidates = [

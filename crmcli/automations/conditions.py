@@ -17,11 +17,13 @@ from crmcli.formulas.functions import FUNCTIONS
 from crmcli.formulas.types import infer_type
 from crmcli.formulas.values import NUMBER, FormulaError
 from crmcli.git.timeline import Timeline
+from crmcli.i18n import LazyText, lazy
 
 if TYPE_CHECKING:
     from crmcli.automations.rules import Rule
 
 HELPERS = {"days_in_list": NUMBER, "days_since_update": NUMBER}
+CONDITION = lazy("condition")  # what a condition that cannot be computed is reported as
 
 
 def compile_condition(engine: Engine, project: Project, source: str) -> Expression:
@@ -91,12 +93,14 @@ class RuleScope:
 
 
 def evaluate(
-    expression: Expression, scope: RuleScope, report: Report, rule: Rule, target: str
+    expression: Expression, scope: RuleScope, report: Report, rule: Rule, target: str | LazyText
 ) -> Any:
     """The expression's value for the scope's record; None when it cannot be computed, which
-    the report tells as a failure of the rule (the run goes on with the other records)."""
+    the report tells as a failure of the rule (the run goes on with the other records).
+    `target` may be lazy: `crm remind` evaluates hundreds of thousands of conditions and
+    translates the word only for one that fails."""
     try:
         return expression(scope)
     except FormulaError as error:
-        report.add(FAILED, rule, scope.record, target, error.message)
+        report.add(FAILED, rule, scope.record, str(target), error.message)
         return None

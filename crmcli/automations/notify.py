@@ -135,24 +135,21 @@ def template_names(source: str) -> TemplateNames:
 def render(template: Any, context: Mapping[str, Any]) -> str:
     """Render within the sandbox's limits; MessageTemplateError when it reads a missing name
     or an unsafe attribute, or asks for more time, memory or text than a message may take."""
+    return render_message([template], context)[0]
+
+
+def render_message(templates: Sequence[Any], context: Mapping[str, Any]) -> list[str]:
+    """The texts of one message (its body, its subject), in order, rendered within one bound
+    of the sandbox: setting the bounds up costs more than rendering a short text, and
+    `crm remind` renders thousands of messages. Errors as for `render`, the first one met."""
     from jinja2 import TemplateError, UndefinedError
     from jinja2.sandbox import SecurityError
 
-    from crmcli.automations.sandbox import MAX_MESSAGE_CHARS, TemplateLimitError, bounded
+    from crmcli.automations.sandbox import TemplateLimitError, bounded
 
     try:
         with bounded():
-            parts, size = [], 0
-            for part in template.generate(context):
-                size += len(part)
-                if size > MAX_MESSAGE_CHARS:
-                    raise TemplateLimitError(
-                        _("the message would be longer than {limit} characters").format(
-                            limit=MAX_MESSAGE_CHARS
-                        )
-                    )
-                parts.append(part)
-        return "".join(parts).strip()
+            return [_text(template, context) for template in templates]
     except TemplateLimitError as error:
         raise MessageTemplateError("template-limit", str(error)) from None
     except MemoryError:
@@ -171,6 +168,22 @@ def render(template: Any, context: Mapping[str, Any]) -> str:
         raise MessageTemplateError("template-error", str(error)) from None
     except (ArithmeticError, LookupError, TypeError, ValueError) as error:
         raise MessageTemplateError("template-error", str(error)) from None
+
+
+def _text(template: Any, context: Mapping[str, Any]) -> str:
+    from crmcli.automations.sandbox import MAX_MESSAGE_CHARS, TemplateLimitError
+
+    parts, size = [], 0
+    for part in template.generate(context):
+        size += len(part)
+        if size > MAX_MESSAGE_CHARS:
+            raise TemplateLimitError(
+                _("the message would be longer than {limit} characters").format(
+                    limit=MAX_MESSAGE_CHARS
+                )
+            )
+        parts.append(part)
+    return "".join(parts).strip()
 
 
 def redact(url: str) -> str:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from crmcli.automations import workload
 from crmcli.automations.actions import Action, Assign, Move, Notify, SetFields, Tag
 from crmcli.automations.assignment import Assigner
-from crmcli.automations.conditions import RuleScope, evaluate
+from crmcli.automations.conditions import CONDITION, RuleScope, evaluate
 from crmcli.automations.events import Trigger, edit_event_id, find_record
 from crmcli.automations.messages import MessageContext, message_variables
 from crmcli.automations.outcomes import DONE, FAILED, PLANNED, SENT, SKIPPED, Report
@@ -177,7 +177,7 @@ class Runner:
     def _holds(self, rule: Rule, condition: Any, scope: RuleScope) -> bool:
         if condition is None:
             return True
-        return bool(evaluate(condition, scope, self.report, rule, _("condition")))
+        return bool(evaluate(condition, scope, self.report, rule, CONDITION))
 
     # actions
 
@@ -284,14 +284,22 @@ class Runner:
         url: str,
         entry: dict[str, Any],
     ) -> None:
-        from crmcli.automations.notify import MessageTemplateError, deliver, redact, render
+        from crmcli.automations.notify import (
+            MessageTemplateError,
+            deliver,
+            redact,
+            render,
+            render_message,
+        )
 
         context = MessageContext(rule.name, trigger.event if trigger else None, member)
         try:
             hidden = self.reader.hidden | self._hidden_from(member)
             variables = message_variables(scope, self.formatter, context, self.link, hidden)
-            body = render(action.message, variables)
-            title = render(action.subject, variables) if action.subject else rule.name
+            if action.subject:  # one bound for both: a message's body and subject
+                body, title = render_message([action.message, action.subject], variables)
+            else:
+                body, title = render(action.message, variables), rule.name
         except MessageTemplateError as error:
             self.report.add(
                 FAILED,

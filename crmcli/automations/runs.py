@@ -4,14 +4,16 @@ the edit). Each opens the automations' state, runs a `Runner` and saves what it 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from crmcli.automations import workload
+from crmcli.automations.actions import Assign
 from crmcli.automations.events import triggers_since
 from crmcli.automations.outcomes import Report
+from crmcli.automations.rules import Rule
 from crmcli.automations.runner import Runner
 from crmcli.automations.standing import Standing
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
@@ -19,7 +21,7 @@ from crmcli.automations.state_guard import guard, note_lines
 from crmcli.core.collector import collector_paused
 from crmcli.core.left_out import left_out_records, refuse_left_out
 from crmcli.core.loader import AUTOMATIONS_FILE
-from crmcli.core.model import RecordEvent, Workspace
+from crmcli.core.model import Project, RecordEvent, Workspace
 from crmcli.editing.change import Change
 from crmcli.editing.editor import Editor
 from crmcli.index.session import open_indexed
@@ -82,8 +84,10 @@ def remind(root: Path, options: RunOptions) -> Report:
         runner.report.left_out = left_out_records(workspace)
         if options.strict:
             refuse_left_out(runner.report.left_out)
-        for project in workspace.projects.values():
-            workload.refresh_from_loaded(root, project)
+        # a dry run writes only what its own answers need: the counts its schedule rules read
+        counted = [r for r in runner.rules if r.trigger == "schedule" or not options.dry_run]
+        for key in least_loaded_projects(counted):
+            workload.refresh_from_loaded(root, workspace.projects[key])
         runner.remind(workspace, engine)
         return _finish(runner, save=True)
 
@@ -172,7 +176,6 @@ def warm_up(
     """What the first edit of a standing process would pay, paid before it takes any: the
     rules compiled, the open records counted for those of its `projects` a rule assigns least
     loaded. Rules with errors are left to that edit, which says why nothing ran."""
-    from crmcli.automations.actions import Assign
     from crmcli.automations.runner import rules_or_refuse
     from crmcli.core.problems import ProblemLog
     from crmcli.engine.compute import Engine
@@ -184,9 +187,17 @@ def warm_up(
         rules = standing.rules(now.date(), lambda: rules_or_refuse(workspace, engine, log))
     except CrmError:
         return
-    for rule in rules:
-        least_loaded = (
-            isinstance(a, Assign) and a.strategy == "least_loaded" for a in rule.actions
-        )
-        if any(least_loaded) and rule.project.key in projects:
-            standing.loads[rule.project.key] = workload.open_records_by_member(root, rule.project)
+    for key, project in least_loaded_projects(rules).items():
+        if key in projects:
+            standing.loads[key] = workload.open_records_by_member(root, project)
+
+
+def least_loaded_projects(rules: Iterable[Rule]) -> dict[str, Project]:
+    """The projects whose records some rule assigns least loaded, by key: only their open
+    records are ever counted."""
+    return {
+        rule.project.key: rule.project
+        for rule in rules
+        for action in rule.actions
+        if isinstance(action, Assign) and action.strategy == "least_loaded"
+    }

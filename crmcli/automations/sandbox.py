@@ -16,13 +16,13 @@ string grown in steps — meets a deadline and a memory ceiling while the messag
 from __future__ import annotations
 
 import functools
+import os
 import re
 import resource
 import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from crmcli.i18n import _
@@ -247,7 +247,7 @@ def _deadline(seconds: float) -> Iterator[None]:
 def _memory_ceiling() -> Iterator[None]:
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     try:
-        pages = Path("/proc/self/statm").read_text(encoding="ascii").split()[0]
+        pages = os.pread(_statm(os.getpid()), 64, 0).split()[0]
         in_use = int(pages) * resource.getpagesize()
     except (OSError, ValueError, IndexError):
         yield  # no /proc: the refusals above still hold
@@ -263,3 +263,11 @@ def _memory_ceiling() -> Iterator[None]:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@functools.lru_cache(maxsize=1)
+def _statm(pid: int) -> int:
+    """/proc/self/statm of process `pid`, opened once: `crm remind` renders thousands of
+    messages, and opening the file for each cost more than rendering. Keyed by the process,
+    since after a fork the inherited descriptor still tells of the parent."""
+    return os.open("/proc/self/statm", os.O_RDONLY)

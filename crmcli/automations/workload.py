@@ -3,8 +3,9 @@
 Counting means knowing every record's assignee and list, and `crm add` must not read a
 hundred thousand files to assign one new lead. So the (assignee, list) of every record is
 kept in `.crm/workload.sqlite`:
-- every full load (`crm remind`, which cron runs) rewrites a project's rows from the records
-  in memory;
+- every full load (`crm remind`, which cron runs) makes the rows of each project a rule
+  assigns least loaded those of the records in memory (the others are never counted; a dry
+  run does it only for the projects its schedule rules assign);
 - between full loads, when the project folder changed (a record added, removed or renamed),
   its file names are listed: new records are read, removed ones dropped; an assignment made
   by an automation is recorded at once. A record changed in place by hand counts as it was
@@ -75,10 +76,21 @@ def _store(
 
 
 def refresh_from_loaded(root: Path, project: Project) -> None:
-    """Rewrite a project's rows from a project whose records are all in memory."""
+    """Make a project's rows those of a project whose records are all in memory. Only the
+    rows that differ are written: from one cron run to the next few records change, and
+    rewriting a hundred thousand rows costs more than reading them."""
     with _connect(root) as connection:
-        connection.execute("delete from assignment where project = ?", (project.key,))
-        _store(connection, project, project.records.values(), _folder_modified(root, project))
+        rows = connection.execute(
+            "select record, assignee, list from assignment where project = ?", (project.key,)
+        )
+        known = {record_id: (assignee, list_name) for record_id, assignee, list_name in rows}
+        records = project.records.values()
+        changed = [r for r in records if known.pop(r.id, None) != _entry(r)]
+        connection.executemany(
+            "delete from assignment where project = ? and record = ?",
+            ((project.key, record_id) for record_id in known),  # what is left: gone
+        )
+        _store(connection, project, changed, _folder_modified(root, project))
 
 
 def _bring_up_to_date(root: Path, project: Project, connection: sqlite3.Connection) -> None:
