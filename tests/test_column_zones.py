@@ -28,7 +28,7 @@ def test_dates_and_times_come_back_in_their_zones() -> None:
         for zone in ZONES
     ]
     records = [Record("p", f"r{i}", f"p/r{i}.yaml", d) for i, d in enumerate(data)]
-    columns = ColumnSet(dict(column_blobs(records)))
+    columns = ColumnSet(dict(column_blobs(records)).get)
     served = [columns.data(position) for position in range(len(records))]
     assert [exact(dict(d)) for d in served] == [exact(d) for d in data]
     assert columns.value("at", 0).tzinfo is UTC
