@@ -5,6 +5,7 @@ waited for costs nothing but the time."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -17,9 +18,12 @@ from .generated_workspace import generate
 from .test_parse_pool import with_the_pool
 
 
-def columns_table(root: Path) -> list[tuple[str, str, bytes]]:
+def columns_table(root: Path) -> list[tuple[str, str, object]]:
+    """The columns, decoded: their pickles' bytes depend on which values the records share
+    (the memo refers to a value written before), not what they hold."""
     with sqlite3.connect(root / ".crm" / "index.sqlite") as db:
-        return db.execute("SELECT project, name, blob FROM columns ORDER BY 1, 2").fetchall()
+        rows = db.execute("SELECT project, name, blob FROM columns ORDER BY 1, 2").fetchall()
+    return [(project, name, pickle.loads(blob)) for project, name, blob in rows]
 
 
 def test_a_cold_check_keeps_the_columns_one_process_pickles(tmp_path: Path) -> None:
