@@ -17,7 +17,7 @@ from crmcli.automations import checks as automations_checks
 from crmcli.check import secrets as secrets_checks
 from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import WORKSPACE_FILE, Loader
-from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Workspace
+from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
 from crmcli.core.problems import did_you_mean
 from crmcli.engine import deals
 from crmcli.engine.check_context import Check, CheckContext
@@ -197,18 +197,24 @@ def check_records(context: CheckContext) -> None:
                 context.log.problems.extend(known)
                 context.record_issues[record.path] = known
                 continue
-            before = len(context.log.problems)
-            for issue in checker.issues(record):
-                field = issue.field if issue.field in project.fields else None
-                context.log.add(
-                    record.path,
-                    issue.key_path,
-                    issue.code,
-                    issue.message,
-                    issue.severity,
-                    f"{project.key}.{field}" if field else None,
-                )
-            context.record_issues[record.path] = context.log.problems[before:]
+            check_record(context, checker, record)
+
+
+def check_record(context: CheckContext, checker: RecordChecker, record: Record) -> None:
+    """The rules of one record, its issues logged and kept for the index."""
+    project = checker.project
+    before = len(context.log.problems)
+    for issue in checker.issues(record):
+        field = issue.field if issue.field in project.fields else None
+        context.log.add(
+            record.path,
+            issue.key_path,
+            issue.code,
+            issue.message,
+            issue.severity,
+            f"{project.key}.{field}" if field else None,
+        )
+    context.record_issues[record.path] = context.log.problems[before:]
 
 
 # computed fields
@@ -216,6 +222,9 @@ def check_records(context: CheckContext) -> None:
 
 def check_computed(context: CheckContext) -> None:
     context.engine.run()
+
+
+def check_deal_probabilities(context: CheckContext) -> None:
     deals.check_probabilities(context.engine, context.log)
 
 
@@ -225,6 +234,7 @@ CORE_CHECKS: tuple[Check, ...] = (
     check_project_schemas,
     check_records,
     check_computed,
+    check_deal_probabilities,
 )
 
 # Each consumer declares the checks of its own files; this layer, above them, runs them all.
@@ -235,27 +245,46 @@ CHECKS: tuple[Check, ...] = (
 
 def check_workspace(root: Path, today: date | None = None, cache: bool = True) -> CheckResult:
     """Load the workspace, run every check, compute every field; problems sorted by place.
-    The index answers when nothing changed since it last checked (`cache=False`: never)."""
+    The index answers when nothing changed since it last checked, and brings its last answer
+    up to date when only a few record files changed (`cache=False`: never)."""
+    from crmcli.check.incremental import check_changes  # builds on this module's checks
+
     day = today or workspace_today(root)
     index = Index.open(root, cache)
     served = index.checked(day) if index else None
     if served is not None:
         return CheckResult(*served)
+    updated = check_changes(index, day) if index else None
+    if updated is not None:
+        return updated
     loader = Loader(root, reuse=index.reuse() if index else None)
     workspace = loader.load()
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
     if index is not None:
         context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)
+    parts = [list(loader.log.problems)]  # what each step found: the loader's, each check's
     for check in CHECKS:
+        before = len(loader.log.problems)
         check(context)
-    problems = _most_specific(sorted(loader.log.problems, key=Problem.sort_key))
+        parts.append(loader.log.problems[before:])
+    problems = finished(loader.log.problems)
     workspace.problems = problems
     if index is not None:
         index.save(
-            workspace, day, context.engine.failures, checked=problems, issues=context.record_issues
+            workspace,
+            day,
+            context.engine.failures,
+            checked=problems,
+            issues=context.record_issues,
+            parts=parts,
         )
     return CheckResult(workspace, context.engine, problems)
+
+
+def finished(problems: list[Problem]) -> list[Problem]:
+    """Every problem found, sorted by place, the most specific kept."""
+    return _most_specific(sorted(problems, key=Problem.sort_key))
 
 
 def _most_specific(problems: list[Problem]) -> list[Problem]:

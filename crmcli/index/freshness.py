@@ -31,7 +31,7 @@ from crmcli.i18n import current_language
 from crmcli.index.store import FileRow
 
 RACY_NS = 2_000_000_000  # timestamps of coarse file systems; a same-second rewrite is hashed
-_MISSING = (-1, 0, 0, 0)  # a file that vanished, or a symbolic link to nothing
+MISSING = (-1, 0, 0, 0)  # a file that vanished, or a symbolic link to nothing
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
@@ -69,11 +69,10 @@ class Scan:
     def files(self) -> dict[str, StatKey]:
         """Record path → stat key (built on first use: an unchanged workspace never needs it)."""
         if self._files is None:
-            self._files = {
-                f"{key}/{name}": (keys[4 * i], keys[4 * i + 1], keys[4 * i + 2], keys[4 * i + 3])
-                for key, (names, keys) in self.listing.items()
-                for i, name in enumerate(names)
-            }
+            self._files = {}
+            for key, (names, keys) in self.listing.items():
+                stats = zip(keys[0::4], keys[1::4], keys[2::4], keys[3::4], strict=True)
+                self._files.update(zip([f"{key}/{name}" for name in names], stats, strict=True))
         return self._files
 
 
@@ -184,14 +183,14 @@ def _stat_chunk(root: Path, key: str, names: list[str]) -> list[int]:
     try:
         folder = os.open(root / key, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
-        return list(_MISSING) * len(names)
+        return list(MISSING) * len(names)
     try:
         for name in names:
             try:
                 status = os.stat(name, dir_fd=folder)
                 keys += (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
             except OSError:
-                keys += _MISSING
+                keys += MISSING
     finally:
         os.close(folder)
     return keys
@@ -201,7 +200,7 @@ def stat_of(file: Path | os.DirEntry[str]) -> StatKey:
     try:
         status = file.stat()
     except OSError:
-        return _MISSING
+        return MISSING
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
@@ -241,18 +240,6 @@ def settled(key: StatKey, seen_ns: int) -> bool:
     clean entries the same way), so a row seen at `seen_ns` is no longer racy."""
     _size, mtime_ns, ctime_ns, _inode = key
     return mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns
-
-
-def unchanged(
-    root: Path, path: str, now: StatKey, stored: tuple[int, int, int, int, int, bytes]
-) -> bool:
-    """Whether the stored row of a record file still says what the file holds."""
-    size, mtime_ns, ctime_ns, inode, seen_ns, stored_digest = stored
-    if now != (size, mtime_ns, ctime_ns, inode) or now == _MISSING:
-        return False
-    if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:  # not racy
-        return True
-    return file_digest(root / path) == stored_digest
 
 
 def watched_state(root: Path, paths: Iterable[str]) -> list[tuple[str, bool, str]]:

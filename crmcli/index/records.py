@@ -233,12 +233,13 @@ class IndexedRecords(OnDemandRecords):
         key, overlay = self._project_key, self._overlay
         if overlay is None:
             for row in self._store.project_rows(key):
-                if row.data is not None and row.record_id not in self._cache:
+                known = row.record_id in self._cache or row.record_id in self._removed
+                if row.data is not None and not known:
                     self._cache[row.record_id] = _record(key, row.record_id, row.data, row.computed)
             return
         columns = Columns.of(self._store, key, overlay)
         for path, record_id, computed in self._store.computed_rows(key):
-            if record_id in self._cache:
+            if record_id in self._cache or record_id in self._removed:
                 continue
             at = None if path in overlay else columns.positions.get(record_id)
             if at is None:

@@ -173,15 +173,6 @@ class IndexStore(KeyTables):
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return loads(row[0]) if row else None
 
-    def stats(self) -> dict[str, tuple[int, int, int, int, int, bytes]]:
-        """path → (size, mtime_ns, ctime_ns, inode, seen_ns, digest) of every record file."""
-        return {
-            row[0]: row[1:]
-            for row in self._db.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, inode, seen_ns, digest FROM files"
-            )
-        }
-
     def rows(self, paths: Iterable[str] | None = None) -> Iterator[FileRow]:
         """Rows of these paths (or all), in path order: the loader's order of records."""
         query = "SELECT * FROM files"
