@@ -133,6 +133,7 @@ class _Recheck:
         self.changes = changes
         self.parts = parts
         self.stored_failures = failures
+        self.state: str = self.store.meta("state")  # of the last check's save
         self.loader = Loader(index.root)
         self.workspace = self.loader.load(lazy=True)  # configuration and schemas only
         self.log: ProblemLog = self.loader.log
@@ -183,6 +184,7 @@ class _Recheck:
             engine.failures,
             problems,
             new_parts,
+            self.state,
         )
         return CheckResult(self.workspace, engine, problems)
 

@@ -20,7 +20,6 @@ from crmcli.engine.types import FieldKey
 from crmcli.errors import Problem
 from crmcli.index.columns import ColumnSet
 from crmcli.index.freshness import (
-    MISSING,
     Listing,
     Scan,
     StatKey,
@@ -75,14 +74,12 @@ def file_changes(
             changed.update(
                 prefix + names[at // 4]
                 for at in range(0, len(keys), 4)
-                if keys[at : at + 4] != old_keys[at : at + 4] or keys[at : at + 4] == MISSING
+                if keys[at : at + 4] != old_keys[at : at + 4] or keys[at] < 0
             )
             continue
         before, after = _stat_keys(old_names, old_keys), _stat_keys(names, keys)
         changed.update(
-            prefix + name
-            for name, stat in after.items()
-            if stat == MISSING or before.get(name) != stat
+            prefix + name for name, stat in after.items() if stat[0] < 0 or before.get(name) != stat
         )
         added.update(prefix + name for name in after.keys() - before.keys())
         removed.update(prefix + name for name in before.keys() - after.keys())
@@ -100,6 +97,7 @@ def _as_listing(files: dict[str, StatKey]) -> Listing:
 
 
 def _stat_keys(names: tuple[str, ...], keys: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    """Each file's stat key (a negative size: no file to read, never unchanged)."""
     return {name: keys[4 * at : 4 * at + 4] for at, name in enumerate(names)}
 
 
@@ -129,10 +127,13 @@ def save_changes(
     failures: dict[FieldKey, dict[str, Failed]],
     checked: list[Problem],
     parts: list[list[Problem]],
+    state: str,
 ) -> None:
     """Keep an incremental check: the rows of the changed files (`read`), of the records
     computed again or whose rules were checked again when what is kept of them changed, and
-    the meta values that follow, in one transaction; the other rows stay as they are."""
+    the meta values that follow, in one transaction; the other rows stay as they are.
+    Nothing is kept if another command saved since the last check (`state`): this one's
+    answer was made from what that one replaced."""
     store = index.store
     rows: list[FileRow] = []
     kept: list[Reference] = []
@@ -160,7 +161,7 @@ def save_changes(
             keep(row, record)
     meta = _meta(index, workspace, changes, read, checked, parts, failures)
     meta["counts"] = {key: count for key, count in counts.items() if count}
-    store.save(rows, changes.removed, kept, meta)
+    store.save(rows, changes.removed, kept, meta, after=state)
 
 
 def _meta(

@@ -31,7 +31,7 @@ from crmcli.i18n import current_language
 from crmcli.index.store import FileRow
 
 RACY_NS = 2_000_000_000  # timestamps of coarse file systems; a same-second rewrite is hashed
-MISSING = (-1, 0, 0, 0)  # a file that vanished, or a symbolic link to nothing
+_MISSING = (-1, 0, 0, 0)  # a file that vanished, or a symbolic link to nothing
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
@@ -183,14 +183,14 @@ def _stat_chunk(root: Path, key: str, names: list[str]) -> list[int]:
     try:
         folder = os.open(root / key, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
-        return list(MISSING) * len(names)
+        return list(_MISSING) * len(names)
     try:
         for name in names:
             try:
                 status = os.stat(name, dir_fd=folder)
                 keys += (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
             except OSError:
-                keys += MISSING
+                keys += _MISSING
     finally:
         os.close(folder)
     return keys
@@ -200,7 +200,7 @@ def stat_of(file: Path | os.DirEntry[str]) -> StatKey:
     try:
         status = file.stat()
     except OSError:
-        return MISSING
+        return _MISSING
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 

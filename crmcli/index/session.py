@@ -46,7 +46,6 @@ from crmcli.errors import Problem
 from crmcli.index.changes import FileChanges, file_changes
 from crmcli.index.columns import rebuilt_columns
 from crmcli.index.freshness import (
-    Listing,
     Scan,
     file_digest,
     is_racy,
@@ -102,11 +101,10 @@ class Index:
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
         self._fresh_paths: set[str] | None = None
         self.changes: FileChanges | None = None  # None: none, found at once
-        self._saved_listing: dict[str, Listing] | None = None
         if self._same_files():
             same_files = True
         else:
-            self.changes = file_changes(root, store, found, self._saved_listing)
+            self.changes = file_changes(root, store, found, store.meta("listing"))
             self._fresh_paths = set(found.files) - self.changes.changed
             same_files = not self.changes.all
             if same_files:  # only times of racy files moved on: the next run compares quickly
@@ -127,8 +125,7 @@ class Index:
     def _same_files(self) -> bool:
         """The quick answer, without reading a row: every record file has the stat it had when
         saved, and those modified close to being read still have the same content."""
-        self._saved_listing = self.store.meta("listing")
-        if self._saved_listing != self.scan.listing:
+        if self.store.meta("listing") != self.scan.listing:
             return False
         racy: dict[str, bytes] = self.store.meta("racy") or {}
         if not all(file_digest(self.root / path) == d for path, d in racy.items()):

@@ -304,11 +304,12 @@ class IndexStore(KeyTables):
         references: list[Reference],
         meta: dict[str, Any],
         columns: dict[str, Iterable[tuple[str, bytes]] | None] | None = None,
+        after: str | None = None,
     ) -> bool:
         """Write the rows that changed (with every reference of theirs), drop the files that
         are gone, replace `meta` and the columns of the projects in `columns` (None: dropped),
-        in one transaction; False when another command holds it (this run's results are
-        then simply not kept)."""
+        in one transaction; False when another command holds it, or saved since the state
+        `after` (this run's results are then simply not kept)."""
         removed = list(removed)
         written: list[str] = []
 
@@ -333,6 +334,8 @@ class IndexStore(KeyTables):
 
         try:
             with self._transaction() as db:
+                if after is not None and self.meta("state") != after:
+                    raise sqlite3.OperationalError("another command saved meanwhile")
                 db.executemany("DELETE FROM files WHERE path = ?", ((path,) for path in removed))
                 db.executemany(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
