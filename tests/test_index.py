@@ -214,8 +214,8 @@ class Dying(list):
                 os.kill(os.getpid(), signal.SIGKILL)
             yield row
 
-def save(self, rows, *rest):
-    return original(self, Dying(rows), *rest)
+def save(self, rows, *rest, **named):
+    return original(self, Dying(rows), *rest, **named)
 
 store.IndexStore.save = save
 from crmcli.cli.main import run

@@ -198,21 +198,33 @@ def check_records(context: CheckContext) -> None:
                 context.log.problems.extend(known)
                 context.record_issues[record.path] = known
                 continue
-            before = len(context.log.problems)
             ahead = None  # a record no worker read: every rule is applied here
             if record.path in checked_ahead:
                 ahead = checked_ahead[record.path] or NOTHING_AHEAD
-            for issue in checker.issues(record, ahead):
-                field = issue.field if issue.field in project.fields else None
-                context.log.add(
-                    record.path,
-                    issue.key_path,
-                    issue.code,
-                    issue.message,
-                    issue.severity,
-                    f"{project.key}.{field}" if field else None,
-                )
-            context.record_issues[record.path] = context.log.problems[before:]
+            check_record(context, checker, record, ahead)
+
+
+def check_record(
+    context: CheckContext,
+    checker: RecordChecker,
+    record: Record,
+    ahead: CheckedAhead | None = None,
+) -> None:
+    """The rules of one record (those a parse worker applied already: `ahead`), its issues
+    logged and kept for the index."""
+    project = checker.project
+    before = len(context.log.problems)
+    for issue in checker.issues(record, ahead):
+        field = issue.field if issue.field in project.fields else None
+        context.log.add(
+            record.path,
+            issue.key_path,
+            issue.code,
+            issue.message,
+            issue.severity,
+            f"{project.key}.{field}" if field else None,
+        )
+    context.record_issues[record.path] = context.log.problems[before:]
 
 
 def rules_ahead(workspace: Workspace, project: Project) -> Callable[[Record], CheckedAhead | None]:
@@ -232,6 +244,9 @@ def rules_ahead(workspace: Workspace, project: Project) -> Callable[[Record], Ch
 
 def check_computed(context: CheckContext) -> None:
     context.engine.run()
+
+
+def check_deal_probabilities(context: CheckContext) -> None:
     deals.check_probabilities(context.engine, context.log)
 
 
@@ -241,6 +256,7 @@ CORE_CHECKS: tuple[Check, ...] = (
     check_project_schemas,
     check_records,
     check_computed,
+    check_deal_probabilities,
 )
 
 # Each consumer declares the checks of its own files; this layer, above them, runs them all.
@@ -251,12 +267,18 @@ CHECKS: tuple[Check, ...] = (
 
 def check_workspace(root: Path, today: date | None = None, cache: bool = True) -> CheckResult:
     """Load the workspace, run every check, compute every field; problems sorted by place.
-    The index answers when nothing changed since it last checked (`cache=False`: never)."""
+    The index answers when nothing changed since it last checked, and brings its last answer
+    up to date when only a few record files changed (`cache=False`: never)."""
+    from crmcli.check.incremental import check_changes  # builds on this module's checks
+
     day = today or workspace_today(root)
     index = Index.open(root, cache)
     served = index.checked(day) if index else None
     if served is not None:
         return CheckResult(*served)
+    updated = check_changes(index, day) if index else None
+    if updated is not None:
+        return updated
     loader = Loader(root, reuse=index.reuse() if index else None, check_ahead=rules_ahead)
     workspace = loader.load()
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
@@ -264,15 +286,28 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
     if index is not None:
         context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)
+    parts = [list(loader.log.problems)]  # what each step found: the loader's, each check's
     for check in CHECKS:
+        before = len(loader.log.problems)
         check(context)
-    problems = _most_specific(sorted(loader.log.problems, key=Problem.sort_key))
+        parts.append(loader.log.problems[before:])
+    problems = finished(loader.log.problems)
     workspace.problems = problems
     if index is not None:
         index.save(
-            workspace, day, context.engine.failures, checked=problems, issues=context.record_issues
+            workspace,
+            day,
+            context.engine.failures,
+            checked=problems,
+            issues=context.record_issues,
+            parts=parts,
         )
     return CheckResult(workspace, context.engine, problems)
+
+
+def finished(problems: list[Problem]) -> list[Problem]:
+    """Every problem found, sorted by place, the most specific kept."""
+    return _most_specific(sorted(problems, key=Problem.sort_key))
 
 
 def _most_specific(problems: list[Problem]) -> list[Problem]:

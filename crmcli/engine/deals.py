@@ -10,7 +10,7 @@ fraction from 0 to 1. The value of a deal is its project's value field: `value_f
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from crmcli.core.decimals import exact_sum, in_decimal
@@ -82,16 +82,20 @@ def _own_probability(scope: RecordScope, definition: FieldDef) -> Any:
     return scope.record.data.get(PROBABILITY)
 
 
-def check_probabilities(engine: Engine, log: ProblemLog) -> None:
+def check_probabilities(
+    engine: Engine, log: ProblemLog, only: Mapping[str, list[Record]] | None = None
+) -> None:
     """A deal's own probability outside its range is a problem at the record: the forecast
-    would count it as more than certain or less than nil."""
+    would count it as more than certain or less than nil. `only`: the records to check, by
+    project (an incremental `crm check`)."""
     for project in engine.workspace.projects.values():
         definition = project.fields.get(PROBABILITY)
         if definition is None:
             continue
         percent = holds_percent(engine, project, definition)
         scope = engine.scope(project)
-        for record in project.records.values():
+        records = project.records.values() if only is None else only.get(project.key, [])
+        for record in records:
             scope.record = record
             own = _own_probability(scope, definition)
             if _is_number(own) and not 0 <= own <= (100 if percent else 1):

@@ -133,6 +133,10 @@ class ColumnSet:
             self._decoded[name] = column
         return column
 
+    def column(self, key: str) -> list[Any]:
+        """A field's values, in the records' order (empty: no record has the field)."""
+        return self._column(DATA + key)
+
     def value(self, key: str, position: int) -> Any:
         return self._column(DATA + key)[position]
 

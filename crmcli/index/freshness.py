@@ -82,11 +82,10 @@ class Scan:
     def files(self) -> dict[str, StatKey]:
         """Record path → stat key (built on first use: an unchanged workspace never needs it)."""
         if self._files is None:
-            self._files = {
-                f"{key}/{name}": (keys[4 * i], keys[4 * i + 1], keys[4 * i + 2], keys[4 * i + 3])
-                for key, (names, keys) in self.listing.items()
-                for i, name in enumerate(names)
-            }
+            self._files = {}
+            for key, (names, keys) in self.listing.items():
+                stats = zip(keys[0::4], keys[1::4], keys[2::4], keys[3::4], strict=True)
+                self._files.update(zip([f"{key}/{name}" for name in names], stats, strict=True))
         return self._files
 
 
@@ -273,18 +272,6 @@ def settled(key: StatKey, seen_ns: int) -> bool:
     clean entries the same way), so a row seen at `seen_ns` is no longer racy."""
     _size, mtime_ns, ctime_ns, _inode = key
     return mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns
-
-
-def unchanged(
-    root: Path, path: str, now: StatKey, stored: tuple[int, int, int, int, int, bytes]
-) -> bool:
-    """Whether the stored row of a record file still says what the file holds."""
-    size, mtime_ns, ctime_ns, inode, seen_ns, stored_digest = stored
-    if now != (size, mtime_ns, ctime_ns, inode) or now == _MISSING:
-        return False
-    if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:  # not racy
-        return True
-    return file_digest(root / path) == stored_digest
 
 
 def watched_state(root: Path, paths: Iterable[str]) -> list[tuple[str, bool, str]]:

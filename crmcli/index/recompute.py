@@ -96,3 +96,26 @@ def _linked(start: set[str], links: Links) -> set[str]:
                 found.add(other)
                 waiting.append(other)
     return found
+
+
+def linked_in_index(
+    store: IndexStore, start: set[str], now_names: dict[str, list[str]], limit: int
+) -> set[str] | None:
+    """The dirty set of `start` (changed and removed record files) read from the index's
+    reverse references instead of every record: the references each record held when saved,
+    both ways, and those the changed records hold now (`now_names`: path → record paths it
+    names). None when it grows past `limit` records (then everything is computed again)."""
+    found = set(start)
+    waiting = list(start)
+    while waiting:
+        path = waiting.pop()
+        project, _slash, name = path.partition("/")
+        others = set(now_names.get(path, ()))
+        others.update(f"{p}/{t}.yaml" for _source, p, t in store.references_from([path]))
+        others.update(source for source, _field in store.referring(project, name[:-5]))
+        for other in others - found:
+            found.add(other)
+            waiting.append(other)
+        if len(found) > limit:
+            return None
+    return found

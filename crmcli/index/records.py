@@ -236,22 +236,23 @@ class IndexedRecords(OnDemandRecords):
         key, overlay = self._project_key, self._overlay
         if overlay is None:
             for row in self._store.project_rows(key):
-                if row.data is not None and row.record_id not in self._cache:
+                known = row.record_id in self._cache or row.record_id in self._removed
+                if row.data is not None and not known:
                     self._cache[row.record_id] = _record(key, row.record_id, row.data, row.computed)
             return
         served = ServedSave(self._store, self._state)
         columns = ColumnSet(served.column(key), self._column_from_files)
         computed = StoredComputed(served, key, self._computed_from_files)
         changed = {path[len(key) + 1 : -5]: path for path in overlay}  # record id → path
-        cache = self._cache
+        cache, removed = self._cache, self._removed
         for at, record_id in enumerate(columns.ids):
-            if record_id not in cache and record_id not in changed:
+            if record_id not in cache and record_id not in changed and record_id not in removed:
                 record = Record(key, record_id, f"{key}/{record_id}.yaml", columns.data(at))
                 record.computed = PendingComputed(computed, record_id)
                 cache[record_id] = record
         ids = [i for i in columns.ids if i not in changed] if changed else list(columns.ids)
         for record_id, path in changed.items():  # from their rows (few: see columns.py)
-            found = self._store.record(path)
+            found = None if record_id in removed else self._store.record(path)
             if found is not None:
                 ids.append(record_id)
                 if record_id not in cache:

@@ -43,6 +43,7 @@ from crmcli.engine.reader import workspace_now
 from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
+from crmcli.index.changes import FileChanges, file_changes
 from crmcli.index.columns import rebuilt_columns
 from crmcli.index.freshness import (
     Scan,
@@ -51,7 +52,6 @@ from crmcli.index.freshness import (
     scan,
     settled,
     stat_key,
-    unchanged,
     watched_state,
 )
 from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
@@ -100,16 +100,13 @@ class Index:
         self._fallback: Workspace | None = None
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
         self._fresh_paths: set[str] | None = None
+        self.changes: FileChanges | None = None  # None: none, found at once
         if self._same_files():
             same_files = True
         else:
-            stored = store.stats()
-            self._fresh_paths = {
-                path
-                for path, now in found.files.items()
-                if path in stored and unchanged(root, path, now, stored[path])
-            }
-            same_files = len(self._fresh_paths) == len(found.files) == len(stored)
+            self.changes = file_changes(root, store, found, store.meta("listing"))
+            self._fresh_paths = set(found.files) - self.changes.changed
+            same_files = not self.changes.all
             if same_files:  # only times of racy files moved on: the next run compares quickly
                 store.save([], [], [], {"listing": found.listing, "listing_digest": found.digest})
         self.everything_fresh = (
@@ -321,15 +318,16 @@ class Index:
         failures: dict[FieldKey, dict[str, Failed]],
         checked: list[Problem] | None = None,
         issues: dict[str, list[Problem]] | None = None,
+        parts: list[list[Problem]] | None = None,
     ) -> None:
         """Keep this run's records, computed values and their failures, and (for `crm
-        check`) its problems and each record's issues; only the rows that changed are
-        written."""
+        check`) its problems, what each of its steps found (`parts`) and each record's
+        issues; only the rows that changed are written."""
         reuse = self._reuse
         if reuse is None or self.failed:
             return
         if self.secrets:  # what an opened value may have given is not kept
-            checked, issues = None, None
+            checked, issues, parts = None, None, None
         if issues is None and not self._issues_hold(workspace, today):
             for row in reuse.rows.values():
                 row.issues = None
@@ -382,6 +380,7 @@ class Index:
             "watched": watched_state(self.root, watched),
             "checked": checked,
             "checked_state": state if checked is not None else None,
+            "check_parts": parts,
             "failures": None if self.secrets else failures,
             "secrets": self.secrets,
         }

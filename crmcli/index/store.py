@@ -174,15 +174,6 @@ class IndexStore(KeyTables):
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return loads(row[0]) if row else None
 
-    def stats(self) -> dict[str, tuple[int, int, int, int, int, bytes]]:
-        """path → (size, mtime_ns, ctime_ns, inode, seen_ns, digest) of every record file."""
-        return {
-            row[0]: row[1:]
-            for row in self._db.execute(
-                "SELECT path, size, mtime_ns, ctime_ns, inode, seen_ns, digest FROM files"
-            )
-        }
-
     def rows(self, paths: Iterable[str] | None = None) -> Iterator[FileRow]:
         """Rows of these paths (or all), in path order: the loader's order of records."""
         query = "SELECT * FROM files"
@@ -322,11 +313,12 @@ class IndexStore(KeyTables):
         references: list[Reference],
         meta: dict[str, Any],
         columns: dict[str, Iterable[tuple[str, bytes]] | None] | None = None,
+        after: str | None = None,
     ) -> bool:
         """Write the rows that changed (with every reference of theirs), drop the files that
         are gone, replace `meta` and the columns of the projects in `columns` (None: dropped),
-        in one transaction; False when another command holds it (this run's results are
-        then simply not kept)."""
+        in one transaction; False when another command holds it, or saved since the state
+        `after` (this run's results are then simply not kept)."""
         removed = list(removed)
         written: list[str] = []
         aside = ColumnsAside(columns or {}, self.path.parent) if len(rows) >= ASIDE_FROM else None
@@ -352,6 +344,8 @@ class IndexStore(KeyTables):
 
         try:
             with self._transaction() as db:
+                if after is not None and self.meta("state") != after:
+                    raise sqlite3.OperationalError("another command saved meanwhile")
                 db.executemany("DELETE FROM files WHERE path = ?", ((path,) for path in removed))
                 db.executemany(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
