@@ -50,7 +50,4 @@ def _report(log: ProblemLog, project: Project, finder: DuplicateFinder, match: M
 def _shares(finder: DuplicateFinder, kind: str, key: str, other: str, data: dict) -> bool:
     """Does field `key` of this record hold a value the other record has too?"""
     mine = finder.keys_of({key: data.get(key)})
-    theirs = finder.keys[other]
-    return (
-        bool(mine.emails & theirs.emails) if kind == "email" else bool(mine.phones & theirs.phones)
-    )
+    return any(shared == kind for shared, _key in mine.buckets & finder.keys[other].buckets)

@@ -21,7 +21,6 @@ from crmcli.duplicates.finder import (
     Match,
     MaySee,
     bucket_limit,
-    buckets_of,
     project_duplicates,
 )
 from crmcli.engine.workspace import OpenWorkspace
@@ -112,7 +111,7 @@ def _sharing(
     for path, rows in keys.read.items():
         finder.add_keys(_record_id(path), finder.keys_from(rows))
     wanted: set[str] = set()
-    for bucket in dict.fromkeys(buckets_of(finder.keys_of(data))):
+    for bucket in finder.keys_of(data).buckets:
         kind, key = bucket
         members = dict.fromkeys(
             path
@@ -138,18 +137,20 @@ def _project_keys(
     keyed = store.keyed_paths(project, state)
     if keyed is None:
         return None
-    keys = ProjectKeys(state, keyed & index.fresh_paths)
-    filled = {
-        path: finder.key_rows(loads(data))
-        for path, data in store.unkeyed(project)
-        if path in index.fresh_paths
-    }
+    names, _stats = index.scan.listing.get(project, ((), ()))
+    paths = [f"{project}/{name}" for name in names]
+    fresh = paths if index.everything_fresh else [p for p in paths if p in index.fresh_paths]
+    keys = ProjectKeys(state, keyed.intersection(fresh))
+    filled = {}
+    for path in fresh:
+        row = None if path in keys.stored else store.record(path)
+        if row is not None:
+            filled[path] = finder.key_rows(loads(row[0]))
     if filled:
         store.save_keys(project, filled, state)  # busy or changed: derived again next time
     keys.read.update(filled)
     records = workspace.projects[project].records
-    names, _stats = index.scan.listing.get(project, ((), ()))
-    for path in (f"{project}/{name}" for name in names):
+    for path in paths:
         if path not in keys.stored and path not in keys.read:
             record = records.get(_record_id(path))
             if record is not None:

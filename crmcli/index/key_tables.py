@@ -35,27 +35,16 @@ class KeyTables:
             yield self.meta("state") == state
 
     def keyed_paths(self, project: str, state: str) -> set[str] | None:
-        """The readable record files of a project whose keys are derived; None: the index
-        is no longer at `state`."""
+        """The record files of a project whose keys are derived (readable ones: keys are
+        derived from a row's data and go with the row); None: the index is no longer at
+        `state`. Read from the keys' table alone: the files' table is the index's bulk."""
         with self._at(state) as same:
             if not same:
                 return None
             return {
                 r[0]
-                for r in self._db.execute(
-                    "SELECT f.path FROM files f JOIN keyed USING (path) "
-                    "WHERE f.project = ? AND f.data IS NOT NULL",
-                    (project,),
-                )
+                for r in self._db.execute("SELECT path FROM keyed WHERE project = ?", (project,))
             }
-
-    def unkeyed(self, project: str) -> list[tuple[str, bytes]]:
-        """(path, data) of the readable record files of a project without keys."""
-        return self._db.execute(
-            "SELECT path, data FROM files WHERE project = ? AND data IS NOT NULL "
-            "AND path NOT IN (SELECT path FROM keyed) ORDER BY path",
-            (project,),
-        ).fetchall()
 
     def derived_keys(
         self, project: str, paths: Iterable[str] | None, state: str
