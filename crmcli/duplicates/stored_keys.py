@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crmcli.core.collector import collector_paused
 from crmcli.core.model import Project, Workspace
 from crmcli.duplicates.finder import (
     DuplicateFinder,
@@ -57,10 +58,11 @@ def project_duplicates_served(
     index (from every record otherwise, as `--no-cache` does)."""
     index = open_index(root, opened, cache=isinstance(opened, IndexedWorkspace))
     found = None
-    if index is not None:
-        found = indexed_pairs(index, opened.workspace, project, may_see, min_score)
-    if found is None:
-        found = project_duplicates(opened.workspace, project, may_see, min_score)
+    with collector_paused():  # 20,000 records' keys, no cycle among them
+        if index is not None:
+            found = indexed_pairs(index, opened.workspace, project, may_see, min_score)
+        if found is None:
+            found = project_duplicates(opened.workspace, project, may_see, min_score)
     return found
 
 
