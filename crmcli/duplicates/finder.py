@@ -18,8 +18,8 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import ChainMap, defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -86,6 +86,16 @@ class Keys(NamedTuple):
 
     name: str
     buckets: frozenset[Bucket]
+
+
+@dataclass(frozen=True, slots=True)
+class Others:
+    """Records kept out of a finder (the index keeps their keys) that a new record meets: their
+    ids in each of its buckets, and the keys of those it is compared with (a bucket too large
+    to say anything needs none)."""
+
+    buckets: Mapping[Bucket, list[str]]
+    keys: Mapping[str, Keys]
 
 
 def is_person_centric(project: Project) -> bool:
@@ -155,12 +165,14 @@ class DuplicateFinder:
                 self.add(record_id, record.data)
         return self
 
-    def pairs(self, min_score: int = DEFAULT_MIN_SCORE) -> list[Match]:
+    def pairs(
+        self, min_score: int = DEFAULT_MIN_SCORE, kinds: Collection[str] | None = None
+    ) -> list[Match]:
         """Every likely duplicate pair of the project, best first; a pair met in several
-        buckets is scored once."""
+        buckets is scored once. `kinds`: only the pairs sharing a bucket of these kinds."""
         candidates: set[tuple[str, str]] = set()
         for (kind, _key), ids in self.buckets.items():
-            if len(ids) < 2:
+            if len(ids) < 2 or (kinds is not None and kind not in kinds):
                 continue
             if kind == "word":
                 candidates.update(_similar_names(ids, self.keys))
@@ -170,22 +182,30 @@ class DuplicateFinder:
         return _best_first(m for m in found if m is not None and m.score >= min_score)
 
     def matches(
-        self, data: Mapping[str, Any], label: str, min_score: int = DEFAULT_MIN_SCORE
+        self,
+        data: Mapping[str, Any],
+        label: str,
+        min_score: int = DEFAULT_MIN_SCORE,
+        others: Others | None = None,
     ) -> list[Match]:
         """The project's records that a new record (`label`, not added) likely duplicates,
-        best first; the other record is the second of each match."""
+        best first; the other record is the second of each match. `others`: records of the
+        project not in the finder, met in the new record's buckets."""
         keys = self.keys_of(data)
+        known = self.keys if others is None else ChainMap(self.keys, others.keys)
         candidates: set[str] = set()
         for bucket in keys.buckets:
             ids = self.buckets.get(bucket, [])
+            if others is not None:
+                ids = ids + others.buckets.get(bucket, [])
             if bucket[0] == "word":
                 if len(ids) <= NAME_BUCKET_LIMIT:
-                    candidates.update(_alike(keys.name, ids, self.keys))
+                    candidates.update(_alike(keys.name, ids, known))
             elif bucket[0] != "website" or len(ids) <= WEBSITE_BUCKET_LIMIT:
                 candidates.update(ids)
         found = []
         for other in candidates - {label.partition("/")[2]}:
-            reasons = self._reasons(keys, self.keys[other])
+            reasons = self._reasons(keys, known[other])
             if reasons:
                 found.append(Match((label, f"{self.project.key}/{other}"), reasons))
         return _best_first(m for m in found if m.score >= min_score)
