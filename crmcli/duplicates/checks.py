@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crmcli.core.collector import collector_paused
 from crmcli.core.model import Project, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.duplicates.finder import DuplicateFinder, Match
@@ -14,13 +15,29 @@ from crmcli.i18n import _
 CODES = {"email": "duplicate-email", "phone": "duplicate-phone"}
 
 
-def exact_duplicates(root: Path, workspace: Workspace) -> list[Problem]:
-    """Every pair of records of a project that share an e-mail address or a phone number."""
+def exact_duplicates(root: Path, workspace: Workspace, cache: bool = True) -> list[Problem]:
+    """Every pair of records of a project that share an e-mail address or a phone number:
+    the records holding a key another holds, asked of the index where it is fresh, else
+    every record of the project bucketed (`cache=False`: --no-cache)."""
+    from crmcli.duplicates.stored_keys import indexed_exact_pairs, open_index, served_project
+
     log = ProblemLog(root)
+    index = open_index(root, cache=cache)
     for project in workspace.projects.values():
-        finder = DuplicateFinder(workspace, project, lambda key: True).add_all()
-        for match in finder.pairs(min_score=0):
+        finder = DuplicateFinder(workspace, project, lambda key: True)
+        if not finder.fields["email"] and not finder.fields["phone"]:
+            continue
+        view = None if index is None else served_project(index, project.key)
+        with collector_paused():
+            found = None
+            if view is not None:
+                found = indexed_exact_pairs(view, workspace, project, CODES)
+            if found is None:
+                found = finder.add_all().pairs(0, CODES)
+        for match in found:
             _report(log, project, finder, match)
+    if index is not None:
+        index.store.close()
     return log.problems
 
 
@@ -33,7 +50,7 @@ def _report(log: ProblemLog, project: Project, finder: DuplicateFinder, match: M
         definition = next(
             f
             for f in finder.fields[reason.kind]
-            if _shares(finder, reason.kind, f.key, first, record.data)
+            if _shares(finder, reason.kind, f.key, project.records[first].data, record.data)
         )
         log.add(
             record.path,
@@ -47,7 +64,7 @@ def _report(log: ProblemLog, project: Project, finder: DuplicateFinder, match: M
         )
 
 
-def _shares(finder: DuplicateFinder, kind: str, key: str, other: str, data: dict) -> bool:
+def _shares(finder: DuplicateFinder, kind: str, key: str, other: dict, data: dict) -> bool:
     """Does field `key` of this record hold a value the other record has too?"""
     mine = finder.keys_of({key: data.get(key)})
-    return any(shared == kind for shared, _key in mine.buckets & finder.keys[other].buckets)
+    return any(shared == kind for shared, _key in mine.buckets & finder.keys_of(other).buckets)

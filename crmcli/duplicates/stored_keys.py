@@ -156,6 +156,34 @@ def indexed_pairs(
     return finder.pairs(min_score, kinds)
 
 
+def indexed_exact_pairs(
+    view: ProjectIndex, workspace: Workspace, project: Project, kinds: Collection[str]
+) -> list[Match] | None:
+    """`DuplicateFinder.pairs` of the records sharing a key of these kinds (an e-mail, a
+    phone), whoever reads, from the stored keys: only the records holding a key that
+    another holds are compared (None: the index cannot answer)."""
+    finder = DuplicateFinder(workspace, project, lambda field: True)
+    store = view.store
+    try:
+        keys = _project_keys(view, workspace, finder)
+        if keys is None:
+            return None
+        sharing = {path for path, _kind, _key in store.shared_keys(project.key, kinds)}
+        for rows in keys.read.values():
+            for kind, _field, key in rows:
+                if kind in kinds:
+                    sharing.update(path for path, _field in store.sharing(project.key, kind, key))
+        stored = store.derived_keys(project.key, sorted(sharing & keys.stored), keys.state)
+    except INDEX_FAULTS:
+        view.fault()
+        return None
+    if stored is None:
+        return None
+    for path, rows in (*stored.items(), *keys.read.items()):
+        finder.add_keys(_record_id(path), finder.keys_from(rows))
+    return finder.pairs(0, kinds)
+
+
 class IndexedMatches:
     """`DuplicateFinder.matches` for new records of a project (`crm add`, each row of `crm
     import`), asking the index for the records that share one of a new record's keys: the
@@ -212,6 +240,36 @@ class IndexedMatches:
             return None
         keys = {_record_id(path): finder.keys_from(rows) for path, rows in stored.items()}
         return Others(buckets, keys)
+
+
+def fill_checked_keys(index: Index, workspace: Workspace) -> None:
+    """After `crm check` saved the index: the keys of its rows that have none (all of them
+    after a rebuild, the rows written on an incremental save), so that the first `crm
+    duplicates` or `crm add` after it derives none. Only for the projects with an e-mail or
+    phone field (where people and companies are, and what `crm check --duplicates` reads):
+    deriving every deal's name words would cost a cold check seconds. Keys are derived from
+    the records this run read, which are what the rows it saved hold (a row left stale by a
+    save that did not land is never fresh again: its keys are never used)."""
+    if index.failed or index.secrets:
+        return
+    store = index.store
+    with collector_paused():
+        try:
+            state = store.meta("state")
+            for project in workspace.projects.values():
+                finder = DuplicateFinder(workspace, project, lambda field: True)
+                keyed = None if state is None else store.keyed_paths(project.key, state)
+                if keyed is None or not (finder.fields["email"] or finder.fields["phone"]):
+                    continue
+                missing = {
+                    path: finder.key_rows(record.data)
+                    for record_id, record in project.records.items()
+                    if (path := f"{project.key}/{record_id}.yaml") not in keyed
+                }
+                if missing and not store.save_keys(project.key, missing, state):
+                    return  # busy: derived when asked
+        except INDEX_FAULTS:
+            index.fault()
 
 
 def _project_keys(

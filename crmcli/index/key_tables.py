@@ -64,6 +64,17 @@ class KeyTables:
                     rows.extend(self._db.execute(query + " AND path = ?", (project, path)))
         return {path: loads(keys) for path, keys in rows}
 
+    def shared_keys(self, project: str, kinds: Iterable[str]) -> list[tuple[str, str, str]]:
+        """(path, kind, key) of the keys of these kinds that several record files of a
+        project hold."""
+        kinds = list(kinds)
+        return self._db.execute(
+            "SELECT k.path, k.kind, k.key FROM keys k JOIN (SELECT kind, key FROM keys "
+            f"WHERE project = ? AND kind IN ({', '.join('?' * len(kinds))}) GROUP BY kind, key "
+            "HAVING COUNT(DISTINCT path) > 1) USING (kind, key) WHERE k.project = ?",
+            (project, *kinds, project),
+        ).fetchall()
+
     def sharing(self, project: str, kind: str, key: str) -> list[tuple[str, str]]:
         """(path, field) of each record file of a project holding this key."""
         return self._db.execute(
