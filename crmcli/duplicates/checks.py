@@ -11,6 +11,7 @@ from crmcli.core.problems import ProblemLog
 from crmcli.duplicates.finder import DuplicateFinder, Match
 from crmcli.errors import Problem, Severity
 from crmcli.i18n import _
+from crmcli.index.session import cache_wanted
 
 CODES = {"email": "duplicate-email", "phone": "duplicate-phone"}
 
@@ -19,25 +20,23 @@ def exact_duplicates(root: Path, workspace: Workspace, cache: bool = True) -> li
     """Every pair of records of a project that share an e-mail address or a phone number:
     the records holding a key another holds, asked of the index where it is fresh, else
     every record of the project bucketed (`cache=False`: --no-cache)."""
-    from crmcli.duplicates.stored_keys import indexed_exact_pairs, open_index, served_project
+    from crmcli.duplicates.stored_keys import indexed_exact_pairs, open_project_index
 
     log = ProblemLog(root)
-    index = open_index(root, cache=cache)
     for project in workspace.projects.values():
         finder = DuplicateFinder(workspace, project, lambda key: True)
         if not finder.fields["email"] and not finder.fields["phone"]:
             continue
-        view = None if index is None else served_project(index, project.key)
+        view = open_project_index(root, project.key) if cache_wanted(cache) else None
         with collector_paused():
-            found = None
+            found = None if view is None else indexed_exact_pairs(view, workspace, finder, CODES)
             if view is not None:
-                found = indexed_exact_pairs(view, workspace, project, CODES)
+                view.store.close()
             if found is None:
+                finder = DuplicateFinder(workspace, project, lambda key: True)
                 found = finder.add_all().pairs(0, CODES)
         for match in found:
             _report(log, project, finder, match)
-    if index is not None:
-        index.store.close()
     return log.problems
 
 
@@ -50,7 +49,7 @@ def _report(log: ProblemLog, project: Project, finder: DuplicateFinder, match: M
         definition = next(
             f
             for f in finder.fields[reason.kind]
-            if _shares(finder, reason.kind, f.key, project.records[first].data, record.data)
+            if _shares(finder, reason.kind, f.key, first, record.data)
         )
         log.add(
             record.path,
@@ -64,7 +63,7 @@ def _report(log: ProblemLog, project: Project, finder: DuplicateFinder, match: M
         )
 
 
-def _shares(finder: DuplicateFinder, kind: str, key: str, other: dict, data: dict) -> bool:
+def _shares(finder: DuplicateFinder, kind: str, key: str, other: str, data: dict) -> bool:
     """Does field `key` of this record hold a value the other record has too?"""
     mine = finder.keys_of({key: data.get(key)})
-    return any(shared == kind for shared, _key in mine.buckets & finder.keys_of(other).buckets)
+    return any(shared == kind for shared, _key in mine.buckets & finder.keys[other].buckets)

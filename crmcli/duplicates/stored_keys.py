@@ -157,23 +157,22 @@ def indexed_pairs(
 
 
 def indexed_exact_pairs(
-    view: ProjectIndex, workspace: Workspace, project: Project, kinds: Collection[str]
+    view: ProjectIndex, workspace: Workspace, finder: DuplicateFinder, kinds: Collection[str]
 ) -> list[Match] | None:
     """`DuplicateFinder.pairs` of the records sharing a key of these kinds (an e-mail, a
-    phone), whoever reads, from the stored keys: only the records holding a key that
-    another holds are compared (None: the index cannot answer)."""
-    finder = DuplicateFinder(workspace, project, lambda field: True)
-    store = view.store
+    phone), from the stored keys: only the records holding a key that another holds are
+    put in the finder and compared (None: the index cannot answer)."""
+    store, project = view.store, finder.project.key
     try:
         keys = _project_keys(view, workspace, finder)
         if keys is None:
             return None
-        sharing = {path for path, _kind, _key in store.shared_keys(project.key, kinds)}
+        sharing = {path for path, _kind, _key in store.shared_keys(project, kinds)}
         for rows in keys.read.values():
             for kind, _field, key in rows:
                 if kind in kinds:
-                    sharing.update(path for path, _field in store.sharing(project.key, kind, key))
-        stored = store.derived_keys(project.key, sorted(sharing & keys.stored), keys.state)
+                    sharing.update(path for path, _field in store.sharing(project, kind, key))
+        stored = store.derived_keys(project, sorted(sharing & keys.stored), keys.state)
     except INDEX_FAULTS:
         view.fault()
         return None
