@@ -19,6 +19,7 @@ from crmcli.core.config_schema import check_config_file
 from crmcli.core.loader import WORKSPACE_FILE, Loader
 from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
 from crmcli.core.problems import did_you_mean
+from crmcli.duplicates.stored_keys import fill_checked_keys
 from crmcli.engine import deals
 from crmcli.engine.check_context import Check, CheckContext
 from crmcli.engine.compute import Engine
@@ -302,6 +303,7 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
             issues=context.record_issues,
             parts=parts,
         )
+        fill_checked_keys(index, workspace)
     return CheckResult(workspace, context.engine, problems)
 
 

@@ -75,7 +75,7 @@ def check(
     if duplicates:
         from crmcli.duplicates.checks import exact_duplicates
 
-        problems.extend(exact_duplicates(root, result.workspace))
+        problems.extend(exact_duplicates(root, result.workspace, cache=not no_cache))
     reader = identify_reader(result.workspace, result.engine, acting_as, role_name)
     write_problems(root, reader.screen(problems), fmt, sys.stdout)
     errors, warnings = count_by_severity(problems)

@@ -15,13 +15,15 @@ a shared website alone scores below the default threshold. Numbers in names iden
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import ChainMap, defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from crmcli.core.collector import collector_paused
 from crmcli.core.model import Project, Workspace
 from crmcli.duplicates.normalise import domain_key, email_key, name_key, phone_key
 from crmcli.i18n import _
@@ -40,6 +42,7 @@ PERSON_WORDS = frozenset(
     }
 )  # fmt: skip
 
+_OF_THE_NAME = ("name", "word")  # kinds of keys compared whoever reads
 MaySee = Callable[[str], bool]  # may this field of the project be compared for the reader?
 
 
@@ -73,14 +76,26 @@ class Match:
         return any(reason.kind in ("email", "phone") for reason in self.reasons)
 
 
-@dataclass(frozen=True, slots=True)
-class Keys:
-    """What one record is compared on."""
+Bucket = tuple[str, str]  # kind (email, phone, website, name, word), normalised key
 
-    emails: frozenset[str]
-    phones: frozenset[str]
-    websites: frozenset[str]
+
+class Keys(NamedTuple):
+    """What one record is compared on: its normalised name, and the buckets it is in (two
+    records share an e-mail, a phone or a website when they share its bucket). A tuple:
+    20,000 of them are made from the stored keys by `crm duplicates`."""
+
     name: str
+    buckets: frozenset[Bucket]
+
+
+@dataclass(frozen=True, slots=True)
+class Others:
+    """Records kept out of a finder (the index keeps their keys) that a new record meets: their
+    ids in each of its buckets, and the keys of those it is compared with (a bucket too large
+    to say anything needs none)."""
+
+    buckets: Mapping[Bucket, list[str]]
+    keys: Mapping[str, Keys]
 
 
 def is_person_centric(project: Project) -> bool:
@@ -124,20 +139,14 @@ class DuplicateFinder:
 
     def compared(self, kind: str, field: str) -> bool:
         """Whether a key of this field is compared for the reader (the name always is)."""
-        return kind in ("name", "word") or self.may_see(field)
+        return kind in _OF_THE_NAME or self.may_see(field)
 
     def keys_from(self, rows: Iterable[KeyRow]) -> Keys:
         """What a record is compared on, from its keys, as the reader may see them."""
-        found: dict[str, set[str]] = {"email": set(), "phone": set(), "website": set()}
-        name = ""
-        for kind, field, key in rows:
-            if kind == "name":
-                name = key
-            elif kind in found and self.may_see(field):
-                found[kind].add(key)
-        return Keys(
-            frozenset(found["email"]), frozenset(found["phone"]), frozenset(found["website"]), name
+        buckets = frozenset(
+            (kind, key) for kind, field, key in rows if kind in _OF_THE_NAME or self.may_see(field)
         )
+        return Keys(next((key for kind, key in buckets if kind == "name"), ""), buckets)
 
     def keys_of(self, data: Mapping[str, Any]) -> Keys:
         return self.keys_from(self.key_rows(data))
@@ -147,42 +156,56 @@ class DuplicateFinder:
 
     def add_keys(self, record_id: str, keys: Keys) -> None:
         self.keys[record_id] = keys
-        for bucket in dict.fromkeys(buckets_of(keys)):  # “saint … saint”: one bucket
+        for bucket in keys.buckets:
             self.buckets[bucket].append(record_id)
 
     def add_all(self) -> DuplicateFinder:
-        for record_id, record in self.project.records.items():
-            self.add(record_id, record.data)
+        with collector_paused():  # every record's keys, no cycle among them
+            for record_id, record in self.project.records.items():
+                self.add(record_id, record.data)
         return self
 
-    def pairs(self, min_score: int = DEFAULT_MIN_SCORE) -> list[Match]:
-        """Every likely duplicate pair of the project, best first."""
+    def pairs(
+        self, min_score: int = DEFAULT_MIN_SCORE, kinds: Collection[str] | None = None
+    ) -> list[Match]:
+        """Every likely duplicate pair of the project, best first; a pair met in several
+        buckets is scored once. `kinds`: only the pairs sharing a bucket of these kinds."""
         candidates: set[tuple[str, str]] = set()
         for (kind, _key), ids in self.buckets.items():
+            if len(ids) < 2 or (kinds is not None and kind not in kinds):
+                continue
             if kind == "word":
-                candidates.update(_similar_names(ids, self.keys, len(ids)))
+                candidates.update(_similar_names(ids, self.keys))
             elif kind != "website" or len(ids) <= WEBSITE_BUCKET_LIMIT:
                 candidates.update(_ordered(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
-        found = [self._match(a, b) for a, b in candidates if a != b]
+        found = [self._match(a, b) for a, b in candidates]
         return _best_first(m for m in found if m is not None and m.score >= min_score)
 
     def matches(
-        self, data: Mapping[str, Any], label: str, min_score: int = DEFAULT_MIN_SCORE
+        self,
+        data: Mapping[str, Any],
+        label: str,
+        min_score: int = DEFAULT_MIN_SCORE,
+        others: Others | None = None,
     ) -> list[Match]:
         """The project's records that a new record (`label`, not added) likely duplicates,
-        best first; the other record is the second of each match."""
+        best first; the other record is the second of each match. `others`: records of the
+        project not in the finder, met in the new record's buckets."""
         keys = self.keys_of(data)
+        known = self.keys if others is None else ChainMap(self.keys, others.keys)
         candidates: set[str] = set()
-        for bucket in buckets_of(keys):
+        for bucket in keys.buckets:
             ids = self.buckets.get(bucket, [])
+            if others is not None:
+                ids = ids + others.buckets.get(bucket, [])
             if bucket[0] == "word":
                 if len(ids) <= NAME_BUCKET_LIMIT:
-                    candidates.update(_alike(keys.name, ids, self.keys))
+                    candidates.update(_alike(keys.name, ids, known))
             elif bucket[0] != "website" or len(ids) <= WEBSITE_BUCKET_LIMIT:
                 candidates.update(ids)
         found = []
         for other in candidates - {label.partition("/")[2]}:
-            reasons = self._reasons(keys, self.keys[other])
+            reasons = self._reasons(keys, known[other])
             if reasons:
                 found.append(Match((label, f"{self.project.key}/{other}"), reasons))
         return _best_first(m for m in found if m.score >= min_score)
@@ -195,58 +218,57 @@ class DuplicateFinder:
         return Match((f"{project}/{first}", f"{project}/{second}"), reasons)
 
     def _reasons(self, first: Keys, second: Keys) -> tuple[Reason, ...]:
-        from rapidfuzz.fuzz import ratio
+        """Why two records are likely one, the best reason first (none: they are not)."""
+        reasons = []
+        for kind, value in sorted(first.buckets & second.buckets):  # by kind, then value
+            score, text = self._shared(kind)
+            if text:
+                reasons.append(Reason(kind, score, text.format(value=value)))
+        name = _name_reason(first.name, second.name)
+        if name is not None:
+            reasons.append(name)
+        reasons.sort(key=lambda reason: -reason.score)
+        return tuple(reasons)
 
-        reasons = [
-            Reason("email", SAME_EMAIL, _("same e-mail address {value}").format(value=value))
-            for value in sorted(first.emails & second.emails)
-        ]
-        reasons.extend(
-            Reason("phone", SAME_PHONE, _("same phone number {value}").format(value=value))
-            for value in sorted(first.phones & second.phones)
-        )
-        reasons.extend(
-            Reason("website", self._website_score(), _("same website {value}").format(value=value))
-            for value in sorted(first.websites & second.websites)
-        )
-        if _numbers(first.name) != _numbers(second.name):
-            pass  # “Agence 12” and “Agence 13” are two agencies, however alike
-        elif first.name and first.name == second.name:
-            reasons.append(Reason("name", SAME_NAME, _("same name once normalised")))
-        elif first.name and second.name:
-            similarity = ratio(first.name, second.name, score_cutoff=SIMILAR_NAME_RATIO)
-            if similarity:
-                reasons.append(
-                    Reason(
-                        "name",
-                        round(similarity) - 10,
-                        _("similar names ({similarity}% alike)").format(
-                            similarity=round(similarity)
-                        ),
-                    )
-                )
-        return tuple(sorted(reasons, key=lambda reason: -reason.score))
-
-    def _website_score(self) -> int:
-        return SAME_WEBSITE_OF_PEOPLE if self.person_centric else SAME_WEBSITE
+    def _shared(self, kind: str) -> tuple[int, str]:
+        """The score and reason of a key two records share ("" for the name and its words:
+        names are compared by `_name_reason`)."""
+        if kind == "email":
+            return SAME_EMAIL, _("same e-mail address {value}")
+        if kind == "phone":
+            return SAME_PHONE, _("same phone number {value}")
+        if kind == "website":
+            return (
+                SAME_WEBSITE_OF_PEOPLE if self.person_centric else SAME_WEBSITE,
+                _("same website {value}"),
+            )
+        return 0, ""
 
 
-def _numbers(name: str) -> list[str]:
-    return re.findall(r"\d+", name)
+def _name_reason(first: str, second: str) -> Reason | None:
+    """The same or similar names; “Agence 12” and “Agence 13” are two agencies, however alike."""
+    if not first or not second:
+        return None
+    if first == second:
+        return Reason("name", SAME_NAME, _("same name once normalised"))
+    from rapidfuzz.fuzz import ratio
+
+    similarity = ratio(first, second, score_cutoff=SIMILAR_NAME_RATIO)
+    if not similarity or _NUMBERS.findall(first) != _NUMBERS.findall(second):
+        return None
+    return Reason(
+        "name",
+        round(similarity) - 10,
+        _("similar names ({similarity}% alike)").format(similarity=round(similarity)),
+    )
+
+
+_NUMBERS = re.compile(r"\d+")
 
 
 def bucket_limit(kind: str) -> int | None:
     """How many records a bucket of this kind may hold and still say something."""
     return {"word": NAME_BUCKET_LIMIT, "website": WEBSITE_BUCKET_LIMIT}.get(kind)
-
-
-def buckets_of(keys: Keys) -> Iterator[tuple[str, str]]:
-    yield from (("email", key) for key in keys.emails)
-    yield from (("phone", key) for key in keys.phones)
-    yield from (("website", key) for key in keys.websites)
-    if keys.name:
-        yield ("name", keys.name)  # however common its words, the same name always meets
-    yield from (("word", word) for word in _words(keys.name))
 
 
 def _words(name: str) -> list[str]:
@@ -255,19 +277,56 @@ def _words(name: str) -> list[str]:
     return [word for word in words if len(word) >= 3 or len(words) == 1]
 
 
-def _similar_names(
-    ids: list[str], keys: Mapping[str, Keys], size: int
-) -> Iterable[tuple[str, str]]:
-    """The pairs of one name bucket whose names are alike, scored by rapidfuzz in C."""
-    if size < 2 or size > NAME_BUCKET_LIMIT:
+def _similar_names(ids: list[str], keys: Mapping[str, Keys]) -> list[tuple[str, str]]:
+    """The pairs of one name bucket whose names are alike, scored by rapidfuzz in C.
+
+    Names alike are of near lengths (a ratio of 88 needs the shorter name to be 88/112 of
+    the longer at least), so the names are sorted by length and those of one length are
+    compared with the lengths they can be alike with only: a third of the bucket's pairs
+    (20,000 clients). The queries and the names they are compared with are two lists, so
+    that rapidfuzz compares many at once, and the matrix is of bytes, only tested against
+    zero: `_reasons` scores the pairs kept."""
+    if len(ids) > NAME_BUCKET_LIMIT:
         return []
+    named = sorted(((keys[i].name, i) for i in ids), key=lambda item: len(item[0]))
+    lengths = [len(name) for name, _id in named]
+    found: list[tuple[str, str]] = []
+    start = 0
+    while start < len(named):
+        end = bisect.bisect_right(lengths, lengths[start])
+        reach = bisect.bisect_right(lengths, _longest_alike(lengths[start]))
+        if reach - start > 1:
+            found.extend(_alike_pairs(named[start:end], named[start:reach]))
+        start = end
+    return found
+
+
+def _longest_alike(length: int) -> int:
+    """The longest name whose ratio with a name of `length` may reach SIMILAR_NAME_RATIO:
+    the ratio is at most 2 × shorter / (shorter + longer)."""
+    return length * (200 - SIMILAR_NAME_RATIO) // SIMILAR_NAME_RATIO
+
+
+def _alike_pairs(
+    queries: list[tuple[str, str]], names: list[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """The pairs (i < j) of `queries` × `names`, both (name, id) and `queries` the first of
+    `names`, whose names are alike."""
+    import numpy
     from rapidfuzz.fuzz import ratio
     from rapidfuzz.process import cdist
 
-    names = [keys[i].name for i in ids]
-    scores = cdist(names, names, scorer=ratio, score_cutoff=SIMILAR_NAME_RATIO, workers=1)
+    scores = cdist(
+        [name for name, _id in queries],
+        [name for name, _id in names],
+        scorer=ratio,
+        score_cutoff=SIMILAR_NAME_RATIO,
+        dtype=numpy.uint8,
+    )
     rows, columns = scores.nonzero()
-    return [_ordered(ids[r], ids[c]) for r, c in zip(rows, columns, strict=True) if r < c]
+    above = rows < columns
+    for row, column in zip(rows[above].tolist(), columns[above].tolist(), strict=True):
+        yield _ordered(queries[row][1], names[column][1])
 
 
 def _alike(name: str, ids: list[str], keys: Mapping[str, Keys]) -> list[str]:

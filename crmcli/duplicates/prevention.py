@@ -3,6 +3,7 @@ new record is a likely duplicate of one already in its project, named by PROJECT
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +20,62 @@ def finder_for(workspace: Workspace, project: Project, member: Member | None) ->
     return finder.add_all()
 
 
+class NewRecords:
+    """Whether new records of a project, not yet written, likely duplicate one of its
+    records (`crm add`, each row of `crm import`): the index is asked for the records that
+    share a key with each; without an index, the project's records are bucketed once, from
+    `workspace()`."""
+
+    def __init__(
+        self,
+        root: Path,
+        project: Project,
+        member: Member | None,
+        workspace: Callable[[], Workspace],
+        reading: Workspace,
+    ) -> None:
+        from crmcli.duplicates.stored_keys import IndexedMatches, open_project_index
+
+        self.project = project
+        self.member = member
+        self.workspace = workspace
+        self.finder: DuplicateFinder | None = None
+        self.view = open_project_index(root, project.key)
+        reader = reader_for(reading, member)
+        self.indexed = None
+        if self.view is not None:
+            self.indexed = IndexedMatches.open(
+                self.view, reading, project, lambda key: reader.may_see(project.key, key)
+            )
+
+    def matches(self, data: dict[str, Any]) -> list[Match]:
+        if self.indexed is not None:
+            found = self.indexed.matches(data)
+            if found is not None:
+                return found
+            self.indexed = None
+        if self.finder is None:
+            workspace = self.workspace()
+            self.finder = finder_for(workspace, workspace.projects[self.project.key], self.member)
+        return self.finder.matches(data, "")
+
+    def close(self) -> None:
+        if self.view is not None:
+            self.view.store.close()
+
+
 def likely_duplicates(
     root: Path, workspace: Workspace, project: Project, data: dict[str, Any], member: Member | None
 ) -> list[Match]:
     """The records of the project that a record with `data`, not yet written, likely
-    duplicates: the index is asked for those sharing a key with it; without an index, the
-    project's records are bucketed (and the index built)."""
-    from crmcli.duplicates.stored_keys import indexed_matches, open_index
+    duplicates (without an index, the index is built)."""
     from crmcli.index.session import open_indexed
 
-    index = open_index(root)
-    if index is not None:
-        reader = reader_for(workspace, member)
-        found = indexed_matches(
-            index, workspace, project, lambda key: reader.may_see(project.key, key), data
-        )
-        index.store.close()
-        if found is not None:
-            return found
-    indexed = open_indexed(root).workspace  # the project's records, without parsing each
-    return finder_for(indexed, indexed.projects[project.key], member).matches(data, "")
+    new = NewRecords(root, project, member, lambda: open_indexed(root).workspace, workspace)
+    try:
+        return new.matches(data)
+    finally:
+        new.close()
 
 
 def duplicate_warning(match: Match, new: str, workspace: Workspace, name: str | None = None) -> str:

@@ -89,10 +89,14 @@ class Scan:
         return self._files
 
 
-def scan(root: Path, only: Collection[str] | None = None) -> Scan:
+def scan(
+    root: Path, only: Collection[str] | None = None, stat_only: Collection[str] | None = None
+) -> Scan:
     """`only`: the projects whose record files are listed (the form server watches those it
     serves); every configuration file is in the fingerprint all the same, but not what lies
-    beside their records (a write's temporary file would look like a new configuration)."""
+    beside their records (a write's temporary file would look like a new configuration).
+    `stat_only`: the fingerprint of the whole workspace, the record files of these projects
+    only in the listing (a command about one project's new records)."""
     found = Scan(time.time_ns())
     hashed = hashlib.blake2b(digest_size=16)
     # problems are stored as messages: in the language of the run that wrote them
@@ -116,6 +120,8 @@ def scan(root: Path, only: Collection[str] | None = None) -> Scan:
             record_names[entry.name] = _record_names(hashed, root, entry.name)
         elif entry.name in only:
             record_names[entry.name] = _record_names(hashlib.blake2b(), root, entry.name)
+    if stat_only is not None:
+        record_names = {key: names for key, names in record_names.items() if key in stat_only}
     found.listing, folders = _stat_all(root, record_names)
     hashed.update(repr(folders).encode())
     found.fingerprint = hashed.hexdigest()

@@ -35,27 +35,16 @@ class KeyTables:
             yield self.meta("state") == state
 
     def keyed_paths(self, project: str, state: str) -> set[str] | None:
-        """The readable record files of a project whose keys are derived; None: the index
-        is no longer at `state`."""
+        """The record files of a project whose keys are derived (readable ones: keys are
+        derived from a row's data and go with the row); None: the index is no longer at
+        `state`. Read from the keys' table alone: the files' table is the index's bulk."""
         with self._at(state) as same:
             if not same:
                 return None
             return {
                 r[0]
-                for r in self._db.execute(
-                    "SELECT f.path FROM files f JOIN keyed USING (path) "
-                    "WHERE f.project = ? AND f.data IS NOT NULL",
-                    (project,),
-                )
+                for r in self._db.execute("SELECT path FROM keyed WHERE project = ?", (project,))
             }
-
-    def unkeyed(self, project: str) -> list[tuple[str, bytes]]:
-        """(path, data) of the readable record files of a project without keys."""
-        return self._db.execute(
-            "SELECT path, data FROM files WHERE project = ? AND data IS NOT NULL "
-            "AND path NOT IN (SELECT path FROM keyed) ORDER BY path",
-            (project,),
-        ).fetchall()
 
     def derived_keys(
         self, project: str, paths: Iterable[str] | None, state: str
@@ -74,6 +63,17 @@ class KeyTables:
                 for path in paths:
                     rows.extend(self._db.execute(query + " AND path = ?", (project, path)))
         return {path: loads(keys) for path, keys in rows}
+
+    def shared_keys(self, project: str, kinds: Iterable[str]) -> list[tuple[str, str, str]]:
+        """(path, kind, key) of the keys of these kinds that several record files of a
+        project hold."""
+        kinds = list(kinds)
+        return self._db.execute(
+            "SELECT k.path, k.kind, k.key FROM keys k JOIN (SELECT kind, key FROM keys "
+            f"WHERE project = ? AND kind IN ({', '.join('?' * len(kinds))}) GROUP BY kind, key "
+            "HAVING COUNT(DISTINCT path) > 1) USING (kind, key) WHERE k.project = ?",
+            (project, *kinds, project),
+        ).fetchall()
 
     def sharing(self, project: str, kind: str, key: str) -> list[tuple[str, str]]:
         """(path, field) of each record file of a project holding this key."""

@@ -174,6 +174,18 @@ class IndexStore(KeyTables):
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return loads(row[0]) if row else None
 
+    def project_stats(self, project: str) -> dict[str, tuple[int, int, int, int, int, bytes]]:
+        """path → (size, mtime_ns, ctime_ns, inode, seen_ns, digest) of one project's record
+        files: a command about one project's new records."""
+        return {
+            row[0]: row[1:]
+            for row in self._db.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, inode, seen_ns, digest FROM files "
+                "WHERE project = ?",
+                (project,),
+            )
+        }
+
     def rows(self, paths: Iterable[str] | None = None) -> Iterator[FileRow]:
         """Rows of these paths (or all), in path order: the loader's order of records."""
         query = "SELECT * FROM files"

@@ -214,13 +214,14 @@ class _Importer:
         self.taken = set(self.project.records)
         self.matched: set[str] = set()  # records found to be this import's earlier result
         self.duplicates = RowDuplicates(
-            workspace, self.project, self.editor.actor, self.options.on_duplicate
+            self.editor.root, workspace, self.project, self.editor.actor, self.options.on_duplicate
         )
         for row in self.table.rows():
             self.result.rows += 1
             self._import_row(row)
             if self.result.rows % PROGRESS_EVERY == 0:
                 self.on_progress(self.table.progress())
+        self.duplicates.close()
         self.on_progress(1.0)
         if self.result.rows == 0:
             raise CrmError(
