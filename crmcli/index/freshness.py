@@ -280,6 +280,19 @@ def settled(key: StatKey, seen_ns: int) -> bool:
     return mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns
 
 
+def unchanged(
+    root: Path, path: str, now: StatKey, stored: tuple[int, int, int, int, int, bytes]
+) -> bool:
+    """Whether the stored row of a record file still says what the file holds (one row at a
+    time: `index/changes.py` decides for a whole workspace from the saved listing)."""
+    size, mtime_ns, ctime_ns, inode, seen_ns, stored_digest = stored
+    if now != (size, mtime_ns, ctime_ns, inode) or now == _MISSING:
+        return False
+    if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:  # not racy
+        return True
+    return file_digest(root / path) == stored_digest
+
+
 def watched_state(root: Path, paths: Iterable[str]) -> list[tuple[str, bool, str]]:
     """How the documents that `files` fields name look now: their validity is part of what
     `crm check` says of a record, so the index keeps the state it saw."""
