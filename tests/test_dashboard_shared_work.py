@@ -118,6 +118,7 @@ CHARTS = """
       - {type: bar, title: By stage, measure: count, by: list}
       - {type: pie, title: Amount by stage, measure: sum(amount), by: list}
       - {type: bar, title: New per month, measure: count, by: month(created)}
+      - {type: pie, title: Deals by stage, measure: count, by: list}
       - {type: board, title: Board}
       - {type: table, title: Amounts, measure: sum(amount), by: list}
 """
@@ -134,5 +135,5 @@ def test_charts_drawn_on_two_cores_are_the_bytes_drawn_on_one(workspace, tmp_pat
         drawn[processes] = {
             path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in out.iterdir()
         }
-    assert len(drawn["1"]) == 6  # the page, the whole dashboard, four charts
+    assert len(drawn["1"]) == 7  # the page, the whole dashboard, five charts (one the child's)
     assert drawn["2"] == drawn["1"]
