@@ -1,12 +1,14 @@
 """Issue 14, `crm dashboard` on a large workspace: what the figures share and what is read
 once must not go stale. Widgets filtering alike share one selection, not each other's notes;
 a history edited by hand re-dates a won deal on the next run (index and all); a commit made
-after the last run dates a deal's last update (git is asked in the background); charts
+after the last run dates a deal's last update (git is asked in the background, or when read
+if there is no temporary folder for its answer); charts
 drawn on two cores are the very bytes drawn on one."""
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -101,6 +103,17 @@ def test_a_commit_after_the_last_run_dates_the_last_update(root: Path) -> None:
     deal.write_text(deal.read_text().replace("3000", "3500"), encoding="utf-8")
     git(root, "commit", "-qam", "bigger", when="2026-11-20T10:00:00+01:00", env=_AUTHOR)
     assert stale(root) == 0
+
+
+def test_without_a_temporary_folder_git_is_asked_when_read(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "opportunities/acme-website.yaml").unlink()
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "add", when="2026-09-01T10:00:00+02:00", env=_AUTHOR)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    assert stale(root) == 1
 
 
 _AUTHOR = {

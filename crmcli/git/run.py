@@ -29,10 +29,14 @@ class StartedGit:
     something else. Its output goes to a temporary file: git never waits for a reader."""
 
     def __init__(self, root: Path, *args: str) -> None:
+        self._root = root
         self._args = args
-        # closed by output() or stop(): they outlive this call by design
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115
-        self._err = tempfile.TemporaryFile()  # noqa: SIM115
+        self._process: subprocess.Popen[bytes] | None = None
+        try:  # closed by output() or stop(): they outlive this call by design
+            self._out = tempfile.TemporaryFile()  # noqa: SIM115
+            self._err = tempfile.TemporaryFile()  # noqa: SIM115
+        except OSError:  # no temporary folder to write in: git is asked when read
+            return
         try:
             self._process = subprocess.Popen(
                 ["git", "-C", str(root), *args], stdout=self._out, stderr=self._err
@@ -43,6 +47,8 @@ class StartedGit:
 
     def output(self, check: bool = True) -> bytes:
         """What `git_bytes` would have returned."""
+        if self._process is None:
+            return git_bytes(self._root, *self._args, check=check)
         try:
             code = self._process.wait()
             self._out.seek(0)
@@ -56,6 +62,8 @@ class StartedGit:
 
     def stop(self) -> None:
         """Its output is not needed after all."""
+        if self._process is None:
+            return
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
