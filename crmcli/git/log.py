@@ -47,9 +47,13 @@ def read_log(
 ) -> list[Commit]:
     """The commits `git log OPTIONS -- PATHS` lists in `root`, with the files each changed
     (paths relative to the repository, blob ids in full) when `changes` is true."""
+    return parse_log(git_bytes(root, *log_arguments(*options, paths=paths, changes=changes)))
+
+
+def log_arguments(*options: str, paths: Sequence[str] = (), changes: bool = False) -> list[str]:
+    """git's arguments for `read_log` (for a log started in the background, then parsed)."""
     raw = ("--raw", "--no-abbrev") if changes else ()
-    output = git_bytes(root, "log", f"--format={_FORMAT}", "-z", *raw, *options, "--", *paths)
-    return parse_log(output)
+    return ["log", f"--format={_FORMAT}", "-z", *raw, *options, "--", *paths]
 
 
 def parse_log(output: bytes) -> list[Commit]:

@@ -20,7 +20,7 @@ from crmcli.core.sources import Entry
 from crmcli.core.text_forms import nfc
 from crmcli.core.yamlio import YamlDocument, decode_text, parse, refuse_large
 from crmcli.errors import CrmError
-from crmcli.git.run import git, git_bytes
+from crmcli.git.run import StartedGit, git, git_bytes
 from crmcli.i18n import _
 
 
@@ -152,17 +152,13 @@ class GitFiles:
 
     def diff(self, *diff_args: str) -> list[FileChange]:
         """The files that `git diff --raw` with rename detection reports, e.g. diff(A, B)."""
-        output = git_bytes(
-            self.repository,
-            "diff",
-            "--raw",
-            "-z",
-            "-M",
-            "--no-abbrev",
-            *diff_args,
-            "--",
-            self.prefix or ".",
-        )
+        return self.diff_changes(git_bytes(self.repository, *self.diff_arguments(*diff_args)))
+
+    def diff_arguments(self, *diff_args: str) -> list[str]:
+        return ["diff", "--raw", "-z", "-M", "--no-abbrev", *diff_args, "--", self.prefix or "."]
+
+    def diff_changes(self, output: bytes) -> list[FileChange]:
+        """The workspace's files in the output of `diff_arguments`."""
         return [change for change in parse_raw_diff(output) if change.path.startswith(self.prefix)]
 
     def relative(self, change: FileChange) -> tuple[str, str, str | None]:
@@ -316,19 +312,39 @@ class IndexSource(GitFiles):
 def working_tree_changes(root: Path, other: str) -> list[tuple[str, str, str | None]]:
     """(status, path, old path) of the working tree's files that differ from revision `other`,
     new files that git does not track yet included."""
+    return started_working_tree_changes(root, other).read()
+
+
+def started_working_tree_changes(root: Path, other: str) -> StartedChanges:
+    """`working_tree_changes`, asked of git now (git compares while this process goes on)."""
     files = GitFiles(root)
-    changes = [files.relative(change) for change in files.diff(resolve_commit(root, other))]
-    untracked = git_bytes(
-        files.repository,
-        "ls-files",
-        "--others",
-        "--exclude-standard",
-        "-z",
-        "--",
-        files.prefix or ".",
+    return StartedChanges(
+        files,
+        StartedGit(files.repository, *files.diff_arguments(resolve_commit(root, other))),
+        StartedGit(
+            files.repository,
+            *("ls-files", "--others", "--exclude-standard", "-z", "--", files.prefix or "."),
+        ),
     )
-    changes.extend(("A", files.strip(raw), None) for raw in untracked.split(b"\0") if raw)
-    return changes
+
+
+@dataclass(frozen=True, slots=True)
+class StartedChanges:
+    """The working tree's changes being found by git: the changed files, the untracked ones."""
+
+    files: GitFiles
+    diff: StartedGit
+    untracked: StartedGit
+
+    def read(self) -> list[tuple[str, str, str | None]]:
+        files = self.files
+        found = [files.relative(change) for change in files.diff_changes(self.diff.output())]
+        new = self.untracked.output().split(b"\0")
+        return found + [("A", files.strip(raw), None) for raw in new if raw]
+
+    def stop(self) -> None:
+        self.diff.stop()
+        self.untracked.stop()
 
 
 def parse_raw_diff(output: bytes) -> list[FileChange]:

@@ -32,8 +32,15 @@ from zoneinfo import ZoneInfo
 
 from crmcli.core.model import Project, Record
 from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
-from crmcli.git.log import NO_OBJECT, Commit, read_log
-from crmcli.git.sources import FileChange, GitFiles, find_commit, working_tree_changes
+from crmcli.git.log import NO_OBJECT, Commit, log_arguments, parse_log
+from crmcli.git.run import StartedGit
+from crmcli.git.sources import (
+    FileChange,
+    GitFiles,
+    StartedChanges,
+    find_commit,
+    started_working_tree_changes,
+)
 from crmcli.secrets.cipher import same_but_sealing
 
 _MAX_COMMITS_COMPARED = 10  # layout-only commits looked through before trusting older dates
@@ -51,6 +58,13 @@ class Move:
     by: str = ""
     source: str = "history"
     written: Any = None
+
+
+_Entry = tuple[str, datetime | None, dict[str, Any]]  # a history entry's list, time, itself
+
+
+def _entry_time(entry: _Entry) -> datetime:
+    return entry[1]  # type: ignore[return-value]  # sorted only when every entry has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +87,27 @@ class Timeline:
         self.zone = zone
         self.revision = revision
         self._versions: dict[str, list[_Version]] | None = None
+        self._asked: _Asked | None = None
+        self._git_asked = False
         self._uncommitted: set[str] = set()
         self._files: GitFiles | None = None
         self._blobs: dict[str, Any] = {}  # blob id → parsed content
         self._moves: dict[str, list[Move]] = {}
+        self._entries: dict[str, list[_Entry]] = {}
         self._dates: dict[tuple[str, str], datetime | None] = {}
 
     def close(self) -> None:
+        if self._asked is not None and self._versions is None:
+            self._asked.stop()
         if self._files is not None:
             self._files.close()
+
+    def prefetch(self) -> None:
+        """Ask git now what dating the records will need, if any is: git reads its log and
+        compares the working tree while this process goes on (a dashboard counting stale
+        deals needs git for every open one, and has other figures to compute meanwhile)."""
+        if not self._git_asked:
+            self._asked, self._git_asked = self._ask(), True
 
     # reading moments
 
@@ -103,6 +129,8 @@ class Timeline:
 
     def day(self, value: Any) -> date | None:
         """The calendar day of a date or moment in the workspace time zone."""
+        if isinstance(value, datetime) and value.tzinfo is self.zone:
+            return value.date()  # as the timeline's dates are
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
         moment = self.moment(value)
@@ -114,21 +142,45 @@ class Timeline:
         """The record's history entries in time order (entries without a time keep their place)."""
         moves = self._moves.get(record.path)
         if moves is None:
-            history = record.data.get("history")
             moves = [
                 Move(
-                    entry["list"],
-                    self.moment(entry.get("at")),
+                    name,
+                    self._in_zone(at) if at else None,
                     str(entry["by"]) if entry.get("by") else "",
                     written=entry.get("at"),
                 )
-                for entry in (history if isinstance(history, list) else [])
-                if isinstance(entry, dict) and isinstance(entry.get("list"), str)
+                for name, at, entry in self._entries_of(record)
             ]
-            if all(move.at for move in moves):
-                moves.sort(key=lambda move: move.at)  # type: ignore[arg-type, return-value]
             self._moves[record.path] = moves
         return moves
+
+    def _entries_of(self, record: Record) -> list[_Entry]:
+        """The record's history entries in time order (entries without a time keep their
+        place), read once per record: each time is left in the offset it was written in
+        (converting every entry of a hundred thousand histories to the workspace zone costs
+        more than the rest of a dashboard's dates; a date chosen among them is converted)."""
+        entries = self._entries.get(record.path)
+        if entries is None:
+            history = record.data.get("history")
+            entries = [
+                (name, self._instant(entry.get("at")), entry)
+                for entry in (history if isinstance(history, list) else [])
+                if isinstance(entry, dict) and isinstance(name := entry.get("list"), str)
+            ]
+            if all(at for _name, at, _entry in entries):
+                entries.sort(key=_entry_time)
+            self._entries[record.path] = entries
+        return entries
+
+    def _instant(self, value: Any) -> datetime | None:
+        """An aware date-time as it is (it compares and subtracts as the same instant in any
+        zone), anything else as `moment` reads it."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value
+        return self.moment(value)
+
+    def _in_zone(self, moment: datetime) -> datetime:
+        return moment if moment.tzinfo is self.zone else moment.astimezone(self.zone)
 
     def list_history(self, record: Record) -> list[Move]:
         """The lists the record entered, oldest first: its history entries, and the list changes
@@ -137,19 +189,21 @@ class Timeline:
         moves = self.moves(record) + [move for move in seen if move is not None]
         return sorted(moves, key=lambda move: move.at.timestamp() if move.at else float("inf"))
 
-    def stages(self, record: Record) -> list[Move]:
-        """The lists a record went through: its history, or else just the list it is in."""
-        moves = self.moves(record)
-        if moves or record.list_name is None:
-            return moves
-        return [Move(record.list_name, self.created(record))]
+    def stages(self, record: Record) -> list[str]:
+        """The lists a record went through: its history's, or else just the list it is in."""
+        names = [list_name for list_name, _at, _entry in self._entries_of(record)]
+        if names or record.list_name is None:
+            return names
+        return [record.list_name]
 
     def stays(self, record: Record) -> list[tuple[str, float]]:
         """(list, days) for each list the record entered and later left, from its history."""
         return [
-            (move.list_name, (following.at.timestamp() - move.at.timestamp()) / 86400)
-            for move, following in itertools.pairwise(self.moves(record))
-            if move.at and following.at
+            (list_name, (following.timestamp() - at.timestamp()) / 86400)
+            for (list_name, at, _e), (_n, following, _f) in itertools.pairwise(
+                self._entries_of(record)
+            )
+            if at and following
         ]
 
     # the dates
@@ -168,8 +222,8 @@ class Timeline:
         added = [v.at for v in self._versions_of(record) if v.change.status == "A"]
         if added:
             return added[-1]
-        moves = self.moves(record)
-        return moves[0].at if moves else None
+        first = self._entries_of(record)[:1]
+        return self._in_zone(first[0][1]) if first and first[0][1] else None
 
     def last_update(self, record: Record) -> datetime:
         """The latest moment the record's data is known to have changed."""
@@ -182,7 +236,7 @@ class Timeline:
             known.append(added[0])
         if not known or self._changed_since_commit(record, versions):
             known.append(self._modified(record))
-        return max(known)
+        return self._in_zone(max(known))
 
     def entered_list(self, record: Record) -> datetime:
         """When the record entered the list it is in now."""
@@ -207,8 +261,8 @@ class Timeline:
     # how they are found
 
     def _own_moments(self, record: Record) -> list[datetime | None]:
-        own = [self.moment(record.data.get(key)) for key in ("updated", "created")]
-        return own + [move.at for move in self.moves(record)]
+        own = [self._instant(record.data.get(key)) for key in ("updated", "created")]
+        return own + [at for _name, at, _entry in self._entries_of(record)]
 
     def _last_data_change(
         self, versions: list[_Version], after: datetime | None
@@ -230,12 +284,12 @@ class Timeline:
         if not wanted(record.list_name):
             return None
         since = None
-        for move in reversed(self.moves(record)):
-            if not wanted(move.list_name):
+        for list_name, at, _entry in reversed(self._entries_of(record)):
+            if not wanted(list_name):
                 break
-            since = move.at or since
+            since = at or since
         if since is not None:
-            return since
+            return self._in_zone(since)
         for version in self._versions_of(record):
             content = self._blob(version.change.new_object)
             if not wanted(content.get("list") if isinstance(content, dict) else None):
@@ -278,20 +332,29 @@ class Timeline:
             self._versions = self._read_versions()
         return self._versions.get(record.path, [])
 
-    def _read_versions(self) -> dict[str, list[_Version]]:
+    def _ask(self) -> _Asked | None:
         commit = find_commit(self.root, self.revision or "HEAD")
         if commit is None:
-            return {}  # not in git (or no commit yet): file dates it is
-        self._files = files = GitFiles(self.root)
+            return None  # not in git (or no commit yet): file dates it is
+        files = GitFiles(self.root)
+        log = StartedGit(self.root, *log_arguments(commit, "-M", paths=["."], changes=True))
+        changes = None if self.revision else started_working_tree_changes(self.root, commit)
+        return _Asked(files, log, changes)
+
+    def _read_versions(self) -> dict[str, list[_Version]]:
+        self.prefetch()
+        asked = self._asked
+        if asked is None:
+            return {}
+        self._files = files = asked.files
         versions: dict[str, list[_Version]] = {}
-        log = read_log(self.root, commit, "-M", paths=["."], changes=True)
-        for order, found in enumerate(log):
+        for order, found in enumerate(parse_log(asked.log.output())):
             moment = found.committed.astimezone(self.zone)
             for change in found.changes:
                 path = change.path.removeprefix(files.prefix)
                 versions.setdefault(path, []).append(_Version(moment, change, found, order))
-        if self.revision is None:
-            self._uncommitted = {path for _s, path, _o in working_tree_changes(self.root, commit)}
+        if asked.changes is not None:
+            self._uncommitted = {path for _s, path, _o in asked.changes.read()}
         return {path: _followed(versions, own, files.prefix) for path, own in versions.items()}
 
     def _blob(self, object_id: str) -> Any:
@@ -307,6 +370,22 @@ class Timeline:
             return self._files.read_document(object_id, MAX_RECORD_BYTES).data
         except YamlReadError:
             return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What git was asked: the files it names, its log, the working tree's changes (None
+    for a past revision)."""
+
+    files: GitFiles
+    log: StartedGit
+    changes: StartedChanges | None
+
+    def stop(self) -> None:
+        self.log.stop()
+        if self.changes is not None:
+            self.changes.stop()
+        self.files.close()
 
 
 def _followed(

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from crmcli import __version__
 from crmcli.core.config import WORKSPACE_FILE
+from crmcli.core.forked import started
 from crmcli.core.loader import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE
 from crmcli.core.parse_pool import fork_workers
 from crmcli.core.sources import content_digest
@@ -176,32 +177,15 @@ def _stat_all(
 
 def _stat_shared(root: Path, chunks: list[tuple[str, list[str]]]) -> list[list[int]] | None:
     """The chunks' stat keys, the odd ones from a forked child; None if that failed."""
-    try:
-        readable, writable = os.pipe()
-    except OSError:
+    child = started(lambda: marshal.dumps([_stat_chunk(root, *chunk) for chunk in chunks[1::2]]))
+    if child is None:
         return None
-    try:
-        child = os.fork()
-    except OSError:
-        os.close(readable)
-        os.close(writable)
-        return None
-    if child == 0:  # the child: stat its share, send it, leave without running anything else
-        try:
-            os.close(readable)
-            with os.fdopen(writable, "wb") as out:
-                out.write(marshal.dumps([_stat_chunk(root, *chunk) for chunk in chunks[1::2]]))
-        finally:
-            os._exit(0)
-    os.close(writable)
     mine = [_stat_chunk(root, *chunk) for chunk in chunks[0::2]]
+    answer = child.result()
     try:
-        with os.fdopen(readable, "rb") as answer:
-            theirs = marshal.loads(answer.read())
-    except (OSError, EOFError, ValueError, TypeError):
+        theirs = marshal.loads(answer) if answer is not None else None
+    except (EOFError, ValueError, TypeError):
         theirs = None
-    finally:
-        os.waitpid(child, 0)
     if not isinstance(theirs, list) or len(theirs) != len(chunks[1::2]):
         return None
     keys: list[list[int]] = []

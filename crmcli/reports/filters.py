@@ -54,8 +54,25 @@ class Filters:
         self._expressions: dict[tuple[str, str], Expression] = {}
         self._wheres: dict[tuple[str, str], tuple[set[str], str]] = {}
         self._records: dict[str, list[Record]] = {}
+        self._selected: dict[tuple[object, ...], Filtered] = {}
 
     def select(self, widget: Widget, projects: list[Project], window: Window) -> Filtered:
+        """The widget's records and notes; widgets that filter alike share one selection
+        (each gets its own copy: a chart adds notes of its own)."""
+        key = (
+            tuple(project.key for project in projects),
+            widget.lists,
+            widget.tags,
+            widget.where,
+            widget.period_date,
+            window,
+        )
+        if key not in self._selected:
+            self._selected[key] = self._select(widget, projects, window)
+        selected = self._selected[key]
+        return Filtered(list(selected.items), list(selected.notes))
+
+    def _select(self, widget: Widget, projects: list[Project], window: Window) -> Filtered:
         filtered = Filtered()
         dashboard = self.dashboard
         for project in projects:

@@ -64,7 +64,7 @@ class Measures:
         first, second = measure.stages
         reached = converted = 0
         for _project, record in items:
-            stages = [move.list_name for move in self.timeline.stages(record)]
+            stages = self.timeline.stages(record)
             if first in stages:
                 reached += 1
                 if second in stages[stages.index(first) :]:
@@ -92,9 +92,7 @@ class Measures:
             return [(p, r) for p, r in items if deals.outcome(p, r) in ("won", "lost")]
         if measure.kind == "conversion":
             first = measure.stages[0]
-            return [
-                (p, r) for p, r in items if first in [m.list_name for m in self.timeline.stages(r)]
-            ]
+            return [(p, r) for p, r in items if first in self.timeline.stages(r)]
         return items
 
     def unit(self, widget: Widget, projects: list[Project]) -> Unit:

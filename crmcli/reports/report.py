@@ -81,12 +81,11 @@ def build_report(root: Path, request: ReportRequest) -> Report:
 def _drawn_report(root: Path, request: ReportRequest) -> Report:
     data = dashboard_data(root, request)
     from crmcli.fields.formatting import Formatter
-    from crmcli.reports.charts import chart_png, is_drawn, overview_png
+    from crmcli.reports.drawing import draw_images
     from crmcli.reports.html import render_html
 
     formatter = Formatter(data.locale, data.currency)
-    images = {i: chart_png(f, formatter) for i, f in enumerate(data.figures) if is_drawn(f)}
-    overview = overview_png(data, formatter)
+    images, overview = draw_images(data, formatter)
     page = render_html(data, images, formatter)
     folder = request.out or root / REPORTS_DIR / data.name
     html = folder / f"{data.name}.html"
@@ -125,7 +124,12 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
     if request.strict:
         refuse_left_out(left_out)
     timeline = Timeline(root, _zone(workspace), snapshot.commit)
-    data = compute_dashboard(workspace, engine, dashboard, timeline, options)
+    if any(widget.dates_updates for widget in dashboard.widgets):
+        timeline.prefetch()
+    try:
+        data = compute_dashboard(workspace, engine, dashboard, timeline, options)
+    finally:
+        timeline.close()
     return replace(data, left_out=tuple(left_out))
 
 

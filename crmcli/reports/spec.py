@@ -83,6 +83,14 @@ class Widget:
         return ("widgets", self.index)
 
     @property
+    def dates_updates(self) -> bool:
+        """Whether it dates records' last updates, which git always has a say in."""
+        if self.measure is not None and self.measure.kind == "stale":
+            return True
+        dates = (self.period_date, *(g.name for g in (self.by, self.series) if g is not None))
+        return "updated" in dates or "updated" in self.columns
+
+    @property
     def period_date(self) -> str | None:
         """The date the period filters on: `date:`, else the date grouped by, else the date
         the measure implies (win rate: when deals closed), else none (the state today)."""

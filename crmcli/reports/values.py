@@ -14,13 +14,14 @@ from crmcli.reports.labels import NONE
 from crmcli.reports.spec import RECORD_DATES
 
 Item = tuple[Project, Record]
+_UNKNOWN: Any = object()  # a day not looked up yet (None is a day nothing says)
 
 
 class RecordValues:
     def __init__(self, engine: Engine, timeline: Timeline) -> None:
         self.engine = engine
         self.timeline = timeline
-        self._days: dict[tuple[str, str], date | None] = {}
+        self._days: dict[str, dict[str, date | None]] = {}  # date name → record path → day
         self._scopes: dict[str, Any] = {}
 
     def scope(self, project: Project, record: Record) -> Any:
@@ -35,14 +36,17 @@ class RecordValues:
         return scope.get(path[0]) if len(path) == 1 else scope.path(path)
 
     def day(self, name: str, project: Project, record: Record) -> date | None:
-        key = (name, record.path)
-        if key not in self._days:
+        days = self._days.get(name)
+        if days is None:
+            days = self._days[name] = {}
+        day = days.get(record.path, _UNKNOWN)
+        if day is _UNKNOWN:
             if name in RECORD_DATES:
-                self._days[key] = self.timeline.day(self.timeline.date(name, project, record))
+                day = self.timeline.day(self.timeline.date(name, project, record))
             else:
-                value = self.value(project, record, tuple(name.split(".")))
-                self._days[key] = self.timeline.day(value)
-        return self._days[key]
+                day = self.timeline.day(self.value(project, record, tuple(name.split("."))))
+            days[record.path] = day
+        return day
 
 
 def sortable(value: Any) -> tuple[int, Any]:

@@ -1,0 +1,53 @@
+"""One piece of work done by a forked child while this process does another: the child
+inherits everything it needs (nothing is sent to it), makes its bytes, sends them through a
+pipe and leaves without running anything else (no exit handlers, no flushing of what it
+inherited). Callers decide whether forking is safe and worth it (`parse_pool.fork_workers`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    pid: int
+    pipe: int  # the end this process reads
+
+    def result(self) -> bytes | None:
+        """What the child sent, or None if it did not finish its work."""
+        try:
+            with os.fdopen(self.pipe, "rb") as answer:
+                sent = answer.read()
+        except OSError:
+            sent = b""
+        finally:
+            _pid, status = os.waitpid(self.pid, 0)
+        return sent if os.waitstatus_to_exitcode(status) == 0 else None
+
+
+def started(work: Callable[[], bytes]) -> Child | None:
+    """A forked child doing `work`; None if it cannot start (this process then does it)."""
+    try:
+        readable, writable = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(readable)
+        os.close(writable)
+        return None
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(readable)
+            with os.fdopen(writable, "wb") as out:
+                out.write(work())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writable)
+    return Child(pid, readable)
