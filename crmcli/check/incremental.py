@@ -173,7 +173,7 @@ class _Recheck:
         self.workspace.problems = problems
         self.workspace.left_out = self.left_out
         recomputed = {r.path: r for records in self.dirty.values() for r in records}
-        save_changes(
+        saved = save_changes(
             self.index,
             self.workspace,
             {key: len(project.records) for key, project in self.workspace.projects.items()},
@@ -186,6 +186,9 @@ class _Recheck:
             new_parts,
             self.state,
         )
+        for project in self.workspace.projects.values():  # what is read after comes from it
+            if isinstance(project.records, IndexedRecords):
+                project.records.served_state = saved
         return CheckResult(self.workspace, engine, problems)
 
     def _records_served(self) -> bool:
@@ -203,7 +206,7 @@ class _Recheck:
                 if len(overlay) + touched[key] > limit:
                     return False
             project.records = _UpdatedRecords(
-                self.store, key, _unusable, counts.get(key, 0), overlay
+                self.store, key, _unusable, counts.get(key, 0), overlay, self.state
             )
         return all(path.partition("/")[0] in self.workspace.projects for path in touched)
 
@@ -313,8 +316,9 @@ class _UpdatedRecords(IndexedRecords):
         on_fault: Callable[[], Workspace],
         count: int,
         overlay: frozenset[str] | None,
+        state: str,
     ) -> None:
-        super().__init__(store, project_key, on_fault, count, overlay)
+        super().__init__(store, project_key, on_fault, count, overlay, state)
         self.count = count
 
     def __len__(self) -> int:

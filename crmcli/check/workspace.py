@@ -279,6 +279,9 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
         return CheckResult(*served)
     updated = check_changes(index, day) if index else None
     if updated is not None:
+        changed = index.changes.changed if index and index.changes else frozenset()
+        if index is not None:
+            fill_checked_keys(index, updated.workspace, only=changed)
         return updated
     loader = Loader(root, reuse=index.reuse() if index else None, check_ahead=rules_ahead)
     workspace = loader.load()

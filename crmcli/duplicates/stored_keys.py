@@ -12,12 +12,12 @@ reader may not see are left out when comparing (`DuplicateFinder.keys_from`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmcli.core.collector import collector_paused
-from crmcli.core.model import Project, Workspace
+from crmcli.core.model import Project, Record, Workspace
 from crmcli.duplicates.finder import (
     Bucket,
     DuplicateFinder,
@@ -241,7 +241,9 @@ class IndexedMatches:
         return Others(buckets, keys)
 
 
-def fill_checked_keys(index: Index, workspace: Workspace) -> None:
+def fill_checked_keys(
+    index: Index, workspace: Workspace, only: Collection[str] | None = None
+) -> None:
     """After `crm check` saved the index: the keys of its rows that have none (all of them
     after a rebuild, the rows written on an incremental save), so that the first `crm
     duplicates` or `crm add` after it derives none. Only for the projects with an e-mail or
@@ -262,13 +264,21 @@ def fill_checked_keys(index: Index, workspace: Workspace) -> None:
                     continue
                 missing = {
                     path: finder.key_rows(record.data)
-                    for record_id, record in project.records.items()
+                    for record_id, record in _checked(project, only)
                     if (path := f"{project.key}/{record_id}.yaml") not in keyed
                 }
                 if missing and not store.save_keys(project.key, missing, state):
                     return  # busy: derived when asked
         except INDEX_FAULTS:
             index.fault()
+
+
+def _checked(project: Project, only: Collection[str] | None) -> Iterable[tuple[str, Record]]:
+    if only is None:
+        return project.records.items()
+    prefix = f"{project.key}/"
+    ids = (path[len(prefix) : -len(".yaml")] for path in only if path.startswith(prefix))
+    return [(i, record) for i in ids if (record := project.records.get(i)) is not None]
 
 
 def _project_keys(

@@ -130,12 +130,13 @@ def save_changes(
     checked: list[Problem],
     parts: list[list[Problem]],
     state: str,
-) -> None:
+) -> str:
     """Keep an incremental check: the rows of the changed files (`read`), of the records
     computed again or whose rules were checked again when what is kept of them changed, and
     the meta values that follow, in one transaction; the other rows stay as they are.
     Nothing is kept if another command saved since the last check (`state`): this one's
-    answer was made from what that one replaced."""
+    answer was made from what that one replaced. The state saved (another command's, then,
+    and what is read later from the index no longer comes from the save this run served)."""
     store = index.store
     rows: list[FileRow] = []
     kept: list[Reference] = []
@@ -164,6 +165,7 @@ def save_changes(
     meta = _meta(index, workspace, changes, read, checked, parts, failures)
     meta["counts"] = {key: count for key, count in counts.items() if count}
     store.save(rows, changes.removed, kept, meta, after=state)
+    return str(meta["state"])
 
 
 def _meta(

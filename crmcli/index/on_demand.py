@@ -32,14 +32,14 @@ class ServedSave:
     """The save a run serves from: what it fetches after it started serving must come from
     that same save (`IndexMovedError` otherwise, one of the index's faults)."""
 
-    def __init__(self, store: IndexStore, state: str) -> None:
+    def __init__(self, store: IndexStore, state: Callable[[], str]) -> None:
         self.store = store
-        self._state = state
+        self._state = state  # this run's own save moves it on
 
     def fetch(self, query: Callable[[], T]) -> T:
         with self.store.snapshot():
-            if self.store.meta("state") != self._state:
-                raise IndexMovedError(self._state)
+            if self.store.meta("state") != self._state():
+                raise IndexMovedError(self._state())
             return query()
 
     def column(self, project_key: str) -> Callable[[str], bytes | None]:

@@ -174,7 +174,8 @@ class IndexedRecords(OnDemandRecords):
         state: str = "",
     ) -> None:
         super().__init__(project_key)
-        self._state = state  # of the save served: values fetched later must come from it
+        # of the save served: what is fetched later must come from it (or from the files)
+        self.served_state = state
         self._count = count  # of the records the index holds, known without a query
         self._overlay = overlay  # files read from their rows, not the columns (None: all)
         self._store = store
@@ -240,7 +241,7 @@ class IndexedRecords(OnDemandRecords):
                 if row.data is not None and not known:
                     self._cache[row.record_id] = _record(key, row.record_id, row.data, row.computed)
             return
-        served = ServedSave(self._store, self._state)
+        served = ServedSave(self._store, lambda: self.served_state)
         columns = ColumnSet(served.column(key), self._column_from_files)
         computed = StoredComputed(served, key, self._computed_from_files)
         changed = {path[len(key) + 1 : -5]: path for path in overlay}  # record id → path
