@@ -56,6 +56,7 @@ def file_digest(path: Path) -> bytes:
 Listing = tuple[tuple[str, ...], tuple[int, ...]]  # file names, and their stat keys end to end
 _PARALLEL_FROM = 8_000  # record files; below this, forking costs more than it saves
 _CHUNK = 2_000
+_FEW_OTHERS = 16  # files beside a project's records removed from its listing one by one
 
 
 @dataclass(slots=True)
@@ -137,8 +138,13 @@ def _record_names(hashed: hashlib.blake2b, root: Path, key: str) -> list[str]:
         listed = os.listdir(root / key)  # noqa: PTH208 (names only: the fastest listing)
     except OSError:
         listed = []
-    names = [n for n in listed if n.endswith(".yaml") and not n.startswith("_")]
-    others = [n for n in listed if not n.endswith(".yaml") or n.startswith("_")]
+    others = [n for n in listed if n[:1] == "_" or not n.endswith(".yaml")]
+    if len(others) <= _FEW_OTHERS:  # the schema, a .gitkeep: one pass instead of two
+        names = listed
+        for other in others:
+            names.remove(other)
+    else:
+        names = [n for n in listed if n[:1] != "_" and n.endswith(".yaml")]
     hashed.update(repr((key, sorted((n, (root / key / n).is_dir()) for n in others))).encode())
     return names
 
