@@ -30,7 +30,7 @@ from crmcli.index.key_tables import KeyTables
 from crmcli.index.pickles import dumps, loads
 
 INDEX_FILE = "index.sqlite"
-FORMAT = 6  # of the tables below; with the tool's version, a foreign index is rebuilt
+FORMAT = 7  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
@@ -47,6 +47,9 @@ CREATE TABLE refs (
     source TEXT NOT NULL, position INTEGER NOT NULL, field TEXT NOT NULL,
     project TEXT NOT NULL, target TEXT NOT NULL
 );
+-- one project's stat keys without reading the table's pages of pickles (crm add, crm import)
+CREATE INDEX files_project ON files (project, path, size, mtime_ns, ctime_ns, inode, seen_ns,
+    digest);
 CREATE INDEX refs_target ON refs (project, target);
 CREATE TABLE columns (project TEXT NOT NULL, name TEXT NOT NULL, blob BLOB NOT NULL,
     PRIMARY KEY (project, name));
