@@ -103,6 +103,18 @@ def write_files(root: Path, files: dict[str, str | bytes | None]) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def environment_kept() -> Iterator[None]:
+    """Each test starts from the session's environment: one that leaves a variable set
+    (a CRM_USER of its own, seen once in a full run on later tests' subprocesses) cannot
+    change another's answer. Torn down last, after monkeypatch has undone its own."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Callable[..., Path]:
     """workspace({"opportunities/x.yaml": "..."}) → root of BASE_FILES plus/minus those files."""

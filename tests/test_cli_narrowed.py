@@ -13,6 +13,7 @@ import typer
 from crmcli.cli import main
 from crmcli.cli.language import translate_typer
 from crmcli.errors import CrmError
+from crmcli.i18n import current_language, use_language
 from tests.conftest import SAMPLE, environment
 
 CASES = [
@@ -35,6 +36,7 @@ CASES = [
 def printed(app: typer.Typer, args: list[str]) -> tuple[object, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code: object = 0
+    language = current_language()  # a command may choose its workspace's: the tests' stays
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             app(args=args)
@@ -42,6 +44,8 @@ def printed(app: typer.Typer, args: list[str]) -> tuple[object, str, str]:
             code = exit_.code
         except CrmError as error:  # `run` prints these
             code = error.message
+        finally:
+            use_language(language)
     return code, out.getvalue(), err.getvalue()
 
 
