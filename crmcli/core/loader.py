@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from crmcli.core.collector import collector_paused
 from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
+from crmcli.core.hidden_values import open_hidden_values, report_sealing, workspace_sealing
 from crmcli.core.lazy_records import LazyRecords, date_fields, read_dates
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
 from crmcli.core.parse_pool import Check, Parsed, ReadAhead, parse_files
@@ -36,7 +37,6 @@ from crmcli.core.yamlio import (
 from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
 from crmcli.i18n import _, ngettext
 from crmcli.secrets.cipher import is_sealed
-from crmcli.secrets.keyfile import KEY_FILE
 from crmcli.secrets.sealing import Sealing
 
 PROJECT_FILE = "_project.yaml"
@@ -131,7 +131,7 @@ class Loader:
         self.lazy = lazy
         config = self._load_config()
         self._check_state_folder()
-        self.sealing = self._sealing(config)
+        self.sealing = workspace_sealing(self.source, config)
         workspace = Workspace(root=self.root, config=config, sealing=self.sealing)
         self._workspace = workspace
         for key in self._project_folders():
@@ -146,7 +146,7 @@ class Loader:
         workspace.problems = self.log.problems
         workspace.left_out = self.log.left_out
         if not lazy:
-            self._report_sealing()
+            report_sealing(self.sealing, self.log)
         return workspace
 
     def _check_state_folder(self) -> None:
@@ -319,74 +319,8 @@ class Loader:
         else:
             record = self.parse_record(project_key, relative)
         if record is not None and self.sealing.fields:
-            self._open_sealed(record)
+            open_hidden_values(record, self.sealing, self.log)  # the one place they open
         return record
-
-    # hidden values (crmcli/secrets): opened here, the one place record data enters the model
-
-    def _sealing(self, config: WorkspaceConfig) -> Sealing:
-        fields = frozenset(name for role in config.roles.values() for name in role.hidden)
-        text = None
-        if fields and self.source.is_file(KEY_FILE):
-            try:
-                text = decode_text(self.source.read_bytes(KEY_FILE, MAX_CONFIG_BYTES))
-            except (OSError, YamlReadError):
-                text = ""
-        return Sealing(fields, text)
-
-    def _open_sealed(self, record: Record) -> None:
-        """Open the record's sealed values; one that cannot be opened is left out (unknown)."""
-        messages = {
-            "plain": _(
-                "{field} is a hidden field but this value is written in plain text: "
-                "run crm fmt to encrypt it."
-            ),
-            "damaged": _("The encrypted value of {field} is damaged and cannot be read."),
-            "other-key": _(
-                "The value of {field} was encrypted with another key than this workspace's "
-                "(another workspace's, or one rotated away); it cannot be read."
-            ),
-        }
-        for key, code in self.sealing.open_fields(record.project, record.data, record.sealed):
-            if code in messages:
-                name = f"{record.project}.{key}"
-                message = messages[code].format(field=name)
-                self.log.add(record.path, (key,), f"hidden-value-{code}", message, field=name)
-
-    def _report_sealing(self) -> None:
-        """Once per workspace: the key file missing or unreadable, values left unknown."""
-        sealing = self.sealing
-        if sealing.enabled and sealing.key_file() is None:
-            self.log.add_at(KEY_FILE, 1, 1, "secrets-key-file", sealing.why_no_key())
-        if sealing.locked and sealing.key_file_text is None:
-            self.log.add_at(
-                KEY_FILE,
-                1,
-                1,
-                "secrets-key-file-missing",
-                ngettext(
-                    "{count} hidden value is encrypted but {file} is missing, so no one can "
-                    "read it; restore the file from git.",
-                    "{count} hidden values are encrypted but {file} is missing, so no one can "
-                    "read them; restore the file from git.",
-                    sealing.locked,
-                ).format(count=sealing.locked, file=KEY_FILE),
-            )
-        elif sealing.locked:
-            self.log.add_at(
-                KEY_FILE,
-                1,
-                1,
-                "hidden-values-locked",
-                ngettext(
-                    "{count} hidden value cannot be read without the key to hidden fields; "
-                    "it was not checked.",
-                    "{count} hidden values cannot be read without the key to hidden fields; "
-                    "they were not checked.",
-                    sealing.locked,
-                ).format(count=sealing.locked),
-                Severity.NOTICE,
-            )
 
     def parse_record(self, project_key: str, relative: str) -> Record | None:
         """One record file parsed now; its problems go to the log, and a file that cannot be
