@@ -68,17 +68,21 @@ class Scan:
     listing: dict[str, Listing] = field(default_factory=dict)
     fingerprint: str = ""
     _files: dict[str, StatKey] | None = None
+    _digest: bytes | None = None
 
     @property
     def digest(self) -> bytes:
         """The listing's digest: kept with it by the index, so that the next run compares
-        sixteen bytes instead of reading back a hundred thousand names and stats."""
-        hashed = hashlib.blake2b(digest_size=16)
-        for key in sorted(self.listing):
-            names, keys = self.listing[key]
-            hashed.update(("\0".join((key, *names)) + "\1").encode("utf-8", "surrogatepass"))
-            hashed.update(array.array("q", keys).tobytes())
-        return hashed.digest()
+        sixteen bytes instead of reading back a hundred thousand names and stats (made once:
+        the comparison and the save both ask)."""
+        if self._digest is None:
+            hashed = hashlib.blake2b(digest_size=16)
+            for key in sorted(self.listing):
+                names, keys = self.listing[key]
+                hashed.update(("\0".join((key, *names)) + "\1").encode("utf-8", "surrogatepass"))
+                hashed.update(array.array("q", keys).tobytes())
+            self._digest = hashed.digest()
+        return self._digest
 
     @property
     def files(self) -> dict[str, StatKey]:
