@@ -26,13 +26,13 @@ EXPECTED = {
     (5, "unknown-list"): "rule “Typos”: “Proposal snt” is not a list of Opportunities"
     " (did you mean “Proposal sent”?)",
     (7, "unknown-strategy"): "rule “Typos”: unknown strategy “least-loaded”; use one of"
-    " round_robin, least_loaded (did you mean “least_loaded”?)",
+    " round_robin or least_loaded (did you mean “least_loaded”?)",
     (8, "unknown-tag"): "rule “Typos”: “webite” is not a tag of Opportunities"
     " (did you mean “website”?)",
     (9, "unknown-action"): "rule “Typos”: unknown action “notfy”; use one of"
-    " assign, notify, set, tag, move (did you mean “notify”?)",
+    " assign, notify, set, tag, or move (did you mean “notify”?)",
     (11, "unknown-trigger"): "rule “Bad trigger”: unknown trigger “craeted”; use one of"
-    " created, moved, changed, schedule (did you mean “created”?)",
+    " created, moved, changed, or schedule (did you mean “created”?)",
 }
 
 

@@ -571,7 +571,7 @@ BAD = [
         "unknown-list-move",
         ("move", "opportunities/acme-website", "Wonn"),
         1,
-        ("“Wonn” is not one of Lead, Proposal sent, Won, Lost", "did you mean “Won”"),
+        ("“Wonn” is not one of Lead, Proposal sent, Won, or Lost", "did you mean “Won”"),
     ),
     Bad(
         "unknown-list-add",

@@ -556,7 +556,7 @@ def test_unknown_rollup_aggregate(crm: Callable[..., Any]) -> None:
     result = crm({"clients/_project.yaml": schema}, clean=False)
     problem = only_schema_problem(result, "clients/_project.yaml", "bad-aggregate")
     assert problem.line == line_of(schema, "median")
-    assert "“agg: median” must be one of sum, count, min, max, avg, join" in problem.message
+    assert "“agg: median” must be one of sum, count, min, max, avg, or join" in problem.message
     assert "median" not in computed(result, "clients", "acme")
 
 

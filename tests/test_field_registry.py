@@ -193,7 +193,7 @@ def test_parse(context: FieldContext, key: str, text: str, stored: Any) -> None:
         ("employees", "twelve", "employees: cannot read “twelve” as a number"),
         ("stars", "4", "stars: cannot read “4” as a rating from 1 to 3"),
         ("signed", "maybe", "signed: cannot read “maybe” as yes or no"),
-        ("source", "Cold", "source: “Cold” is not one of Referral, Website"),
+        ("source", "Cold", "source: “Cold” is not one of Referral or Website"),
         ("client", "Globex", "client: no Company “Globex” in Clients"),
         ("score", "3", "score is computed (formula) and cannot be set"),
         ("checklist", "call", "checklist cannot be set from the command line"),

@@ -246,7 +246,7 @@ def test_unknown_options_and_unreadable_values_are_reported_by_row_and_column(
     problems = [line for line in run.stderr.splitlines() if ": error[" in line]
     assert len(problems) == 3, run.stderr
     assert problems[0].startswith(f"{table.name}:3:3: error[invalid-value]: row 3, column “source”")
-    assert "“Webinar” is not one of Referral, Website, Cold call" in problems[0]
+    assert "“Webinar” is not one of Referral, Website, or Cold call" in problems[0]
     assert problems[1].startswith(f"{table.name}:4:4: error[invalid-value]: row 4, column “amount”")
     assert "cannot read “a lot” as a number" in problems[1]
     assert problems[2].startswith(

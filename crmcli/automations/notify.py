@@ -21,6 +21,7 @@ from typing import Any
 
 from crmcli.automations.url_memo import apprise_understands
 from crmcli.i18n import _
+from crmcli.i18n.lists import clause_list
 
 _SECRET_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -251,7 +252,7 @@ def deliver(url: str, title: str, body: str, allowed: Sequence[str]) -> str | No
         delivered = bool(client.notify(body=body, title=title))
     if delivered:
         return None
-    reason = "; ".join(dict.fromkeys(reasons)) or _("no reason given")
+    reason = clause_list(dict.fromkeys(reasons)) or _("no reason given")
     return _("could not deliver to {url}: {reason}").format(url=redact(url), reason=reason)
 
 

@@ -24,6 +24,7 @@ from crmcli.engine.compute import Engine
 from crmcli.engine.types import ExpressionError
 from crmcli.formulas.compiler import Expression
 from crmcli.i18n import _
+from crmcli.i18n.lists import or_list
 
 TRIGGERS = ("created", "moved", "changed", "schedule")
 _REPEAT = re.compile(r"^\s*([1-9][0-9]*)\s*(hour|day|week|month)s?\s*$")
@@ -120,7 +121,7 @@ class RuleReader:
             message.format(
                 rule=name,
                 value=value,
-                choices=", ".join(choices),
+                choices=or_list(choices),
                 hint=did_you_mean(str(value), choices),
                 **more,
             ),

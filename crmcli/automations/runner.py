@@ -43,6 +43,7 @@ from crmcli.errors import CrmError, Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
+from crmcli.i18n.lists import clause_list, value_list
 
 
 def rules_or_refuse(workspace: Workspace, engine: Engine, log: ProblemLog) -> list[Rule]:
@@ -379,13 +380,13 @@ class Runner:
             if tags == record.tags:
                 return None
             if self.dry_run:
-                return _("tags: {tags}").format(tags=", ".join(tags))
+                return _("tags: {tags}").format(tags=value_list(tags))
             return self.editor.set(
                 ref, [f"tags={','.join(tags)}"] if tags else [], [] if tags else ["tags"]
             )
         if isinstance(action, SetFields):
             if self.dry_run:
-                return ", ".join(f"{k} = {v}" for k, v in action.values.items())
+                return clause_list(f"{k} = {v}" for k, v in action.values.items())
             change = self.editor.set(ref, [f"{k}={v}" for k, v in action.values.items()])
             return change if change.paths else None
         assert isinstance(action, Assign)

@@ -38,6 +38,7 @@ from crmcli.core.state_dir import STATE_DIR, state_folder
 from crmcli.editing.atomic import sha256, write_atomically
 from crmcli.errors import CrmError
 from crmcli.i18n import _
+from crmcli.i18n.lists import or_list
 
 DEFAULT_STATE_FILE = f"{STATE_DIR}/automations-state.jsonl"
 KEY_FIELDS = ("kind", "rule", "record", "event", "to")
@@ -182,7 +183,7 @@ def _entry_problem(entry: Any) -> str | None:
     kind = entry.get("kind")
     if kind not in _REQUIRED:
         return _("unknown kind “{kind}” (expected one of {kinds})").format(
-            kind=kind, kinds=", ".join(_REQUIRED)
+            kind=kind, kinds=or_list(_REQUIRED)
         )
     missing = [name for name in (*_REQUIRED[kind], "at") if name not in entry]
     if missing:

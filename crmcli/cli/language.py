@@ -15,6 +15,7 @@ from crmcli.core.config import WORKSPACE_FILE, workspace_config
 from crmcli.core.loader import Loader, find_root
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import LANGUAGES, _, ngettext, supported, use_language
+from crmcli.i18n.lists import value_list
 
 LANG_OPTION = "--lang"
 WORKSPACE_OPTIONS = ("-C", "--workspace")
@@ -27,7 +28,7 @@ def choose_language(args: list[str]) -> list[str]:
     if written is not None and supported(written) is None:
         raise UsageError(
             _("unknown language “{name}”; available: {names}").format(
-                name=written, names=", ".join(LANGUAGES)
+                name=written, names=value_list(LANGUAGES)
             )
         )
     use_language(written or os.environ.get("CRM_LANG") or _workspace_language(rest))

@@ -9,6 +9,7 @@ import typer
 
 from crmcli.cli.reader import ActAsOption
 from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n.lists import value_list
 
 if TYPE_CHECKING:
     from crmcli.editing.secrets import Sealed
@@ -118,13 +119,13 @@ def _say(done: Sealed) -> None:
         + "\n"
     )
     sys.stdout.write(
-        _("The key is wrapped for: {members}.").format(members=", ".join(done.holders)) + "\n"
+        _("The key is wrapped for: {members}.").format(members=value_list(done.holders)) + "\n"
     )
     if done.without_key:
         sys.stderr.write(
             _(
                 "These members may see hidden fields but have no public key yet: {members}. "
                 "They run crm keys init, then a key holder runs crm secrets rotate."
-            ).format(members=", ".join(done.without_key))
+            ).format(members=value_list(done.without_key))
             + "\n"
         )

@@ -22,6 +22,7 @@ from crmcli.cli.reader import (
 )
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n.lists import and_list
 
 if TYPE_CHECKING:
     from crmcli.transfer.importing import ImportOptions, ImportResult, RowOutcome
@@ -364,7 +365,7 @@ def export_command(
                 "wrote {count} record of {projects} to {path}",
                 "wrote {count} records of {projects} to {path}",
                 total,
-            ).format(count=total, projects=", ".join(s.project.name for s in exported), path=target)
+            ).format(count=total, projects=and_list(s.project.name for s in exported), path=target)
             + "\n"
         )
 

@@ -11,6 +11,7 @@ from typer._click import exceptions
 from typer._click.utils import echo
 
 from crmcli.i18n import _
+from crmcli.i18n.lists import or_list
 
 
 def translate_usage_errors() -> None:
@@ -42,7 +43,7 @@ def _message(error: exceptions.UsageError) -> str:
         message = _("No such option: {name}.").format(name=error.option_name)
         if error.possibilities:
             message += " " + _("Did you mean {options}?").format(
-                options=", ".join(sorted(error.possibilities))
+                options=or_list(sorted(error.possibilities))
             )
         return message
     if isinstance(error, exceptions.MissingParameter) and not error.message:

@@ -22,6 +22,7 @@ from crmcli.core.loader import (
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.yamlio import jsonable, locate
 from crmcli.i18n import _
+from crmcli.i18n.lists import or_list
 
 
 def _schema_for(path: str) -> str | None:
@@ -78,7 +79,7 @@ def _schema_message(error: Any) -> tuple[tuple[Any, ...], str]:
         choices = [str(c) for c in error.validator_value]
         return path, prefix + _("“{value}” is not one of {choices}{hint}").format(
             value=error.instance,
-            choices=", ".join(choices),
+            choices=or_list(choices),
             hint=did_you_mean(str(error.instance), choices),
         )
     if error.validator == "required":

@@ -8,6 +8,7 @@ from crmcli.core.problems import did_you_mean
 from crmcli.core.text_forms import nfc
 from crmcli.errors import UsageError
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 
 
 def require_project(workspace: Workspace, key: str) -> Project:
@@ -55,7 +56,7 @@ def _named(project: Project, name: str) -> str | None:
     if len(ids) > 1:
         raise UsageError(
             _("several {records} are named “{name}”: {ids}; give the id").format(
-                records=project.name, name=name, ids=", ".join(ids)
+                records=project.name, name=name, ids=value_list(ids)
             )
         )
     return ids[0] if ids else None

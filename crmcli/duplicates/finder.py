@@ -27,6 +27,7 @@ from crmcli.core.collector import collector_paused
 from crmcli.core.model import Project, Workspace
 from crmcli.duplicates.normalise import domain_key, email_key, name_key, phone_key
 from crmcli.i18n import _
+from crmcli.i18n.lists import clause_list
 from crmcli.index.key_tables import KeyRow  # kind (email, phone, website, name, word), field, key
 
 DEFAULT_MIN_SCORE = 70
@@ -68,7 +69,7 @@ class Match:
 
     @property
     def reason(self) -> str:
-        return "; ".join(reason.text for reason in self.reasons)
+        return clause_list(reason.text for reason in self.reasons)
 
     @property
     def exact(self) -> bool:

@@ -31,6 +31,7 @@ from crmcli.editing.writer import RecordFile
 from crmcli.engine.reader import reader_for
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import and_list
 
 PREFERENCES = ("keep", "other")
 DATED_LISTS = ("history", "activities")  # merged in time order
@@ -297,7 +298,7 @@ def _change(
     project = plan.project
     summary = _("{project}: merged {merged} into “{kept}”").format(
         project=project.key,
-        merged=", ".join(f"“{record.name}”" for record in plan.others),
+        merged=and_list(f"“{record.name}”" for record in plan.others),
         kept=plan.keep.name,
     )
     details = [choice.text for choice in plan.choices]

@@ -25,6 +25,7 @@ from crmcli.fields.activities import ACTIVITY_TYPES
 from crmcli.fields.builtins import resolve_member
 from crmcli.fields.dates import Date, DateTime
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 
 
 class ActivityEditor(Editor):
@@ -127,7 +128,7 @@ class ActivityEditor(Editor):
         if kind not in ACTIVITY_TYPES:
             raise UsageError(
                 _("“{type}” is not an activity type ({types})").format(
-                    type=kind, types=", ".join(ACTIVITY_TYPES)
+                    type=kind, types=value_list(ACTIVITY_TYPES)
                 )
             )
         moment: datetime = (

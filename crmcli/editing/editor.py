@@ -36,6 +36,7 @@ from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker, RecordIssue
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import and_list, clause_list
 
 
 class Editor:
@@ -90,7 +91,7 @@ class Editor:
             return
         forbidden = [key for key in keys if f"{project.key}.{key}" in role.read_only]
         if forbidden:
-            labels = ", ".join(
+            labels = and_list(
                 project.fields[k].label if k in project.fields else k for k in forbidden
             )
             raise CrmError(
@@ -274,7 +275,7 @@ class Editor:
             ref=record.ref, before=previous or "—", after=target
         )
         if values:
-            summary += "; " + self.describe_values(project, {}, values)
+            summary = clause_list([summary, self.describe_values(project, {}, values)])
         events = [RecordEvent("moved", project.key, record_id, previous, target)]
         if values:
             events.append(RecordEvent("changed", project.key, record_id, fields=tuple(values)))
@@ -414,7 +415,7 @@ class Editor:
                 old_shown = self.presenter.field_value(project, definition, old)
                 parts.append(f"{definition.label} {old_shown} → {shown}")
         parts.extend(_("{label} removed").format(label=project.fields[key].label) for key in unset)
-        return "; ".join(parts)
+        return clause_list(parts)
 
 
 def _require_field(project: Project, key: str) -> FieldDef:

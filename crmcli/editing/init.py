@@ -26,6 +26,7 @@ from crmcli.editing.ids import free_id, make_id
 from crmcli.errors import CrmError, UsageError
 from crmcli.git.run import config_value, git
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 
 TEMPLATES = {"sales": "templates/sales"}
 LANGUAGES = ("en", "fr", "ru")
@@ -65,13 +66,13 @@ def init_workspace(
     if template not in TEMPLATES:
         raise UsageError(
             _("unknown template “{name}”; available: {names}").format(
-                name=template, names=", ".join(TEMPLATES)
+                name=template, names=value_list(TEMPLATES)
             )
         )
     if language not in LANGUAGES:
         raise UsageError(
             _("unknown language “{name}”; available: {names}").format(
-                name=language, names=", ".join(LANGUAGES)
+                name=language, names=value_list(LANGUAGES)
             )
         )
     if (target / WORKSPACE_FILE).exists():

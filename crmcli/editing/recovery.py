@@ -26,6 +26,7 @@ from crmcli.editing.journal import (
 )
 from crmcli.errors import CrmError
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import value_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ def _canundo(root: Path, step: Step) -> bool:
 def _keep_aside(root: Path, steps: Sequence[Step], states: Sequence[str]) -> Recovery:
     aside = root / STATE_DIR / f"{JOURNAL}-failed-{time.strftime('%Y%m%d-%H%M%S')}"
     journal_folder(root).rename(aside)
-    files = ", ".join(
+    files = value_list(
         step.path for step, state in zip(steps, states, strict=True) if state != "done"
     )
     raise CrmError(

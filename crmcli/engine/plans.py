@@ -22,6 +22,7 @@ from crmcli.fields.references import reference_ids
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import ANY, NUMBER, FormulaError
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import or_list, value_list
 
 if TYPE_CHECKING:
     from crmcli.engine.compute import Engine
@@ -184,7 +185,7 @@ class Planner:
             raise ExpressionError(
                 "bad-aggregate",
                 _("“agg: {agg}” must be one of {choices}{hint}").format(
-                    agg=agg, choices=", ".join(AGGREGATES), hint=did_you_mean(str(agg), AGGREGATES)
+                    agg=agg, choices=or_list(AGGREGATES), hint=did_you_mean(str(agg), AGGREGATES)
                 ),
             )
         through, target = self._through(plan)
@@ -331,7 +332,7 @@ class Failures:
 
     def report(self) -> None:
         for code, (message, records) in self.by_code.items():
-            examples = ", ".join(f"“{r.name}” ({r.id})" for r in records[:_MAX_EXAMPLES])
+            examples = value_list(f"“{r.name}” ({r.id})" for r in records[:_MAX_EXAMPLES])
             more = len(records) - _MAX_EXAMPLES
             text = (
                 ngettext(

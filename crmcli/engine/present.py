@@ -16,6 +16,7 @@ from crmcli.engine.compute import Engine
 from crmcli.fields.formatting import Formatter
 from crmcli.fields.references import reference_ids
 from crmcli.i18n import _
+from crmcli.i18n.lists import clause_list, value_list
 
 
 class Presenter:
@@ -47,14 +48,14 @@ class Presenter:
             return plain(value)
         if shown.type == "reference":
             target = self.workspace.projects.get(shown.target_project or "")
-            return ", ".join(self.record(target, i, with_id) for i in reference_ids(value))
+            return value_list(self.record(target, i, with_id) for i in reference_ids(value))
         if shown.type == "member":
             members = value if isinstance(value, list) else [value]
-            return ", ".join(self.member(m) for m in members)
+            return value_list(self.member(m) for m in members)
         if shown.type == "history":
-            return "; ".join(self.history_entry(entry) for entry in value)
+            return clause_list(self.history_entry(entry) for entry in value)
         if shown.type == "activities":
-            return "; ".join(self.activity_entry(entry) for entry in value)
+            return clause_list(self.activity_entry(entry) for entry in value)
         if shown.type == "next_step":
             return self.next_step(value)
         return self.formatter.value(shown, value)
@@ -129,9 +130,9 @@ def display_field(engine: Engine, project: Project, field: FieldDef) -> FieldDef
 def plain(value: Any) -> str:
     """Text for a value of no known field: mappings and lists spelled out."""
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
+        return value_list(f"{k}: {plain(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return "; ".join(plain(item) for item in value)
+        return clause_list(plain(item) for item in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return "" if value is None else str(value)

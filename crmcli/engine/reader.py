@@ -20,6 +20,7 @@ from crmcli.core.problems import did_you_mean
 from crmcli.errors import CrmError, InvalidValueError, Problem, UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.i18n import _
+from crmcli.i18n.lists import and_list, value_list
 
 if TYPE_CHECKING:
     from crmcli.engine.compute import Engine
@@ -61,7 +62,7 @@ class Reader:
                 prefix
                 + _("hidden from the {role} role: {fields}").format(
                     role=self.role.name if self.role else "",
-                    fields=", ".join(f"{project.key}.{name}" for name in hidden),
+                    fields=value_list(f"{project.key}.{name}" for name in hidden),
                 )
             )
 
@@ -108,7 +109,7 @@ def _narrower(
     if asked is None:
         raise UsageError(
             _("--role: no role “{role}” in crm.yaml (roles: {roles}){hint}").format(
-                role=role_name, roles=", ".join(roles), hint=did_you_mean(role_name, roles)
+                role=role_name, roles=value_list(roles), hint=did_you_mean(role_name, roles)
             )
         )
     unseen = sorted(own.hidden - asked.hidden) if own is not None else []
@@ -121,7 +122,7 @@ def _narrower(
                 role=role_name,
                 member=member.name if member else _("you"),
                 own=own.name if own else "",
-                fields=", ".join(unseen),
+                fields=and_list(unseen),
             )
         )
     return asked

@@ -11,6 +11,7 @@ from crmcli.core.problems import did_you_mean
 from crmcli.fields.base import FieldType, Issue, describe
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
+from crmcli.i18n.lists import or_list
 
 ACTIVITY_TYPES = ("call", "email", "meeting", "note")
 _ACTIVITY_KEYS = frozenset({"type", "at", "by", "text"})
@@ -50,7 +51,7 @@ def _activity_issues(entry: dict[Any, Any], index: int, context: FieldContext) -
                 "bad-activity",
                 _("activity type {value} is not one of {types}{hint}").format(
                     value=describe(kind),
-                    types=", ".join(ACTIVITY_TYPES),
+                    types=or_list(ACTIVITY_TYPES),
                     hint=did_you_mean(str(kind), ACTIVITY_TYPES),
                 ),
                 (index, "type"),

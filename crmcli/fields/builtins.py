@@ -13,6 +13,7 @@ from crmcli.fields.base import NO_ISSUES, FieldType, Issue, describe
 from crmcli.fields.choices import match_option, split_list
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 
 
 class Stage(FieldType):
@@ -32,7 +33,7 @@ class Stage(FieldType):
                 _("list {value} is not a list of {project} ({lists}){hint}").format(
                     value=describe(value),
                     project=project.name,
-                    lists=", ".join(names),
+                    lists=value_list(names),
                     hint=did_you_mean(str(value), names),
                 ),
             )
@@ -58,7 +59,7 @@ class Tags(FieldType):
                 _("tag {value} is not declared in {project} ({tags}){hint}").format(
                     value=describe(tag),
                     project=project.name,
-                    tags=", ".join(project.tags) or "—",
+                    tags=value_list(project.tags) or "—",
                     hint=did_you_mean(str(tag), project.tags),
                 ),
                 (index,),

@@ -15,6 +15,7 @@ from crmcli.errors import InvalidValueError
 from crmcli.fields.base import NO_ISSUES, FieldType, Issue, describe
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
+from crmcli.i18n.lists import or_list, value_list
 
 _TRUE = {"true", "yes", "y", "1", "oui", "vrai", "да"}
 _FALSE = {"false", "no", "n", "0", "non", "faux", "нет"}
@@ -38,7 +39,7 @@ def match_option(field: FieldDef, text: str, options: tuple[str, ...]) -> str:
         _("{label}: “{text}” is not one of {options}{hint}").format(
             label=field.label,
             text=text,
-            options=", ".join(options),
+            options=or_list(options),
             hint=did_you_mean(wanted, options),
         )
     )
@@ -85,7 +86,7 @@ class Select(FieldType):
             _("{label} {value} is not one of its options ({options}){hint}").format(
                 label=self.field.label,
                 value=describe(value),
-                options=", ".join(options),
+                options=value_list(options),
                 hint=did_you_mean(str(value), options),
             ),
             key_path,

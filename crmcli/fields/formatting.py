@@ -12,6 +12,7 @@ from typing import Any
 from crmcli.core.decimals import half_up, plain_text, too_large
 from crmcli.core.model import FieldDef, WorkspaceConfig
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class Formatter:
         if value is None or value == [] or value == "":
             return ""
         if isinstance(value, list):
-            return ", ".join(
+            return value_list(
                 self.value(field, item) for item in value if not isinstance(item, dict)
             )
         if isinstance(value, bool):

@@ -19,6 +19,7 @@ from crmcli.fields.base import FieldType, is_empty
 from crmcli.fields.context import FieldContext
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
+from crmcli.i18n.lists import or_list
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 
@@ -126,7 +127,7 @@ class RecordChecker:
                 ("list",),
                 "no-list",
                 _("is in no list; add list: one of {lists}").format(
-                    lists=", ".join(self.project.lists)
+                    lists=or_list(self.project.lists)
                 ),
             )
         list_name = data.get("list")

@@ -11,6 +11,7 @@ from crmcli.fields.base import NO_ISSUES, FieldType, Issue, describe
 from crmcli.fields.choices import split_list
 from crmcli.fields.context import FieldContext
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 
 
 def reference_ids(value: Any) -> list[str]:
@@ -130,7 +131,7 @@ def _ambiguous(
         message = _("{label}: several {records} have {key} “{text}”: {ids}; give the id")
     return InvalidValueError(
         message.format(
-            label=label, records=target.name, key=key, text=text, ids=", ".join(sorted(ids))
+            label=label, records=target.name, key=key, text=text, ids=value_list(sorted(ids))
         )
     )
 

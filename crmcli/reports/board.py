@@ -24,6 +24,7 @@ from crmcli.errors import UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
+from crmcli.i18n.lists import and_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,7 @@ def board_of(
         if unknown:
             raise UsageError(
                 _("--tag: {tags} is not a tag of {project}").format(
-                    tags=", ".join(unknown), project=project.name
+                    tags=and_list(unknown), project=project.name
                 )
             )
         records = [r for r in records if set(tags) <= set(r.tags)]

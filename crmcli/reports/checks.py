@@ -17,6 +17,7 @@ from crmcli.engine.check_context import Check, CheckContext
 from crmcli.engine.compute import Engine
 from crmcli.engine.types import ExpressionError
 from crmcli.i18n import _
+from crmcli.i18n.lists import and_list, or_list
 from crmcli.reports.period import Period
 from crmcli.reports.spec import (
     FIELD_MEASURES,
@@ -115,7 +116,7 @@ class _DashboardChecker:
         for index, name in enumerate(names):
             if name in known or not projects:
                 continue
-            where = ", ".join(project.name for project in projects)
+            where = or_list(project.name for project in projects)
             message = (
                 _("no list “{name}” in {projects}{hint}")
                 if kind == "lists"
@@ -235,7 +236,7 @@ class _WidgetChecker:
                         "unknown-list",
                         _("no list “{name}” in {projects}{hint}").format(
                             name=stage,
-                            projects=", ".join(p.name for p in self.projects),
+                            projects=or_list(p.name for p in self.projects),
                             hint=did_you_mean(stage, known),
                         ),
                     )
@@ -246,7 +247,7 @@ class _WidgetChecker:
                 "measure",
                 "no-won-list",
                 _("a win rate needs a list with outcome: won, and {projects} has none").format(
-                    projects=", ".join(p.name for p in self.projects)
+                    projects=and_list(p.name for p in self.projects)
                 ),
             )
         elif measure.kind == "velocity":

@@ -18,6 +18,7 @@ from crmcli.engine.reader import Reader, workspace_now
 from crmcli.fields.formatting import Formatter
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
+from crmcli.i18n.lists import and_list
 from crmcli.reports.board import build_board
 from crmcli.reports.figures import BoardFigure, Chart, DashboardData, Figure, Omitted, Stat
 from crmcli.reports.filters import Filtered, Filters, Window, widget_window
@@ -98,7 +99,7 @@ class _Figures:
                 widget.description,
                 _("Not shown to the {role} role: it uses {fields}.").format(
                     role=self.options.reader.role.name if self.options.reader.role else "",
-                    fields=", ".join(hidden),
+                    fields=and_list(hidden),
                 ),
             )
         period = self.options.period or widget.period or self.dashboard.period

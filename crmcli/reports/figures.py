@@ -13,6 +13,7 @@ from crmcli.core.left_out import left_out_message
 from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import value_list
 from crmcli.reports.board import Board
 
 
@@ -171,7 +172,7 @@ def subtitle(data: DashboardData, formatter: Formatter) -> str:
     if data.revision:
         parts.append(_("revision {revision}").format(revision=data.revision))
     if data.tags:
-        parts.append(_("tags: {tags}").format(tags=", ".join(data.tags)))
+        parts.append(_("tags: {tags}").format(tags=value_list(data.tags)))
     if data.role:
         parts.append(_("as seen by the {role} role").format(role=data.role))
     return " · ".join(part for part in parts if part)

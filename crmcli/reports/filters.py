@@ -15,6 +15,7 @@ from crmcli.engine.compute import Engine
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import FormulaError
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import value_list
 from crmcli.reports.labels import Labels
 from crmcli.reports.period import Period
 from crmcli.reports.spec import Dashboard, Widget
@@ -116,7 +117,7 @@ class Filters:
                 _("{project} has none of the {kind} {names}: not filtered by them").format(
                     project=project.name,
                     kind=_("lists") if kind == "lists" else _("tags"),
-                    names=", ".join(names),
+                    names=value_list(names),
                 )
             )
             return None

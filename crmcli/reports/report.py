@@ -31,6 +31,7 @@ from crmcli.git.log import read_log
 from crmcli.git.sources import GitSource, find_commit
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 from crmcli.index.session import open_indexed
 from crmcli.reports.checks import check_dashboard
 from crmcli.reports.data import Options, compute_dashboard
@@ -198,7 +199,7 @@ def _checked_dashboard(
                 name=name,
                 path=path,
                 hint=did_you_mean(name, names),
-                names=", ".join(names) or _("none"),
+                names=value_list(names) or _("none"),
             )
         )
     log = ProblemLog(root)

@@ -16,6 +16,7 @@ from crmcli.engine.reader import identify_reader
 from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import value_list
 from crmcli.index.revisions import ReviewIndex
 from crmcli.review.changes import (
     ADDED,
@@ -174,4 +175,4 @@ def summary_line(review: Review) -> str:
     ]
     if counts[MERGED]:
         parts.append(ngettext("{n} merged", "{n} merged", counts[MERGED]).format(n=counts[MERGED]))
-    return ", ".join(parts)
+    return value_list(parts)

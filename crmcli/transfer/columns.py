@@ -21,6 +21,7 @@ from crmcli.core.model import FieldDef, Project
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import UsageError
 from crmcli.i18n import _, ngettext
+from crmcli.i18n.lists import and_list, value_list
 from crmcli.transfer.cells import ID
 
 ENTERED = "entered"
@@ -52,7 +53,7 @@ def map_columns(
         raise UsageError(
             _("--map: the file has no column “{header}” (columns: {headers}){hint}").format(
                 header=missing[0],
-                headers=", ".join(headers),
+                headers=value_list(headers),
                 hint=did_you_mean(missing[0], headers),
             )
         )
@@ -133,7 +134,7 @@ def _named_field(project: Project, target: str, header: str) -> FieldDef | None:
 
 def _refuse_unmapped(project: Project, headers: list[str]) -> None:
     fields = [key for key, f in project.fields.items() if not f.computed]
-    listed = ", ".join(
+    listed = and_list(
         f"“{header}”{did_you_mean(header, fields)}" if header else _("(no header)")
         for header in headers
     )
@@ -144,7 +145,7 @@ def _refuse_unmapped(project: Project, headers: list[str]) -> None:
             "no field of {project} matches the columns {columns}; map each with "
             '--map "HEADER=field" or skip it with --map "HEADER=" (fields: {fields})',
             len(headers),
-        ).format(project=project.name, columns=listed, fields=", ".join(fields))
+        ).format(project=project.name, columns=listed, fields=value_list(fields))
     )
 
 

@@ -31,6 +31,7 @@ from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 from crmcli.transfer.cells import ID
 from crmcli.transfer.columns import ENTERED, map_columns
 from crmcli.transfer.readers import Row, Table, open_table
@@ -142,7 +143,7 @@ class _Importer:
                     ignored[0],
                     "computed-column",
                     _("computed in {project}, so ignored: {columns}").format(
-                        project=project.name, columns=", ".join(c.header for c in ignored)
+                        project=project.name, columns=value_list(c.header for c in ignored)
                     ),
                     Severity.WARNING,
                 )
@@ -159,7 +160,7 @@ class _Importer:
                 _(
                     'no column gives the {record}\'s name; map one with --map "HEADER=name" '
                     "(columns: {headers})"
-                ).format(record=project.record_name, headers=", ".join(self.table.headers))
+                ).format(record=project.record_name, headers=value_list(self.table.headers))
             )
         if options.key is not None and options.key not in self.by_field:
             raise UsageError(

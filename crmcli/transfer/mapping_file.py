@@ -16,6 +16,7 @@ from crmcli.core.yamlio import (
 )
 from crmcli.errors import UsageError
 from crmcli.i18n import _
+from crmcli.i18n.lists import and_list
 
 RECIPE_KEYS = ("columns", "values", "references", "key", "list", "tags")
 
@@ -42,7 +43,7 @@ def read_recipe(path: Path) -> dict[str, Any]:
         return UsageError(f"{path}:{line}:{column}: {message}")
 
     if not isinstance(data, dict):
-        raise refuse((), _("a mapping file holds {keys}").format(keys=", ".join(RECIPE_KEYS)))
+        raise refuse((), _("a mapping file holds {keys}").format(keys=and_list(RECIPE_KEYS)))
     for key, value in data.items():
         if key not in RECIPE_KEYS:
             raise refuse(

@@ -19,6 +19,7 @@ from crmcli.editing.writer import RecordFile
 from crmcli.errors import Problem
 from crmcli.fields.references import ReferenceIndex
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 from crmcli.transfer.cells import ID
 from crmcli.transfer.columns import Column
 from crmcli.transfer.readers import Row, Table
@@ -79,7 +80,7 @@ class Updates:
                         records=self.project.name,
                         key=key,
                         value=values[key],
-                        ids=", ".join(matches),
+                        ids=value_list(matches),
                     ),
                 )
             )

@@ -14,6 +14,7 @@ from typing import Any
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import UsageError
 from crmcli.i18n import _
+from crmcli.i18n.lists import value_list
 from crmcli.transfer.cells import cell_text
 from crmcli.transfer.readers import Row, TableError
 
@@ -36,7 +37,7 @@ class XlsxTable:
             self._workbook.close()
             raise UsageError(
                 _("{path} has no sheet “{sheet}” (sheets: {names}){hint}").format(
-                    path=path, sheet=sheet, names=", ".join(names), hint=did_you_mean(sheet, names)
+                    path=path, sheet=sheet, names=value_list(names), hint=did_you_mean(sheet, names)
                 )
             )
         worksheet = self._workbook[sheet or names[0]]

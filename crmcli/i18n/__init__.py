@@ -14,7 +14,7 @@ import os
 from collections import UserString
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "crmcli"
 LANGUAGES = ("en", "fr", "ru")  # English is the messages' own language
 
