@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -142,3 +143,29 @@ def test_a_history_cell_separates_its_moves(workspace, language, separator) -> N
     first, second = moves.split(separator)
     assert first.startswith("Lead — ") and first.endswith("(Alice Martin)"), moves
     assert second.startswith("Won — ") and second.endswith("(Bruno Petit)"), moves
+
+
+TWINS = {
+    "clients/acme-twin.yaml": """
+        name: ACME
+        list: Clients
+        email: CONTACT@acme.example
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("fr", "même adresse e-mail contact@acme.example\xa0; même nom une fois normalisé"),
+        ("ru", "тот же адрес e-mail contact@acme.example; то же название после нормализации"),
+    ],
+)
+def test_the_reasons_of_a_likely_duplicate(workspace, language, reason) -> None:
+    root = workspace(TWINS)
+    run = crm_in_process(
+        "-C", root, "--lang", language, "duplicates", "clients", "--format", "json",
+        env={"CRM_USER": "alice"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert [match["reason"] for match in json.loads(run.stdout)] == [reason]
