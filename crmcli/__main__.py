@@ -1,3 +1,3 @@
-from crmcli.cli.main import run
+from crmcli.cli.start import run
 
 run()

@@ -7,7 +7,7 @@ import click
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from crmcli.cli.main import app
+from crmcli.cli.main import whole_app
 
 from .conftest import environment
 
@@ -32,7 +32,7 @@ def command_tree() -> dict[str, click.Command]:
         for sub_name, sub in sorted(getattr(command, "commands", {}).items()):
             walk(f"{name} {sub_name}", sub)
 
-    walk("crm", get_command(app))
+    walk("crm", get_command(whole_app()))
     return found
 
 
@@ -45,7 +45,7 @@ def help_text(name: str) -> str:
     """`crm … --help` for a command named as in `command_tree`."""
     arguments = [*name.split()[1:], "--help"]
     with environment(HELP_ENVIRONMENT):
-        result = CliRunner().invoke(app, arguments, prog_name="crm", terminal_width=100)
+        result = CliRunner().invoke(whole_app(), arguments, prog_name="crm", terminal_width=100)
     if result.exit_code != 0:
         raise AssertionError(f"{name} --help failed: {result.output}")
     return result.output

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crmcli.cli.main import app
+from crmcli.cli.main import whole_app
 from crmcli.core.loader import Loader
 
 from .conftest import BASE_FILES, TODAY, check
@@ -153,7 +153,7 @@ def test_no_command_tracebacks_on_bad_configuration(bad, command, tmp_path, monk
     monkeypatch.setenv("CRM_USER", "alice")
     monkeypatch.setenv("CRM_NOW", f"{TODAY.isoformat()}T10:00:00+01:00")
     args = [part.replace("{out}", str(tmp_path / "out")) for part in command]
-    result = CliRunner().invoke(app, ["-C", str(root), *args])
+    result = CliRunner().invoke(whole_app(), ["-C", str(root), *args])
     assert result.exit_code in (0, 1), (result.exit_code, result.output, result.exception)
     unexpected = result.exception if not isinstance(result.exception, SystemExit) else None
     if unexpected is not None and not _is_crm_error(unexpected):
@@ -170,7 +170,7 @@ def _is_crm_error(error: BaseException) -> bool:
 def test_set_rating_with_a_text_max_uses_the_default(workspace):
     root = workspace(_field('confidence: {type: rating, max: "10"}'))
     result = CliRunner().invoke(
-        app, ["-C", str(root), "set", "opportunities/acme-website", "confidence=3"]
+        whole_app(), ["-C", str(root), "set", "opportunities/acme-website", "confidence=3"]
     )
     assert result.exit_code == 0, (result.output, result.exception)
     assert "confidence: 3" in (root / "opportunities/acme-website.yaml").read_text(encoding="utf-8")
@@ -218,7 +218,8 @@ def test_export_into_a_missing_folder_is_a_clear_error(workspace):
     root = workspace()
     missing = Path("/nonexistent/dir/x.csv")
     result = CliRunner().invoke(
-        app, ["-C", str(root), "export", "opportunities", "--format", "csv", "--out", str(missing)]
+        whole_app(),
+        ["-C", str(root), "export", "opportunities", "--format", "csv", "--out", str(missing)],
     )
     assert result.exit_code == 1, (result.output, result.exception)
     assert _is_crm_error(result.exception) or isinstance(result.exception, SystemExit)
@@ -286,7 +287,7 @@ def test_show_and_list_work_beside_a_wrongly_typed_computed_setting(workspace, c
     settings, _line, _attribute = WRONG_SETTINGS[case]
     root = workspace(_computed(settings))
     for command in (("show", "opportunities/acme-website"), ("list", "opportunities")):
-        result = CliRunner().invoke(app, ["-C", str(root), *command])
+        result = CliRunner().invoke(whole_app(), ["-C", str(root), *command])
         assert result.exit_code == 0, (command, result.output, result.exception)
         assert "Acme" in result.output
 
@@ -298,7 +299,7 @@ def test_a_wrongly_typed_format_leaves_the_formula_computed(workspace):
     assert (odd.display_format, odd.broken) == (None, False)
     assert [p.code for p in check(root).problems] == ["bad-setting"]
     result = CliRunner().invoke(
-        app, ["-C", str(root), "show", "opportunities/acme-website", "--as", "alice"]
+        whole_app(), ["-C", str(root), "show", "opportunities/acme-website", "--as", "alice"]
     )
     assert result.exit_code == 0, (result.output, result.exception)
     assert "5 000" in result.output.replace("\u202f", " ").replace("\xa0", " ")

@@ -815,7 +815,7 @@ def test_add_move_and_set_do_not_import_heavy_modules(ws):
                 return None
 
         sys.meta_path.insert(0, Spy())
-        from crmcli.cli.main import app
+        from crmcli.cli.main import for_command
 
         root = {str(ws)!r}
         for args in (
@@ -823,7 +823,7 @@ def test_add_move_and_set_do_not_import_heavy_modules(ws):
             ["move", "opportunities/fast-deal", "Proposal sent", "--as", "alice"],
             ["set", "opportunities/fast-deal", "amount=12 000,50", "--as", "alice"],
         ):
-            app(["-C", root, *args], standalone_mode=False)
+            for_command(args)(["-C", root, *args], standalone_mode=False)
         loaded = {{m.split(".")[0] for m in sys.modules}}
         print(sorted(attempted | (loaded & set(HEAVY))))
         """

@@ -43,14 +43,14 @@ def test_racy_files_settle_then_edits_still_show(workspace) -> None:
 
 
 def test_a_scan_shared_with_a_forked_child_is_the_scan(tmp_path: Path, monkeypatch) -> None:
-    from crmcli.index import freshness
+    from crmcli.index import freshness, walk
     from tests.generated_workspace import generate
 
     root = generate(tmp_path / "ws", clients=30, deals=300)
     (root / "opportunities" / "gone.yaml").symlink_to(root / "nowhere.yaml")  # a missing one
     alone = freshness.scan(root)
     monkeypatch.setattr(freshness, "_PARALLEL_FROM", 0)
-    monkeypatch.setattr(freshness, "_CHUNK", 7)  # many chunks, odd ones from the child
+    monkeypatch.setattr(walk, "CHUNK", 7)  # many chunks, odd ones from the child
     shared = freshness.scan(root)
     assert shared.listing == alone.listing and shared.fingerprint == alone.fingerprint
     assert len(shared.files) == len(alone.files) > 331

@@ -4,7 +4,7 @@ notification settings."""
 from __future__ import annotations
 
 from crmcli.automations.rules import KeyPath, read_rules
-from crmcli.core.loader import WORKSPACE_FILE
+from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.engine.check_context import Check, CheckContext

@@ -17,7 +17,7 @@ from typing import Any
 
 from crmcli.automations.actions import Action, check_recipient, read_actions, strings
 from crmcli.automations.conditions import compile_condition
-from crmcli.core.loader import AUTOMATIONS_FILE
+from crmcli.core.layout import AUTOMATIONS_FILE
 from crmcli.core.model import Project, RecordEvent, Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.engine.compute import Engine

@@ -32,7 +32,7 @@ from crmcli.automations.rules import Rule, read_rules
 from crmcli.automations.standing import Standing
 from crmcli.automations.state import AutomationState
 from crmcli.core.config_schema import check_config_file
-from crmcli.core.loader import AUTOMATIONS_FILE
+from crmcli.core.layout import AUTOMATIONS_FILE
 from crmcli.core.model import Record, Workspace
 from crmcli.core.problems import ProblemLog
 from crmcli.editing.change import Change

@@ -19,8 +19,8 @@ from crmcli.automations.standing import Standing
 from crmcli.automations.state import DEFAULT_STATE_FILE, AutomationState
 from crmcli.automations.state_guard import guard, note_lines
 from crmcli.core.collector import collector_paused
+from crmcli.core.layout import AUTOMATIONS_FILE
 from crmcli.core.left_out import left_out_records, refuse_left_out
-from crmcli.core.loader import AUTOMATIONS_FILE
 from crmcli.core.model import Project, RecordEvent, Workspace
 from crmcli.editing.change import Change
 from crmcli.editing.editor import Editor

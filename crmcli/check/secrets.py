@@ -7,7 +7,7 @@ member needs a value (not only when `crm secrets enable` or `rotate` runs).
 
 from __future__ import annotations
 
-from crmcli.core.loader import WORKSPACE_FILE
+from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.editing.secrets import key_holders
 from crmcli.engine.check_context import Check, CheckContext
 from crmcli.errors import Severity

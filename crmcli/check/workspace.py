@@ -16,7 +16,8 @@ from typing import Any
 from crmcli.automations import checks as automations_checks
 from crmcli.check import secrets as secrets_checks
 from crmcli.core.config_schema import check_config_file
-from crmcli.core.loader import WORKSPACE_FILE, Loader
+from crmcli.core.layout import WORKSPACE_FILE
+from crmcli.core.loader import Loader
 from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
 from crmcli.core.problems import did_you_mean
 from crmcli.duplicates.stored_keys import fill_checked_keys

@@ -110,3 +110,7 @@ def serve(
         )
     sys.stdout.flush()
     serve(application, host, port)
+
+
+def register(crm: typer.Typer) -> None:
+    crm.add_typer(app, name="form")

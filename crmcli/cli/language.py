@@ -10,21 +10,20 @@ from typing import Any
 
 from typer._click.formatting import HelpFormatter
 
+from crmcli.cli.start import global_options, take_lang
 from crmcli.cli.usage_errors import translate_usage_errors
-from crmcli.core.config import WORKSPACE_FILE, workspace_config
+from crmcli.core.config import workspace_config
+from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.core.loader import Loader, find_root
 from crmcli.errors import CrmError, UsageError
 from crmcli.i18n import LANGUAGES, _, ngettext, supported, use_language
 from crmcli.i18n.lists import value_list
 
-LANG_OPTION = "--lang"
-WORKSPACE_OPTIONS = ("-C", "--workspace")
-
 
 def choose_language(args: list[str]) -> list[str]:
     """Install the language for this command; the arguments without any --lang (so that every
     command accepts it, wherever it is written)."""
-    written, rest = _take_lang(args)
+    written, rest = take_lang(args)
     if written is not None and supported(written) is None:
         raise UsageError(
             _("unknown language “{name}”; available: {names}").format(
@@ -35,27 +34,11 @@ def choose_language(args: list[str]) -> list[str]:
     return rest
 
 
-def _take_lang(args: list[str]) -> tuple[str | None, list[str]]:
-    """The last --lang value in `args` (up to a `--`), and the arguments without it."""
-    written, rest = None, []
-    tokens = iter(args)
-    for token in tokens:
-        if token == "--":
-            rest.extend([token, *tokens])
-        elif token == LANG_OPTION:
-            written = next(tokens, "")
-        elif token.startswith(LANG_OPTION + "="):
-            written = token.partition("=")[2]
-        else:
-            rest.append(token)
-    return written, rest
-
-
 def _workspace_language(args: list[str]) -> str | None:
     """crm.yaml's language (its own, or its locale's) when it names one; None to ask the
     environment. A crm.yaml that cannot be read is reported by the command itself."""
     try:
-        root = find_root(_workspace_option(args))
+        root = find_root(global_options(args)[0])
     except CrmError:
         return None
     loader = Loader(root)
@@ -64,19 +47,6 @@ def _workspace_language(args: list[str]) -> str | None:
     if not (data.get("language") or data.get("locale")):
         return None
     return workspace_config(data, loader.log).language
-
-
-def _workspace_option(args: list[str]) -> str | None:
-    for index, token in enumerate(args):
-        if token == "--":
-            return None
-        if token in WORKSPACE_OPTIONS and index + 1 < len(args):
-            return args[index + 1]
-        if token.startswith("--workspace="):
-            return token.partition("=")[2]
-        if token.startswith("-C") and len(token) > 2:
-            return token[2:]
-    return None
 
 
 def translate_typer() -> None:

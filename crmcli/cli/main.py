@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,29 +12,14 @@ from typing import Annotated
 import typer
 
 from crmcli import __version__
-from crmcli.cli import (
-    agenda,
-    automating,
-    board,
-    checking,
-    day,
-    duplicates,
-    editing,
-    form,
-    reading,
-    reporting,
-    reviewing,
-    schemas,
-    secrets,
-    transfer,
-)
-from crmcli.cli.language import WORKSPACE_OPTIONS, choose_language, translate_typer
+from crmcli.cli.language import choose_language, translate_typer
+from crmcli.cli.start import global_options
 from crmcli.core.loader import find_root
 from crmcli.editing.lock import settle_interrupted_write
 from crmcli.errors import CrmError
 from crmcli.i18n import _, lazy, use_language
 
-app = typer.Typer(
+_base = typer.Typer(
     name="crm",
     help=lazy("A CRM whose database is plain YAML files in a git repository."),
     no_args_is_help=True,
@@ -49,7 +35,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_base.callback()
 def main(
     ctx: typer.Context,
     workspace: Annotated[
@@ -99,50 +85,53 @@ class Context:
         return root
 
 
-checking.register(app)
-editing.register(app)
-duplicates.register(app)
-day.register(app)
-board.register(app)
-agenda.register(app)
-reading.register(app)
-automating.register(app)
-reporting.register(app)
-reviewing.register(app)
-transfer.register(app)
-secrets.register(app)
-app.add_typer(schemas.app, name="schema")
-app.add_typer(form.app, name="form")
+# The module of crmcli.cli that registers each command (or group), in the order `crm --help`
+# lists them: running a command imports its module only, as importing all of them costs a
+# reading command a fifth of its start (tests/test_cli_narrowed.py keeps this table true).
+COMMANDS = {
+    **dict.fromkeys(["check"], "checking"),
+    **dict.fromkeys(["init", "add", "move", "set", "rename", "rm"], "editing"),
+    **dict.fromkeys(["duplicates", "merge"], "duplicates"),
+    **dict.fromkeys(["note", "next", "done"], "day"),
+    **dict.fromkeys(["board"], "board"),
+    **dict.fromkeys(["agenda"], "agenda"),
+    **dict.fromkeys(["show", "list"], "reading"),
+    **dict.fromkeys(["remind", "automate"], "automating"),
+    **dict.fromkeys(["dashboard"], "reporting"),
+    **dict.fromkeys(["diff", "log", "fmt", "git"], "reviewing"),
+    **dict.fromkeys(["import", "export"], "transfer"),
+    **dict.fromkeys(["keys", "secrets"], "secrets"),
+    **dict.fromkeys(["schema"], "schemas"),
+    **dict.fromkeys(["form"], "form"),
+}
+
+
+def _with(modules: list[str]) -> typer.Typer:
+    """The application with the commands of these modules (typer builds each command's
+    options from its signature before running any: only those asked for are built)."""
+    built = copy.copy(_base)
+    built.registered_commands, built.registered_groups = [], []
+    for module in modules:
+        importlib.import_module(f"crmcli.cli.{module}").register(built)
+    return built
+
+
+@functools.cache
+def whole_app() -> typer.Typer:
+    """Every command: for help, the version, and what names no command."""
+    return _with(list(dict.fromkeys(COMMANDS.values())))
 
 
 def for_command(args: list[str]) -> typer.Typer:
-    """The application with only the command that `args` run, when they name one: typer
-    builds every command's options from its signature before running any, a measurable share
-    of a reading command's start; asking for help, or naming no known command, gets them all."""
-    name = _command_name(args)
-    commands = [c for c in app.registered_commands if c.name == name]
-    groups = [g for g in app.registered_groups if g.name == name]
-    if name is None or len(commands) + len(groups) != 1:
-        return app
-    narrowed = copy.copy(app)
-    narrowed.registered_commands, narrowed.registered_groups = commands, groups
+    """The application with only the module of the command that `args` run, when they name
+    one; asking for help, or naming no known command, gets them all."""
+    name = global_options(args)[1]
+    if name not in COMMANDS:
+        return whole_app()
+    narrowed = _with([COMMANDS[name]])
+    narrowed.registered_commands = [c for c in narrowed.registered_commands if c.name == name]
+    narrowed.registered_groups = [g for g in narrowed.registered_groups if g.name == name]
     return narrowed
-
-
-def _command_name(args: list[str]) -> str | None:
-    """The first argument that is not a global option (None: help, the version, or an
-    option this does not know, which the whole application answers)."""
-    tokens = iter(args)
-    for token in tokens:
-        if token in WORKSPACE_OPTIONS:
-            next(tokens, None)
-        elif token.startswith("--workspace=") or (token.startswith("-C") and len(token) > 2):
-            continue
-        elif token.startswith("-"):
-            return None
-        else:
-            return token
-    return None
 
 
 def run() -> None:

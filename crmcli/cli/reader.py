@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crmcli.i18n import lazy
+from crmcli.index.wanted import NO_CACHE_OPTION
 
 if TYPE_CHECKING:
     from crmcli.engine.reader import Reader
@@ -47,7 +48,7 @@ RoleOption = Annotated[
 NoCacheOption = Annotated[
     bool,
     typer.Option(
-        "--no-cache",
+        NO_CACHE_OPTION,
         help=lazy(
             "Read every file instead of the index in .crm/ (as CRM_NO_CACHE=1 does); the "
             "answer is the same, only slower."

@@ -82,3 +82,7 @@ def _update_vscode_settings(root: Path, mapping: dict[str, list[str]]) -> None:
     settings.setdefault("yaml.schemas", {}).update(mapping)
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(settings, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def register(crm: typer.Typer) -> None:
+    crm.add_typer(app, name="schema")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.core.model import (
     BUILTIN_FIELDS,
     COMPUTED_TYPES,
@@ -28,7 +29,6 @@ from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.yamlio import locate
 from crmcli.i18n import _
 
-WORKSPACE_FILE = "crm.yaml"
 DEFAULT_LOCALE = "en_US"
 DEFAULT_CURRENCY = "EUR"
 DEFAULT_TIMEZONE = "UTC"

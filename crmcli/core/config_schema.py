@@ -12,13 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from crmcli.core.loader import (
-    AUTOMATIONS_FILE,
-    DASHBOARDS_DIR,
-    PROJECT_FILE,
-    WORKSPACE_FILE,
-    ConfigFile,
-)
+from crmcli.core.layout import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE, WORKSPACE_FILE
+from crmcli.core.loader import ConfigFile
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.yamlio import jsonable, locate
 from crmcli.i18n import _

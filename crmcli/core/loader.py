@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from crmcli.core.collector import collector_paused
-from crmcli.core.config import WORKSPACE_FILE, build_project, workspace_config
+from crmcli.core.config import build_project, workspace_config
 from crmcli.core.hidden_values import open_hidden_values, report_sealing, workspace_sealing
+from crmcli.core.layout import (
+    AUTOMATIONS_FILE,
+    DASHBOARDS_DIR,
+    PROJECT_FILE,
+    WORKSPACE_FILE,
+    chosen_folder,
+    nearest_workspace,
+)
 from crmcli.core.lazy_records import LazyRecords, date_fields, read_dates
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
 from crmcli.core.parse_pool import Check, Parsed, ReadAhead, parse_files
@@ -39,10 +47,6 @@ from crmcli.i18n import _, ngettext
 from crmcli.secrets.cipher import is_sealed
 from crmcli.secrets.sealing import Sealing
 
-PROJECT_FILE = "_project.yaml"
-AUTOMATIONS_FILE = "automations.yaml"
-DASHBOARDS_DIR = "dashboards"
-
 
 @dataclass(slots=True)
 class ConfigFile:
@@ -55,9 +59,8 @@ class ConfigFile:
 
 def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
     """-C PATH, else $CRM_WORKSPACE, else the nearest crm.yaml upward from `start`."""
-    chosen = explicit or os.environ.get("CRM_WORKSPACE")
-    if chosen:
-        root = Path(chosen).expanduser().resolve()
+    root = chosen_folder(explicit)
+    if root is not None:
         if not (root / WORKSPACE_FILE).is_file():
             raise WorkspaceNotFoundError(
                 _("{path} is not a crm workspace (no {file} there)").format(
@@ -66,16 +69,16 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
             )
         return root
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / WORKSPACE_FILE).is_file():
-            return folder
-    raise WorkspaceNotFoundError(
-        _("no crm workspace here: no {file} in {path} or any folder above it").format(
-            file=WORKSPACE_FILE, path=here
+    found = nearest_workspace(here)
+    if found is None:
+        raise WorkspaceNotFoundError(
+            _("no crm workspace here: no {file} in {path} or any folder above it").format(
+                file=WORKSPACE_FILE, path=here
+            )
+            + " "
+            + _("(use -C PATH or set CRM_WORKSPACE)")
         )
-        + " "
-        + _("(use -C PATH or set CRM_WORKSPACE)")
-    )
+    return found
 
 
 class RecordReuse(Protocol):

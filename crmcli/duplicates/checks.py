@@ -11,7 +11,7 @@ from crmcli.core.problems import ProblemLog
 from crmcli.duplicates.finder import DuplicateFinder, Match
 from crmcli.errors import Problem, Severity
 from crmcli.i18n import _
-from crmcli.index.session import cache_wanted
+from crmcli.index.wanted import cache_wanted
 
 CODES = {"email": "duplicate-email", "phone": "duplicate-phone"}
 

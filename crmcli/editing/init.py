@@ -15,12 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import (
-    AUTOMATIONS_FILE,
-    DASHBOARDS_DIR,
-    PROJECT_FILE,
-    WORKSPACE_FILE,
-)
+from crmcli.core.layout import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE, WORKSPACE_FILE
 from crmcli.core.state_dir import STATE_DIR
 from crmcli.editing.ids import free_id, make_id
 from crmcli.errors import CrmError, UsageError

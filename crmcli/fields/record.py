@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from crmcli.core.loader import PROJECT_FILE
+from crmcli.core.layout import PROJECT_FILE
 from crmcli.core.model import BUILTIN_FIELDS, Record
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import Severity

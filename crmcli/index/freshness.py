@@ -23,18 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmcli import __version__
-from crmcli.core.config import WORKSPACE_FILE
 from crmcli.core.forked import started
-from crmcli.core.loader import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE
+from crmcli.core.layout import AUTOMATIONS_FILE, DASHBOARDS_DIR, PROJECT_FILE, WORKSPACE_FILE
 from crmcli.core.parse_pool import fork_workers
 from crmcli.core.sources import content_digest
 from crmcli.core.yamlio import MAX_RECORD_BYTES
 from crmcli.i18n import current_language
+from crmcli.index import early_walk
+from crmcli.index.early_walk import Taken
 from crmcli.index.store import FileRow
+from crmcli.index.walk import FOLDER, MISSING, Layout, chunks, layout, stat_chunk
 
 RACY_NS = 2_000_000_000  # timestamps of coarse file systems; a same-second rewrite is hashed
-_MISSING = (-1, 0, 0, 0)  # a file that vanished, or a symbolic link to nothing
-_FOLDER = (-2, 0, 0, 0)  # a folder named like a record file: not one
 
 StatKey = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
@@ -55,8 +55,6 @@ def file_digest(path: Path) -> bytes:
 
 Listing = tuple[tuple[str, ...], tuple[int, ...]]  # file names, and their stat keys end to end
 _PARALLEL_FROM = 8_000  # record files; below this, forking costs more than it saves
-_CHUNK = 2_000
-_FEW_OTHERS = 16  # files beside a project's records removed from its listing one by one
 
 
 @dataclass(slots=True)
@@ -102,82 +100,58 @@ def scan(
     serves); every configuration file is in the fingerprint all the same, but not what lies
     beside their records (a write's temporary file would look like a new configuration).
     `stat_only`: the fingerprint of the whole workspace, the record files of these projects
-    only in the listing (a command about one project's new records)."""
-    found = Scan(time.time_ns())
-    hashed = hashlib.blake2b(digest_size=16)
-    # problems are stored as messages: in the language of the run that wrote them
-    hashed.update(repr((__version__, current_language())).encode())
-    top = sorted(_entries(root), key=lambda e: e.name)
-    hashed.update(repr([(e.name, e.is_dir()) for e in top if not e.name.startswith(".")]).encode())
-    for name in (WORKSPACE_FILE, AUTOMATIONS_FILE):
-        _hash_file(hashed, root / name)
-    record_names: dict[str, list[str]] = {}
-    for entry in top:
-        if not entry.is_dir() or entry.name.startswith((".", "_")):
-            continue
-        if entry.name == DASHBOARDS_DIR or not (root / entry.name / PROJECT_FILE).is_file():
-            for inner in sorted(_entries(root / entry.name), key=lambda e: e.name):
-                hashed.update(repr((entry.name, inner.name, inner.is_dir())).encode())
-                if entry.name == DASHBOARDS_DIR and inner.name.endswith(".yaml"):
-                    _hash_file(hashed, Path(inner.path))
-            continue
-        _hash_file(hashed, root / entry.name / PROJECT_FILE)
-        if only is None:
-            record_names[entry.name] = _record_names(hashed, root, entry.name)
-        elif entry.name in only:
-            record_names[entry.name] = _record_names(hashlib.blake2b(), root, entry.name)
+    only in the listing (a command about one project's new records). A whole scan takes what
+    the walk started with the command found (`early_walk`), when there is one."""
+    early = early_walk.taken(root) if only is None and stat_only is None else None
+    found = Scan(early.seen_ns if early is not None else time.time_ns())
+    folders = early.layout if early is not None else layout(root, only)
+    records = folders.records
     if stat_only is not None:
-        record_names = {key: names for key, names in record_names.items() if key in stat_only}
-    found.listing, folders = _stat_all(root, record_names)
-    hashed.update(repr(folders).encode())
-    found.fingerprint = hashed.hexdigest()
+        records = {key: names for key, names in records.items() if key in stat_only}
+    found.listing, named_like_records = _stat_all(root, records, early)
+    found.fingerprint = _fingerprint(root, folders, only is None, named_like_records)
     return found
 
 
-def _record_names(hashed: hashlib.blake2b, root: Path, key: str) -> list[str]:
-    """The record files of a project folder (and any folder named like one: the stat tells);
-    everything else in it goes into the hash. Names only (`os.listdir`), since a project of a
-    hundred thousand records takes a third longer to list as directory entries."""
-    try:
-        listed = os.listdir(root / key)  # noqa: PTH208 (names only: the fastest listing)
-    except OSError:
-        listed = []
-    others = [n for n in listed if n[:1] == "_" or not n.endswith(".yaml")]
-    if len(others) <= _FEW_OTHERS:  # the schema, a .gitkeep: one pass instead of two
-        names = listed
-        for other in others:
-            names.remove(other)
-    else:
-        names = [n for n in listed if n[:1] != "_" and n.endswith(".yaml")]
-    hashed.update(repr((key, sorted((n, (root / key / n).is_dir()) for n in others))).encode())
-    return names
+def _fingerprint(root: Path, folders: Layout, beside: bool, named_like_records: list[str]) -> str:
+    """Everything but the record files: the tool, the language of messages (problems are
+    stored as messages), what lies in and beside the projects, and the configuration files."""
+    hashed = hashlib.blake2b(digest_size=16)
+    hashed.update(repr((__version__, current_language())).encode())
+    hashed.update(repr([entry for entry in folders.top if not entry[0].startswith(".")]).encode())
+    for name in (WORKSPACE_FILE, AUTOMATIONS_FILE):
+        _hash_file(hashed, root / name)
+    for name, is_dir in folders.top:
+        if not is_dir or name.startswith((".", "_")):
+            continue
+        if name in folders.others:
+            for inner, inner_is_dir in folders.others[name]:
+                hashed.update(repr((name, inner, inner_is_dir)).encode())
+                if name == DASHBOARDS_DIR and inner.endswith(".yaml"):
+                    _hash_file(hashed, root / name / inner)
+            continue
+        _hash_file(hashed, root / name / PROJECT_FILE)
+        if beside and name in folders.beside:
+            hashed.update(repr((name, folders.beside[name])).encode())
+    hashed.update(repr(named_like_records).encode())
+    return hashed.hexdigest()
 
 
 def _stat_all(
-    root: Path, record_names: dict[str, list[str]]
+    root: Path, records: dict[str, list[str]], early: Taken | None = None
 ) -> tuple[dict[str, Listing], list[str]]:
-    """Every record file's stat key, and the folders named like record files (not records);
-    on a large workspace, half of them stat'ed by a forked child (threads would not help:
-    building each stat result holds the interpreter's lock)."""
-    chunks = [
-        (key, names[start : start + _CHUNK])
-        for key, names in record_names.items()
-        for start in range(0, len(names), _CHUNK)
-    ]
-    total = sum(len(names) for names in record_names.values())
-    shared = total >= _PARALLEL_FROM and fork_workers() >= 2
-    keys = _stat_shared(root, chunks) if shared else None
-    if keys is None:
-        keys = [_stat_chunk(root, key, names) for key, names in chunks]
-    flat: dict[str, list[int]] = {key: [] for key in record_names}
-    for (key, _names), part in zip(chunks, keys, strict=True):
+    """Every record file's stat key, and the folders named like record files (not records)."""
+    pieces = chunks(records)
+    keys = _chunk_keys(root, pieces, sum(map(len, records.values())), early)
+    flat: dict[str, list[int]] = {key: [] for key in records}
+    for (key, _names), part in zip(pieces, keys, strict=True):
         flat[key].extend(part)
     folders: list[str] = []
     listing: dict[str, Listing] = {}
-    for key, names in record_names.items():
+    for key, names in records.items():
         keys_of = flat[key]
-        if _FOLDER[0] in keys_of[0::4]:  # rare: a folder named like a record file
-            kept = [i for i in range(len(names)) if keys_of[4 * i] != _FOLDER[0]]
+        if FOLDER[0] in keys_of[0::4]:  # rare: a folder named like a record file
+            kept = [i for i in range(len(names)) if keys_of[4 * i] != FOLDER[0]]
             folders += sorted(f"{key}/{n}" for n in set(names) - {names[i] for i in kept})
             names = [names[i] for i in kept]
             keys_of = [k for i in kept for k in keys_of[4 * i : 4 * i + 4]]
@@ -185,18 +159,30 @@ def _stat_all(
     return listing, folders
 
 
-def _stat_shared(root: Path, chunks: list[tuple[str, list[str]]]) -> list[list[int]] | None:
-    """The chunks' stat keys, the odd ones from a forked child; None if that failed."""
-    child = started(lambda: marshal.dumps([_stat_chunk(root, *chunk) for chunk in chunks[1::2]]))
+def _chunk_keys(
+    root: Path, pieces: list[tuple[str, list[str]]], total: int, early: Taken | None
+) -> list[list[int]]:
+    """Each piece's stat keys: shared with the walk started with the command, else on a
+    large workspace half of them made by a forked child (threads would not help: building
+    each stat result holds the interpreter's lock)."""
+    keys = early.stat_keys(pieces) if early is not None else None
+    if keys is None and total >= _PARALLEL_FROM and fork_workers() >= 2:
+        keys = _stat_shared(root, pieces)
+    return keys if keys is not None else [stat_chunk(root, *piece) for piece in pieces]
+
+
+def _stat_shared(root: Path, pieces: list[tuple[str, list[str]]]) -> list[list[int]] | None:
+    """The pieces' stat keys, the odd ones from a forked child; None if that failed."""
+    child = started(lambda: marshal.dumps([stat_chunk(root, *piece) for piece in pieces[1::2]]))
     if child is None:
         return None
-    mine = [_stat_chunk(root, *chunk) for chunk in chunks[0::2]]
+    mine = [stat_chunk(root, *piece) for piece in pieces[0::2]]
     answer = child.result()
     try:
         theirs = marshal.loads(answer) if answer is not None else None
     except (EOFError, ValueError, TypeError):
         theirs = None
-    if not isinstance(theirs, list) or len(theirs) != len(chunks[1::2]):
+    if not isinstance(theirs, list) or len(theirs) != len(pieces[1::2]):
         return None
     keys: list[list[int]] = []
     for index, part in enumerate(mine):
@@ -206,42 +192,12 @@ def _stat_shared(root: Path, chunks: list[tuple[str, list[str]]]) -> list[list[i
     return keys
 
 
-def _stat_chunk(root: Path, key: str, names: list[str]) -> list[int]:
-    keys: list[int] = []
-    try:
-        folder = os.open(root / key, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return list(_MISSING) * len(names)
-    try:
-        for name in names:
-            try:
-                status = os.stat(name, dir_fd=folder)
-            except OSError:
-                keys += _MISSING
-                continue
-            if stat.S_ISDIR(status.st_mode):
-                keys += _FOLDER
-            else:
-                keys += (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-    finally:
-        os.close(folder)
-    return keys
-
-
 def stat_of(file: Path | os.DirEntry[str]) -> StatKey:
     try:
         status = file.stat()
     except OSError:
-        return _MISSING
+        return MISSING
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-
-
-def _entries(folder: Path) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(folder) as entries:
-            return list(entries)
-    except OSError:
-        return []
 
 
 def _hash_file(hashed: hashlib.blake2b, path: Path) -> None:
@@ -280,7 +236,7 @@ def unchanged(
     """Whether the stored row of a record file still says what the file holds (one row at a
     time: `index/changes.py` decides for a whole workspace from the saved listing)."""
     size, mtime_ns, ctime_ns, inode, seen_ns, stored_digest = stored
-    if now != (size, mtime_ns, ctime_ns, inode) or now == _MISSING:
+    if now != (size, mtime_ns, ctime_ns, inode) or now == MISSING:
         return False
     if mtime_ns + RACY_NS < seen_ns and ctime_ns + RACY_NS < seen_ns:  # not racy
         return True
@@ -301,15 +257,17 @@ def watched_state(root: Path, paths: Iterable[str]) -> list[tuple[str, bool, str
 
 
 def _document_state(root: Path, item: str, folders: dict[str, str]) -> tuple[bool, str]:
-    """Whether the document is a file, and where it really is (`os.path.realpath`)."""
-    target = root / item
+    """Whether the document is a file, and where it really is (`os.path.realpath`): one
+    `lstat` for a plain file, as thousands are asked at every run."""
     folder, _slash, name = item.rpartition("/")
+    if name in ("", ".", "..") or item.startswith("/"):
+        return (root / item).is_file(), os.path.realpath(root / item)
     try:
-        link = stat.S_ISLNK(os.lstat(target).st_mode)
+        mode: int | None = os.lstat(f"{root}/{item}").st_mode
     except FileNotFoundError:
-        link = False
-    if link or name in ("", ".", "..") or item.startswith("/"):
-        return target.is_file(), os.path.realpath(target)
+        mode = None
+    if mode is not None and stat.S_ISLNK(mode):
+        return (root / item).is_file(), os.path.realpath(root / item)
     if folder not in folders:
         folders[folder] = os.path.realpath(root / folder)
-    return target.is_file(), f"{folders[folder]}/{name}"
+    return mode is not None and stat.S_ISREG(mode), f"{folders[folder]}/{name}"

@@ -27,8 +27,9 @@ from crmcli.errors import Problem
 from crmcli.git.sources import GitFiles
 from crmcli.i18n import current_language
 from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
-from crmcli.index.session import Index, cache_wanted, workspace_today
+from crmcli.index.session import Index, workspace_today
 from crmcli.index.store import INDEX_FAULTS, IndexStore
+from crmcli.index.wanted import cache_wanted
 from crmcli.secrets.keyfile import KEY_FILE
 
 BLOBS_KEPT = 300_000  # blobs of record files: three revisions of a 100,000-record workspace

@@ -59,14 +59,8 @@ from crmcli.index.recompute import DirtyRecords, dirty_records
 from crmcli.index.record_links import document_fields, documents, references
 from crmcli.index.records import Columns, FreshRows, IndexedRecords, Reuse
 from crmcli.index.store import INDEX_FAULTS, INDEX_FILE, FileRow, IndexStore, Reference
+from crmcli.index.wanted import cache_wanted
 from crmcli.secrets.keyfile import KEY_FILE
-
-NO_CACHE_VARIABLE = "CRM_NO_CACHE"
-
-
-def cache_wanted(cache: bool = True) -> bool:
-    """False with --no-cache (`cache=False`) or CRM_NO_CACHE=1."""
-    return cache and os.environ.get(NO_CACHE_VARIABLE, "") in ("", "0")
 
 
 @dataclass(slots=True)

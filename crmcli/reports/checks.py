@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from crmcli.core.loader import DASHBOARDS_DIR
+from crmcli.core.layout import DASHBOARDS_DIR
 from crmcli.core.model import Project
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.engine.check_context import Check, CheckContext

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crmcli.core.collector import collector_paused
 from crmcli.core.config_schema import check_config_file
+from crmcli.core.layout import DASHBOARDS_DIR
 from crmcli.core.left_out import left_out_records, refuse_left_out
-from crmcli.core.loader import DASHBOARDS_DIR, Loader
+from crmcli.core.loader import Loader
 from crmcli.core.model import Workspace
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.sources import DiskSource, FileSource

@@ -21,7 +21,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crmcli.core.loader import DASHBOARDS_DIR, PROJECT_FILE, Loader
+from crmcli.core.layout import DASHBOARDS_DIR, PROJECT_FILE
+from crmcli.core.loader import Loader
 from crmcli.core.model import Record
 from crmcli.core.sources import DiskSource
 from crmcli.core.yamlio import YamlReadError, decode_text, parse

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from crmcli.core.loader import WORKSPACE_FILE
+from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.core.model import Member, Project, Role
 from crmcli.core.yamlio import (
     MAX_CONFIG_BYTES,
