@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, ClassVar
 
 from crmcli.fields.base import NO_ISSUES, Issue, describe
 from crmcli.fields.context import FieldContext
 from crmcli.fields.text import Text
 from crmcli.i18n import _
+
+# The shape of most web addresses (https://host.example/path), every one of which `validators`
+# accepts: one regular expression answers for them fifteen times faster than it does (a cold
+# check of the benchmark meets 90,000 web addresses). Lowercase hosts with a letters-only
+# top-level label, no port, query or fragment; tests/test_web_address_shape.py proves it.
+_PLAIN_WEB_ADDRESS = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?:/[A-Za-z0-9._~-]*)*"
+)
+PLAIN_WEB_ADDRESS_MAX = 200  # characters: its host is then within the 253 a host may have
+
+
+def plainly_valid_url(value: str) -> bool:
+    """Whether the web address has the plain shape that is valid without asking `validators`."""
+    return len(value) <= PLAIN_WEB_ADDRESS_MAX and _PLAIN_WEB_ADDRESS.fullmatch(value) is not None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -108,6 +123,8 @@ class Url(Contact):
         return _("a web address")
 
     def problem(self, value: str, context: FieldContext) -> str | None:
+        if plainly_valid_url(value):
+            return None
         import validators
 
         if validators.url(value, simple_host=True):
