@@ -289,6 +289,7 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
     context.checked_ahead = loader.checked_ahead
     if index is not None:
+        index.begin_save(workspace)
         context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)
     parts = [list(loader.log.problems)]  # what each step found: the loader's, each check's

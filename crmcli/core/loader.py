@@ -28,7 +28,7 @@ from crmcli.core.layout import (
 )
 from crmcli.core.lazy_records import LazyRecords, date_fields, read_dates
 from crmcli.core.model import Project, Record, Workspace, WorkspaceConfig
-from crmcli.core.parse_pool import Check, Parsed, ReadAhead, parse_files
+from crmcli.core.parse_pool import Check, FilesAhead, Parsed, ReadAhead, parse_ahead
 from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import DiskSource, FileSource
 from crmcli.core.state_dir import STATE_DIR, check_state_folder
@@ -117,7 +117,8 @@ class Loader:
         self.lazy = False
         self.log = ProblemLog(root, self._text_of)
         self.config_files: dict[str, ConfigFile] = {}
-        self._parsed: dict[str, Parsed] = {}  # record files parsed ahead, in worker processes
+        # record files parsed ahead, in worker processes
+        self._parsed: FilesAhead | dict[str, Parsed] = {}
         self.sealing = Sealing()
         self.check_ahead = check_ahead
         self.checked_ahead: dict[str, Any] = {}  # by record file: what a worker's check found
@@ -269,13 +270,20 @@ class Loader:
             yaml_names = [n for n in yaml_names if not self.reuse.reusable(n)]
         prepare = partial(read_dates, fields=dates) if dates else None
         check = self._worker_check(project)
-        self._parsed = parse_files(self.source, yaml_names, MAX_RECORD_BYTES, prepare, check)
+        ahead = parse_ahead(self.source, yaml_names, MAX_RECORD_BYTES, prepare, check)
+        self._parsed = ahead
+        try:
+            self._read_records(project, names, dates)
+        finally:
+            ahead.close()
         if check is not None:
             self.checked_ahead.update(
-                (path, ready.checked)
-                for path, ready in self._parsed.items()
-                if isinstance(ready, ReadAhead) and ready.checked != UNCHECKED
+                (path, checked) for path, checked in ahead.checked.items() if checked != UNCHECKED
             )
+
+    def _read_records(self, project: Project, names: list[str], dates: Any) -> None:
+        """The project's records from its folder's sorted file names, in that order."""
+        prefix = project.key + "/"
         for name in names:
             if not name.endswith(".yaml"):
                 if name.endswith(".yml"):
@@ -290,6 +298,10 @@ class Loader:
                 continue
             reuse = self.reuse
             typed = reuse is not None and reuse.dates_typed and reuse.reusable(prefix + name)
+            # a worker typed them, unless a hidden value opened here gives a date's text
+            typed = typed or (
+                self.parsed_ahead(prefix + name) is not None and not self.sealing.fields
+            )
             record = self.read_record(project.key, prefix + name)
             if record is not None:
                 if dates and not typed:

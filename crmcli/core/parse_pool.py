@@ -23,7 +23,7 @@ import marshal
 import os
 import pickle
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -59,6 +59,7 @@ class ReadAhead:
 
 
 Parsed = ReadAhead | YamlReadError | OSError  # what reading one file gave
+Chunks = Generator[dict[str, Parsed], None, None]  # each chunk's files as a worker parsed them
 
 
 def parse_files(
@@ -69,28 +70,99 @@ def parse_files(
     check: Check | None = None,
 ) -> dict[str, Parsed]:
     """Each file's document or error, parsed in worker processes (and checked by `check`);
-    {} where not worth it (the loader then reads the files itself)."""
-    global _check
+    {} where not worth it (the loader then reads the files itself), and only the files of
+    the chunks that came back if the pool broke."""
+    ahead = parse_ahead(source, relatives, max_bytes, prepare, check)
+    try:
+        return {relative: parsed for relative in relatives if (parsed := ahead.pop(relative))}
+    finally:
+        ahead.close()
+
+
+class FilesAhead:
+    """The files a pool is parsing, each given (`get`, `pop`) as soon as its chunk is back,
+    so that the loader builds the records of the first chunks while the workers parse the
+    next ones. A file that no chunk brings (not given to the pool, or the pool broke) is
+    None: the loader parses it itself. `checked`: what the check found, by file, as received."""
+
+    def __init__(self, relatives: list[str] | None = None, chunks: Chunks | None = None) -> None:
+        self._chunks = chunks
+        self._waiting = set(relatives or ()) if chunks is not None else set()
+        self._ready: dict[str, Parsed] = {}
+        self.checked: dict[str, Any] = {}
+
+    def get(self, relative: str) -> Parsed | None:
+        while relative in self._waiting and relative not in self._ready and self._next_chunk():
+            pass
+        return self._ready.get(relative)
+
+    def pop(self, relative: str, default: None = None) -> Parsed | None:
+        found = self.get(relative)
+        self._ready.pop(relative, None)
+        self._waiting.discard(relative)
+        return found
+
+    def close(self) -> None:
+        """Stop waiting for chunks: the pool is shut down (its last chunk taken or not)."""
+        self._waiting.clear()
+        if self._chunks is not None:
+            self._chunks.close()
+
+    def _next_chunk(self) -> bool:
+        chunk = next(self._chunks, None) if self._chunks is not None else None
+        if chunk is None:
+            self._waiting.clear()
+            return False
+        self._ready.update(chunk)
+        self.checked.update(
+            (relative, ready.checked)
+            for relative, ready in chunk.items()
+            if isinstance(ready, ReadAhead)
+        )
+        return True
+
+
+def parse_ahead(
+    source: FileSource,
+    relatives: list[str],
+    max_bytes: int,
+    prepare: Prepare | None = None,
+    check: Check | None = None,
+) -> FilesAhead:
+    """The files parsed in worker processes (and checked by `check`), given as they come
+    back; none where not worth it. `close()` it once read."""
     workers = fork_workers()
     if len(relatives) < POOL_FROM or workers < 2 or not isinstance(source, DiskSource):
-        return {}
+        return FilesAhead()
+    chunks = [relatives[i : i + CHUNK] for i in range(0, len(relatives), CHUNK)]
+    return FilesAhead(relatives, _parsed_chunks(source, chunks, max_bytes, prepare, check, workers))
+
+
+def _parsed_chunks(
+    source: DiskSource,
+    chunks: list[list[str]],
+    max_bytes: int,
+    prepare: Prepare | None,
+    check: Check | None,
+    workers: int,
+) -> Chunks:
+    """Each chunk's files as its worker parsed them, in order; the chunks after the pool broke
+    (no fork, a worker killed) never come."""
+    global _check
     import multiprocessing  # here: every command imports this module, few start a pool
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    chunks = [relatives[i : i + CHUNK] for i in range(0, len(relatives), CHUNK)]
-    parsed: dict[str, Parsed] = {}
-    _check = check
+    _check = check  # the workers, forked by `map`, inherit it
     try:
         with ProcessPoolExecutor(workers, multiprocessing.get_context("fork")) as pool:
             tasks = pool.map(partial(_parse_chunk, source, max_bytes, prepare), chunks)
             for chunk, answer in zip(chunks, tasks, strict=True):
-                parsed.update(zip(chunk, _received(answer), strict=True))
+                yield dict(zip(chunk, _received(answer), strict=True))
     except (OSError, BrokenProcessPool, pickle.PicklingError):
-        return {}
+        return
     finally:
         _check = None
-    return parsed
 
 
 def fork_workers() -> int:

@@ -49,15 +49,16 @@ class DiskSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.label = str(root)
+        self.label = str(root)  # what the user is told it is (`crm diff` says "working tree")
+        self._folder = str(root)
 
     def read_bytes(self, relative: str, max_bytes: int) -> bytes:
-        path = self.root / relative
-        try:
-            return read_regular(path, max_bytes, follow=False)
+        try:  # a text path: a cold check reads 120,000 files, a Path for each costs more
+            return read_regular(f"{self._folder}/{relative}", max_bytes, follow=False)
         except OSError as error:
             if error.errno != errno.ELOOP:  # ELOOP: the file is a symbolic link
                 raise
+        path = self.root / relative
         refuse_outside(self.root, path)
         return read_regular(path, max_bytes)
 

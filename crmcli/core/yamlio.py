@@ -156,11 +156,13 @@ def read_text(path: Path, max_bytes: int) -> str:
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
-def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
+def read_regular(path: Path | str, max_bytes: int, follow: bool = True) -> bytes:
     """The bytes of a regular file, at most max_bytes: a FIFO, a device or a socket is
     refused, never read (it could block or never end); the type and size are those of the
     open descriptor, so a file swapped after a check is not read either. follow=False refuses
-    a symbolic link too (OSError ELOOP), for the caller to judge where it leads."""
+    a symbolic link too (OSError ELOOP), for the caller to judge where it leads. Plain
+    descriptor reads: a cold check reads 120,000 files, and a buffered file object around
+    each cost three times the reading."""
     flags = _READ_FLAGS if follow else _READ_FLAGS | os.O_NOFOLLOW
     try:
         descriptor = os.open(path, flags)
@@ -168,16 +170,31 @@ def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
         if error.errno != errno.ENXIO:  # a socket cannot be opened
             raise
         raise _special(stat.S_IFSOCK) from None
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
             raise _special(info.st_mode)
         refuse_large(info.st_size, max_bytes)
-        data = handle.read(max_bytes + 1)  # the file may have grown since
+        data = _read_all(descriptor, info.st_size, max_bytes + 1)  # it may have grown since
+    finally:
+        os.close(descriptor)
     refuse_large(len(data), max_bytes)
     return data
+
+
+def _read_all(descriptor: int, size: int, most: int) -> bytes:
+    """Up to `most` bytes of an open file whose size was `size` (one read when it still is)."""
+    parts = []
+    left = most
+    while left > 0:
+        part = os.read(descriptor, min(size + 1, left))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def special_file_reason(mode: int) -> str:

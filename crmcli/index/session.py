@@ -44,6 +44,7 @@ from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
 from crmcli.index.changes import FileChanges, file_changes
+from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
 from crmcli.index.columns import rebuilt_columns
 from crmcli.index.freshness import (
     Scan,
@@ -61,6 +62,13 @@ from crmcli.index.records import Columns, FreshRows, IndexedRecords, Reuse
 from crmcli.index.store import INDEX_FAULTS, INDEX_FILE, FileRow, IndexStore, Reference
 from crmcli.index.wanted import cache_wanted
 from crmcli.secrets.keyfile import KEY_FILE
+
+# what a save keeps of the columns: the files gone, the overlays, the columns (or their child)
+SaveColumns = tuple[
+    set[str],
+    dict[str, frozenset[str]],
+    dict[str, Iterable[tuple[str, bytes]] | None] | ColumnsAside,
+]
 
 
 @dataclass(slots=True)
@@ -92,6 +100,7 @@ class Index:
         self._reuse: Reuse | None = None
         self._dirty: DirtyRecords | None = None
         self._fallback: Workspace | None = None
+        self._columns_ahead: SaveColumns | None = None
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
         self._fresh_paths: set[str] | None = None
         self.changes: FileChanges | None = None  # None: none, found at once
@@ -318,7 +327,10 @@ class Index:
         check`) its problems, what each of its steps found (`parts`) and each record's
         issues; only the rows that changed are written."""
         reuse = self._reuse
+        ahead, self._columns_ahead = self._columns_ahead, None
         if reuse is None or self.failed:
+            if ahead is not None and isinstance(ahead[2], ColumnsAside):
+                ahead[2].close()
             return
         if self.secrets:  # what an opened value may have given is not kept
             checked, issues, parts = None, None, None
@@ -378,15 +390,35 @@ class Index:
             "failures": None if self.secrets else failures,
             "secrets": self.secrets,
         }
+        begun = ahead or self._save_columns(workspace)
+        if begun is None:
+            self.fault()
+            return
+        removed, overlays, columns = begun
+        meta["columns"] = overlays
+        self.store.save(written, removed, kept_references, meta, columns)
+
+    def begin_save(self, workspace: Workspace) -> None:
+        """Start the columns the save will keep as soon as every record is read: a child
+        forked now pickles them while this process checks and computes (no column holds a
+        computed value or an issue), so the save does not wait for it (`crm check`)."""
+        self._columns_ahead = self._save_columns(workspace, fork=True)
+
+    def _save_columns(self, workspace: Workspace, fork: bool = False) -> SaveColumns | None:
+        """The files gone since the last save, the columns' overlays and the columns (being
+        pickled by a child with `fork`, for a large save); None when the index fails."""
+        reuse = self._reuse
+        if reuse is None or self.failed:
+            return None
         try:
             removed = set(self.store.meta("files") or ()) - set(reuse.read)
             overlays = self.store.meta("columns") or {}
         except INDEX_FAULTS:
-            self.fault()
-            return
+            return None
         columns = self._columns(workspace, overlays, removed)
-        meta["columns"] = overlays
-        self.store.save(written, removed, kept_references, meta, columns)
+        if fork and len(reuse.read) >= ASIDE_FROM:
+            return removed, overlays, ColumnsAside(columns, self.store.path.parent)
+        return removed, overlays, columns
 
     def _columns(
         self, workspace: Workspace, overlays: dict[str, frozenset[str]], removed: set[str]

@@ -327,7 +327,7 @@ class IndexStore(KeyTables):
         removed: Iterable[str],
         references: list[Reference],
         meta: dict[str, Any],
-        columns: dict[str, Iterable[tuple[str, bytes]] | None] | None = None,
+        columns: dict[str, Iterable[tuple[str, bytes]] | None] | ColumnsAside | None = None,
         after: str | None = None,
     ) -> bool:
         """Write the rows that changed (with every reference of theirs), drop the files that
@@ -336,7 +336,13 @@ class IndexStore(KeyTables):
         `after` (this run's results are then simply not kept)."""
         removed = list(removed)
         written: list[str] = []
-        aside = ColumnsAside(columns or {}, self.path.parent) if len(rows) >= ASIDE_FROM else None
+        if isinstance(columns, ColumnsAside):  # being pickled since the records were read
+            aside: ColumnsAside | None = columns
+            columns = None
+        elif len(rows) >= ASIDE_FROM:
+            aside = ColumnsAside(columns or {}, self.path.parent)
+        else:
+            aside = None
 
         def values() -> Iterator[tuple[Any, ...]]:
             for r in rows:
