@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any, ClassVar
 
 from crmcli.fields.base import NO_ISSUES, Issue, describe
@@ -11,46 +10,9 @@ from crmcli.fields.context import FieldContext
 from crmcli.fields.text import Text
 from crmcli.i18n import _
 
-# The shape of most web addresses (https://host.example/path), every one of which `validators`
-# accepts: one regular expression answers for them fifteen times faster than it does (a cold
-# check of the benchmark meets 90,000 web addresses). Lowercase hosts with a letters-only
-# top-level label, no port, query or fragment; tests/test_web_address_shape.py proves it.
-_PLAIN_WEB_ADDRESS = re.compile(
-    r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?:/[A-Za-z0-9._~-]*)*"
-)
-PLAIN_WEB_ADDRESS_MAX = 200  # characters: its host is then within the 253 a host may have
-
-
-def plainly_valid_url(value: str) -> bool:
-    """Whether the web address has the plain shape that is valid without asking `validators`."""
-    return len(value) <= PLAIN_WEB_ADDRESS_MAX and _PLAIN_WEB_ADDRESS.fullmatch(value) is not None
-
-
-# The same for e-mail addresses (name.surname@company.fr), which email_validator takes four
-# times longer to accept than to parse the file they are in: lowercase ASCII, one dot, dash
-# or underscore between letters and digits, a letters-only top-level label, short enough
-# for every length limit; a special-use domain (.test, .local…) is still asked of it.
-_PLAIN_EMAIL = re.compile(
-    r"[a-z0-9]+(?:[._-][a-z0-9]+)*@(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+[a-z]{2,63}"
-)
-PLAIN_EMAIL_MAX = 64  # characters: the shortest of the limits (the part before the @)
-
-
-def plainly_valid_email(value: str) -> bool:
-    """Whether the e-mail address has the plain shape that is valid without asking
-    email_validator (which is imported only to name the special-use domains)."""
-    if len(value) > PLAIN_EMAIL_MAX or _PLAIN_EMAIL.fullmatch(value) is None:
-        return False
-    from email_validator import SPECIAL_USE_DOMAIN_NAMES
-
-    domain = "." + value.rpartition("@")[2]
-    return not any(domain.endswith("." + special) for special in SPECIAL_USE_DOMAIN_NAMES)
-
 
 @functools.lru_cache(maxsize=65536)
 def email_problem(value: str) -> str | None:
-    if plainly_valid_email(value):
-        return None
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -146,8 +108,6 @@ class Url(Contact):
         return _("a web address")
 
     def problem(self, value: str, context: FieldContext) -> str | None:
-        if plainly_valid_url(value):
-            return None
         import validators
 
         if validators.url(value, simple_host=True):
