@@ -173,8 +173,7 @@ class Filters:
         if name is None or (start is None and end is None):
             return [(project, record) for record in records]
         kept, undated = [], 0
-        for record in records:
-            day = self.values.day(name, project, record)
+        for record, day in zip(records, self.values.days(name, project, records), strict=True):
             if day is None:
                 undated += expects_date(name, project, record)
             elif (start is None or day >= start) and (end is None or day <= end):
