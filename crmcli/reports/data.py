@@ -8,6 +8,7 @@ or a note instead when it uses a field hidden from the reader's role (hidden.py)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -18,6 +19,7 @@ from crmcli.engine.reader import Reader, workspace_now
 from crmcli.fields.formatting import Formatter
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
+from crmcli.reports.aside import Aside
 from crmcli.reports.board import build_board
 from crmcli.reports.figures import BoardFigure, Chart, DashboardData, Figure, Omitted, Stat
 from crmcli.reports.filters import Filtered, Filters, Window, widget_window
@@ -43,9 +45,19 @@ class Options:
 
 
 def compute_dashboard(
-    workspace: Workspace, engine: Engine, dashboard: Dashboard, timeline: Timeline, options: Options
+    workspace: Workspace,
+    engine: Engine,
+    dashboard: Dashboard,
+    timeline: Timeline,
+    options: Options,
+    aside: Aside | None = None,
 ) -> DashboardData:
+    """The dashboard's figures in its order: those of `aside` from the forked child that
+    computes them meanwhile (here if it could not), the others here."""
     figures = _Figures(workspace, engine, dashboard, timeline, options)
+    away = aside.indices if aside is not None else ()
+    mine = {i: figures.figure(w) for i, w in enumerate(dashboard.widgets) if i not in away}
+    theirs = aside.figures() if aside is not None else {}
     return DashboardData(
         name=dashboard.name,
         title=dashboard.title,
@@ -57,8 +69,24 @@ def compute_dashboard(
         revision=options.revision,
         role=options.reader.role.name if options.reader.role and options.reader.hidden else None,
         tags=options.tags,
-        figures=tuple(figures.figure(widget) for widget in dashboard.widgets),
+        figures=tuple(
+            mine[i] if i in mine else theirs.get(i) or figures.figure(widget)
+            for i, widget in enumerate(dashboard.widgets)
+        ),
     )
+
+
+def compute_figures(
+    workspace: Workspace,
+    engine: Engine,
+    dashboard: Dashboard,
+    timeline: Timeline,
+    options: Options,
+    indices: Sequence[int],
+) -> dict[int, Figure]:
+    """Some of the dashboard's figures, by their place in it (what a forked child computes)."""
+    figures = _Figures(workspace, engine, dashboard, timeline, options)
+    return {i: figures.figure(dashboard.widgets[i]) for i in indices}
 
 
 class _Figures:

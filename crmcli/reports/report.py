@@ -26,15 +26,17 @@ from crmcli.core.sources import DiskSource, FileSource
 from crmcli.editing.atomic import replace_all
 from crmcli.engine.compute import Engine, compute
 from crmcli.engine.reader import identify_reader, workspace_now
+from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, Problem, UsageError
 from crmcli.git.log import read_log
 from crmcli.git.sources import GitSource, find_commit
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
-from crmcli.index.session import open_indexed
+from crmcli.index.session import IndexedWorkspace, open_indexed
+from crmcli.reports.aside import Aside, set_aside
 from crmcli.reports.checks import check_dashboard
-from crmcli.reports.data import Options, compute_dashboard
-from crmcli.reports.figures import DashboardData
+from crmcli.reports.data import Options, compute_dashboard, compute_figures
+from crmcli.reports.figures import DashboardData, Figure
 from crmcli.reports.period import parse_period_option
 from crmcli.reports.spec import Dashboard, dashboard_names
 
@@ -102,6 +104,7 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
     """The figures of a dashboard: what `build_report` draws, without drawing."""
     period = parse_period_option(request.period) if request.period else None
     snapshot = _snapshot(root, request.as_of)
+    opened: OpenWorkspace | None = None
     if snapshot.commit is None:  # the working tree: the index answers
         today = workspace_now(Loader(root).load(only_projects=set())).date()
         opened = open_indexed(root, today, request.cache)
@@ -124,13 +127,33 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
     if request.strict:
         refuse_left_out(left_out)
     timeline = Timeline(root, _zone(workspace), snapshot.commit)
+    aside = _charts_aside(opened, dashboard, timeline, options) if opened is not None else None
     if any(widget.dates_updates for widget in dashboard.widgets):
         timeline.prefetch()
     try:
-        data = compute_dashboard(workspace, engine, dashboard, timeline, options)
+        data = compute_dashboard(workspace, engine, dashboard, timeline, options, aside)
     finally:
         timeline.close()
     return replace(data, left_out=tuple(left_out))
+
+
+def _charts_aside(
+    opened: OpenWorkspace, dashboard: Dashboard, timeline: Timeline, options: Options
+) -> Aside | None:
+    """A forked child computing the charts of a large dashboard (reports/aside.py), before
+    git is asked anything: the child dates records with a timeline of its own."""
+    workspace, engine = opened.workspace, opened.engine
+    keys = {key for widget in dashboard.widgets for key in widget.projects}
+    records = sum(len(p.records) for k, p in workspace.projects.items() if k in keys)
+    index = opened.index if isinstance(opened, IndexedWorkspace) else None
+
+    def in_child(indices: list[int]) -> dict[int, Figure]:
+        if index is not None:
+            index.store.reconnect()
+        own = Timeline(timeline.root, timeline.zone, timeline.revision)
+        return compute_figures(workspace, engine, dashboard, own, options, indices)
+
+    return set_aside(dashboard.widgets, records, in_child)
 
 
 # where and when
