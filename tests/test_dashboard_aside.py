@@ -12,30 +12,13 @@ import pytest
 from crmcli.core.forked import started
 from crmcli.index.store import IndexStore
 from crmcli.reports import aside
-from crmcli.reports.figures import Chart, DashboardData
+from crmcli.reports.figures import Chart, DashboardData, Figure, Omitted
 from crmcli.reports.report import ReportRequest, dashboard_data
 from crmcli.reports.spec import Widget
 
 from .conftest import environment
+from .test_dashboard_shared_work import NOW, UNDATED, WON
 
-NOW = "2026-11-23T12:00:00+01:00"
-WON = """
-    name: Acme — Website
-    list: Won
-    client: acme
-    amount: 12000
-    created: 2026-04-01T10:00:00+02:00
-    history:
-      - {list: Lead, at: 2026-04-01T10:00:00+02:00, by: alice}
-      - {list: Won, at: 2026-06-10T10:00:00+02:00, by: alice}
-"""
-OPEN = """
-    name: Acme — SEO
-    list: Lead
-    client: acme
-    amount: 3000
-    created: 2026-05-02T10:00:00+02:00
-"""
 DASHBOARD = """
     title: Test
     filters: {projects: [opportunities]}
@@ -56,7 +39,7 @@ def root(workspace) -> Path:
     return workspace(
         {
             "opportunities/acme-website.yaml": WON,
-            "opportunities/acme-seo.yaml": OPEN,
+            "opportunities/acme-seo.yaml": UNDATED,
             "dashboards/test.yaml": DASHBOARD,
         }
     )
@@ -96,28 +79,35 @@ def widget(index: int, kind: str) -> Widget:
     return Widget(index, kind, f"Widget {index}", "", ("opportunities",), None)
 
 
-def test_the_child_takes_the_charts_that_do_not_date_updates(monkeypatch) -> None:
-    monkeypatch.setenv("CRM_PROCESSES", "2")
+def test_the_child_takes_the_charts_of_a_large_dashboard_on_two_cores(monkeypatch) -> None:
     widgets = [widget(0, "stat"), widget(1, "bar"), widget(2, "table"), widget(3, "pie")]
-    sent = aside.set_aside(widgets, aside.SHARED_FROM, lambda indices: dict.fromkeys(indices))
-    assert sent is not None and sent.indices == (1, 3)
-    sent.figures()  # the child is waited for
-    assert aside.set_aside(widgets, aside.SHARED_FROM - 1, lambda indices: {}) is None
-    monkeypatch.setenv("CRM_PROCESSES", "1")
-    assert aside.set_aside(widgets, aside.SHARED_FROM, lambda indices: {}) is None
-
-
-def test_a_child_that_fails_leaves_every_figure_here(monkeypatch) -> None:
+    assert aside.aside_indices(widgets) == [1, 3]
     monkeypatch.setenv("CRM_PROCESSES", "2")
-    widgets = [widget(0, "stat"), widget(1, "bar")]
+    assert aside.worth_forking(widgets, [1, 3], aside.SHARED_FROM)
+    assert not aside.worth_forking(widgets, [1, 3], aside.SHARED_FROM - 1)
+    assert not aside.worth_forking(widgets, [], aside.SHARED_FROM)  # nothing to set aside
+    assert not aside.worth_forking(widgets[1:2], [0], aside.SHARED_FROM)  # nothing left here
+    monkeypatch.setenv("CRM_PROCESSES", "1")
+    assert not aside.worth_forking(widgets, [1, 3], aside.SHARED_FROM)
 
-    def failing(indices: list[int]) -> dict[int, object]:
+
+def test_what_both_sides_read_is_found_once_before_the_fork() -> None:
+    widgets = [widget(0, "stat"), widget(1, "bar"), widget(2, "pie")]
+    needs = {0: {("p", ""), ("p", "a")}, 1: {("p", ""), ("p", "b")}, 2: {("p", "a")}}
+    shared = aside.shared_needs(widgets, [1, 2], lambda w: needs[w.index])
+    assert shared == [("p", ""), ("p", "a")]
+
+
+def test_a_child_that_fails_leaves_every_figure_here() -> None:
+    def failing(indices: list[int]) -> dict[int, Figure]:
         raise ValueError("broken")
 
-    failed = aside.set_aside(widgets, aside.SHARED_FROM, failing)  # type: ignore[arg-type]
+    failed = aside.start_aside([1], failing)
     assert failed is not None and failed.figures() == {}
-    wrong = aside.set_aside(widgets, aside.SHARED_FROM, lambda indices: {9: None})
+    wrong = aside.start_aside([1], lambda indices: {9: Omitted("", "", "")})
     assert wrong is not None and wrong.figures() == {}  # not the figures asked for
+    right = aside.start_aside([1], lambda indices: {1: Omitted("Chart", "", "Not shown.")})
+    assert right is not None and right.figures() == {1: Omitted("Chart", "", "Not shown.")}
 
 
 def test_a_forked_child_reads_the_index_through_its_own_connection(root: Path) -> None:

@@ -1,9 +1,11 @@
 """A dashboard's charts computed by a forked child while this process computes its cards and
 tables: on a hundred thousand deals each half costs seconds, and the two run on two cores.
 
-The child inherits the opened workspace (nothing is sent to it), dates records with a timeline
-of its own (this process's may be reading git's answers meanwhile), reads the index through
-a connection of its own (SQLite's may not cross fork()), and sends back its figures. They are
+The child inherits the opened workspace and what was found before the fork (nothing is sent to
+it): what widgets on both sides read is found once, before. It is forked before git is asked
+anything, so that it never reads git's answers to this process (it asks git itself if it
+needs to); it reads the index through a connection of its own (SQLite's may not cross
+fork()), and sends back its figures. They are
 the same figures either way, computed by the same code from the same records: a child that
 fails in any way, a small workspace, one core or `CRM_PROCESSES=1`, and every figure is
 computed here.
@@ -26,6 +28,7 @@ from crmcli.reports.spec import Widget
 SHARED_FROM = 20_000  # records in the dashboard's projects; below, forking costs what it saves
 _DRAWN = ("bar", "pie", "board")
 _FIGURES = (Stat, Chart, RecordTable, Omitted, BoardFigure)
+Need = tuple[str, str]  # a project's key, and a `where:` expression ("": its records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +50,34 @@ class Aside:
         return figures if all(isinstance(f, _FIGURES) for f in figures.values()) else {}
 
 
-def set_aside(
-    widgets: Sequence[Widget],
-    records: int,
-    compute: Callable[[list[int]], dict[int, Figure]],
-) -> Aside | None:
-    """A child computing the charts of a large dashboard (`compute` runs in the child, on the
-    widgets' places), or None: everything is computed here."""
-    indices = [i for i, w in enumerate(widgets) if w.type in _DRAWN and not w.dates_updates]
+def aside_indices(widgets: Sequence[Widget]) -> list[int]:
+    """The places of the widgets a child computes: pies, bars and boards not dating updates."""
+    return [i for i, w in enumerate(widgets) if w.type in _DRAWN and not w.dates_updates]
+
+
+def worth_forking(widgets: Sequence[Widget], indices: Sequence[int], records: int) -> bool:
+    """Whether a child is worth it: a large dashboard, work on both sides, two cores."""
     if records < SHARED_FROM or not indices or len(indices) == len(widgets):
-        return None
-    if fork_workers() < 2:
-        return None
-    child = started(lambda: pickle.dumps(compute(indices), protocol=pickle.HIGHEST_PROTOCOL))
-    return Aside(tuple(indices), child) if child is not None else None
+        return False
+    return fork_workers() >= 2
+
+
+def shared_needs(
+    widgets: Sequence[Widget], indices: Sequence[int], needs: Callable[[Widget], set[Need]]
+) -> list[Need]:
+    """What widgets on both sides read: found once before the fork rather than twice after
+    (the records of a hundred thousand deals, a `where:` over them)."""
+    aside = set(indices)
+    theirs = {n for i, w in enumerate(widgets) if i in aside for n in needs(w)}
+    mine = {n for i, w in enumerate(widgets) if i not in aside for n in needs(w)}
+    return sorted(theirs & mine)
+
+
+def start_aside(
+    indices: Sequence[int], compute: Callable[[list[int]], dict[int, Figure]]
+) -> Aside | None:
+    """A child computing the figures at `indices` (`compute` runs in the child); None if it
+    cannot start."""
+    chosen = list(indices)
+    child = started(lambda: pickle.dumps(compute(chosen), protocol=pickle.HIGHEST_PROTOCOL))
+    return Aside(tuple(chosen), child) if child is not None else None

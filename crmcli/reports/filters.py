@@ -127,12 +127,12 @@ class Filters:
     def _where_filter(
         self, project: Project, source: str, notes: list[str]
     ) -> Callable[[Record], bool]:
-        passing, failure = self._where_results(project, source)
+        passing, failure = self.where_results(project, source)
         if failure:
             notes.append(failure)
         return lambda record: record.path in passing
 
-    def _where_results(self, project: Project, source: str) -> tuple[set[str], str]:
+    def where_results(self, project: Project, source: str) -> tuple[set[str], str]:
         """The records an expression keeps (evaluated once per dashboard), and a note when
         it fails on some."""
         key = (project.key, source)

@@ -11,6 +11,7 @@ time zone), and “today” is that day: relative periods and stale deals count 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -33,10 +34,9 @@ from crmcli.git.sources import GitSource, find_commit
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 from crmcli.index.session import IndexedWorkspace, open_indexed
-from crmcli.reports.aside import Aside, set_aside
 from crmcli.reports.checks import check_dashboard
-from crmcli.reports.data import Options, compute_dashboard, compute_figures
-from crmcli.reports.figures import DashboardData, Figure
+from crmcli.reports.data import Options, compute_dashboard
+from crmcli.reports.figures import DashboardData
 from crmcli.reports.period import parse_period_option
 from crmcli.reports.spec import Dashboard, dashboard_names
 
@@ -127,33 +127,18 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
     if request.strict:
         refuse_left_out(left_out)
     timeline = Timeline(root, _zone(workspace), snapshot.commit)
-    aside = _charts_aside(opened, dashboard, timeline, options) if opened is not None else None
-    if any(widget.dates_updates for widget in dashboard.widgets):
-        timeline.prefetch()
+    setup = _child_setup(opened) if opened is not None else None
     try:
-        data = compute_dashboard(workspace, engine, dashboard, timeline, options, aside)
+        data = compute_dashboard(workspace, engine, dashboard, timeline, options, setup)
     finally:
         timeline.close()
     return replace(data, left_out=tuple(left_out))
 
 
-def _charts_aside(
-    opened: OpenWorkspace, dashboard: Dashboard, timeline: Timeline, options: Options
-) -> Aside | None:
-    """A forked child computing the charts of a large dashboard (reports/aside.py), before
-    git is asked anything: the child dates records with a timeline of its own."""
-    workspace, engine = opened.workspace, opened.engine
-    keys = {key for widget in dashboard.widgets for key in widget.projects}
-    records = sum(len(p.records) for k, p in workspace.projects.items() if k in keys)
+def _child_setup(opened: OpenWorkspace) -> Callable[[], None]:
+    """What a child forked to compute charts does first: connect to the index on its own."""
     index = opened.index if isinstance(opened, IndexedWorkspace) else None
-
-    def in_child(indices: list[int]) -> dict[int, Figure]:
-        if index is not None:
-            index.store.reconnect()
-        own = Timeline(timeline.root, timeline.zone, timeline.revision)
-        return compute_figures(workspace, engine, dashboard, own, options, indices)
-
-    return set_aside(dashboard.widgets, records, in_child)
+    return index.store.reconnect if index is not None else lambda: None
 
 
 # where and when
