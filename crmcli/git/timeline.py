@@ -249,12 +249,12 @@ class Timeline:
         return entered or self._modified(record)
 
     def won_at(self, project: Project, record: Record) -> datetime | None:
-        return self._entered(record, self._lists_of(project, "won").__contains__)
+        return self._entered(record, self.outcome_lists(project, "won").__contains__)
 
     def closed_at(self, project: Project, record: Record) -> datetime | None:
-        return self._entered(record, self._lists_of(project, "closed").__contains__)
+        return self._entered(record, self.outcome_lists(project, "closed").__contains__)
 
-    def _lists_of(self, project: Project, kind: str) -> frozenset[str]:
+    def outcome_lists(self, project: Project, kind: str) -> frozenset[str]:
         """The names of the project's won lists, or of its closed ones (won, lost or closed):
         a name looked up in a set, for every entry of a hundred thousand histories."""
         key = (project.key, kind)

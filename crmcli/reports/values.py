@@ -14,6 +14,7 @@ from crmcli.reports.labels import NONE
 from crmcli.reports.spec import RECORD_DATES
 
 Item = tuple[Project, Record]
+_ENTERED = {"won_at": "won", "closed_at": "closed"}  # the dates of entering such a list
 _UNKNOWN: Any = object()  # a day not looked up yet (None is a day nothing says)
 
 
@@ -46,8 +47,14 @@ class RecordValues:
         """The day of each record, in their order: what a widget's window compares, one
         dictionary read per record once a widget before it found them."""
         days = self._days_of(name)
+        kind = _ENTERED.get(name)
+        lists = self.timeline.outcome_lists(project, kind) if kind else None
         for record in records:
-            if record.path not in days:
+            if record.path in days:
+                continue
+            if lists is not None and record.list_name not in lists:
+                days[record.path] = None  # not in a won (closed) list: never won (closed) yet
+            else:
                 days[record.path] = self._found(name, project, record)
         return [days[record.path] for record in records]
 
