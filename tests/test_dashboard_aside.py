@@ -45,9 +45,9 @@ def root(workspace) -> Path:
     )
 
 
-def computed(root: Path, processes: str) -> DashboardData:
+def computed(root: Path, processes: str, cache: bool = True) -> DashboardData:
     with environment({"CRM_NOW": NOW, "CRM_USER": "alice", "CRM_PROCESSES": processes}):
-        return dashboard_data(root, ReportRequest("test"))
+        return dashboard_data(root, ReportRequest("test", cache=cache))
 
 
 def won_per_month(data: DashboardData) -> dict[str, float | None]:
@@ -63,6 +63,7 @@ def test_the_childs_figures_are_those_computed_here(
     monkeypatch.setattr(aside, "SHARED_FROM", 0)
     assert computed(root, "2") == here  # the charts from the child, served by the index
     assert computed(root, "2") == here
+    assert computed(root, "2", cache=False) == here  # the workspace read from its files
 
 
 def test_a_history_edited_between_runs_re_dates_the_childs_chart(
