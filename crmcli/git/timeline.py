@@ -23,6 +23,7 @@ parsed once per blob.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -63,8 +64,7 @@ class Move:
 _Entry = tuple[str, datetime | None, dict[str, Any]]  # a history entry's list, time, itself
 
 
-def _entry_time(entry: _Entry) -> datetime:
-    return entry[1]  # type: ignore[return-value]  # sorted only when every entry has one
+_entry_time = operator.itemgetter(1)  # an entry's time: sorted only when every entry has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,12 +163,15 @@ class Timeline:
         entries = self._entries.get(record.path)
         if entries is None:
             history = record.data.get("history")
-            entries = [
-                (name, self._instant(entry.get("at")), entry)
-                for entry in (history if isinstance(history, list) else [])
-                if isinstance(entry, dict) and isinstance(name := entry.get("list"), str)
-            ]
-            if all(at for _name, at, _entry in entries):
+            entries, timed = [], True
+            for entry in history if isinstance(history, list) else ():
+                if isinstance(entry, dict) and isinstance(name := entry.get("list"), str):
+                    at = entry.get("at")  # an aware date-time as it is (see `_instant`)
+                    if not (isinstance(at, datetime) and at.tzinfo is not None):
+                        at = self.moment(at)
+                        timed = timed and at is not None
+                    entries.append((name, at, entry))
+            if timed:
                 entries.sort(key=_entry_time)
             self._entries[record.path] = entries
         return entries
