@@ -5,10 +5,9 @@ The child inherits the opened workspace and what was found before the fork (noth
 it): what widgets on both sides read is found once, before. It is forked before git is asked
 anything, so that it never reads git's answers to this process (it asks git itself if it
 needs to); it reads the index through a connection of its own (SQLite's may not cross
-fork()), and sends back its figures. They are
-the same figures either way, computed by the same code from the same records: a child that
-fails in any way, a small workspace, one core or `CRM_PROCESSES=1`, and every figure is
-computed here.
+fork()), and sends back its figures. They are the same figures either way, computed by the
+same code from the same records: a child that fails in any way, a small workspace, one core
+or `CRM_PROCESSES=1`, and every figure is computed here.
 
 The child takes the pies, bars and boards that do not date last updates: those that do read
 git for every open deal, which this process has already asked.

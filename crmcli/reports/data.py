@@ -107,7 +107,7 @@ class _Figures:
         self.formatter = Formatter.for_workspace(workspace.config)
         currency = dashboard.currency or workspace.config.currency
         self.labels = Labels(workspace, engine, self.formatter, currency)
-        self.values = values = RecordValues(engine, timeline)
+        values = RecordValues(engine, timeline)
         self.hidden = HiddenFields(engine, options.reader.hidden)
         self.filters = Filters(engine, values, self.labels, dashboard, options.tags)
         self.measures = Measures(engine, values, self.labels, timeline, options.today)
@@ -119,11 +119,8 @@ class _Figures:
         read is found here; None: every figure is computed here."""
         widgets = self.dashboard.widgets
         indices = aside_indices(widgets)
-        records = sum(
-            len(p.records)
-            for p in self.workspace.projects.values()
-            if p.key in {key for widget in widgets for key in widget.projects}
-        )
+        keys = {key for widget in widgets for key in widget.projects}
+        records = sum(len(p.records) for k, p in self.workspace.projects.items() if k in keys)
         if not worth_forking(widgets, indices, records):
             return None
         for need in shared_needs(widgets, indices, self._needs):
