@@ -65,14 +65,7 @@ class Grouper:
         )
         values = {pair: self.measures.aggregate(measure, items) for pair, items in groups.items()}
         empty = self.measures.aggregate(measure, [])
-        present = {key for key, _s in groups}
-        first = _first_by_value(widget, measure, by)
-        if first is not None and len(present) > first:
-            totals = {
-                k: exact_sum(values.get((k, s), empty) or 0 for s in series_keys) for k in present
-            }
-            present = _leading(totals, first, descending=(widget.sort or "").startswith("-"))
-        categories = self._ordered(by, projects, present, filled)
+        categories = self._categories(widget, measure, by, projects, values, empty, filled)
         series = [
             Series(
                 self.labels.category(widget.series, projects, series_key)
@@ -83,6 +76,33 @@ class Grouper:
             for series_key in series_keys
         ]
         return categories, series
+
+    def _categories(
+        self,
+        widget: Widget,
+        measure: Measure,
+        by: Grouping,
+        projects: list[Project],
+        values: dict[tuple[Hashable, Hashable], float | None],
+        empty: float | None,
+        window: Window,
+    ) -> list[Hashable]:
+        """The categories in their natural order; of a chart keeping its first N by value,
+        only those that can be among them, and by value alone when no two of them tie (their
+        natural order then changes nothing, and costs collating their names)."""
+        present = {key for key, _s in values}
+        first = _first_by_value(widget, measure, by)
+        if first is None or len(present) <= first:
+            return self._ordered(by, projects, present, window)
+        series_keys = {s for _k, s in values}
+        totals = {
+            k: exact_sum(values.get((k, s), empty) or 0 for s in series_keys) for k in present
+        }
+        descending = (widget.sort or "").startswith("-")
+        leading = _leading(totals, first, descending)
+        if len({totals[key] for key in leading}) == len(leading):
+            return sorted(leading, key=totals.__getitem__, reverse=descending)
+        return self._ordered(by, projects, leading, window)
 
     def velocity(
         self, projects: list[Project], items: list[Item]
@@ -132,10 +152,13 @@ class Grouper:
                 return _every_unit(start, end, grouping.unit or "month")  # type: ignore[arg-type]
             return []
         declared = self._declared_order(grouping, projects)
-        ranked = sorted(
-            present,
-            key=lambda k: (declared.get(k, len(declared)), sortable(k), str(k)),
-        )
+        if all(k in declared for k in present):  # each in its own place: no text to collate
+            ranked = sorted(present, key=declared.__getitem__)
+        else:
+            ranked = sorted(
+                present,
+                key=lambda k: (declared.get(k, len(declared)), sortable(k), str(k)),
+            )
         return [*ranked, NONE] if NONE in keys else ranked
 
     def _declared_order(self, grouping: Grouping, projects: list[Project]) -> dict[Hashable, int]:
