@@ -1,8 +1,8 @@
 """Issue 14, `crm dashboard`: a chart or table that keeps its first N categories by value
 labels and orders only those that can be among them (a top ten of eleven thousand clients).
 The categories it shows must be those a full sort shows: ties at the edge are decided by the
-natural order (here the clients' ids, not their names), either way round, and a pie that adds
-up the rest as “Others” still adds up all of it."""
+natural order (here the clients' ids, not their names), either way round, without ties the
+values alone decide, and a pie that adds up the rest as “Others” still adds up all of it."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ DASHBOARD = """
     title: Test
     filters: {projects: [opportunities]}
     widgets:
+      - {type: table, title: Top 2, measure: sum(amount), by: client, sort: -value, limit: 2}
       - {type: table, title: Top 3, measure: sum(amount), by: client, sort: -value, limit: 3}
       - {type: table, title: Bottom 2, measure: sum(amount), by: client, sort: value, limit: 2}
       - {type: bar, title: Most deals, measure: count, by: client, sort: -value, limit: 2}
@@ -49,6 +50,7 @@ def test_the_first_categories_by_value_are_those_a_full_sort_gives(workspace) ->
     }
     root = workspace({**files, "dashboards/test.yaml": DASHBOARD})
     assert shown(root) == {
+        "Top 2": [("Acme", 12000), ("Delta", 500)],  # no tie: by value alone
         "Top 3": [("Acme", 12000), ("Delta", 500), ("Cobalt", 300)],
         "Bottom 2": [("Echo", 100), ("Cobalt", 300)],
         "Most deals": [("Acme", 1), ("Cobalt", 1)],
