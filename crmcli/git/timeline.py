@@ -23,6 +23,7 @@ parsed once per blob.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -63,8 +64,7 @@ class Move:
 _Entry = tuple[str, datetime | None, dict[str, Any]]  # a history entry's list, time, itself
 
 
-def _entry_time(entry: _Entry) -> datetime:
-    return entry[1]  # type: ignore[return-value]  # sorted only when every entry has one
+_entry_time = operator.itemgetter(1)  # an entry's time: sorted only when every entry has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +95,7 @@ class Timeline:
         self._moves: dict[str, list[Move]] = {}
         self._entries: dict[str, list[_Entry]] = {}
         self._dates: dict[tuple[str, str], datetime | None] = {}
+        self._outcome_lists: dict[tuple[str, str], frozenset[str]] = {}
 
     def close(self) -> None:
         if self._asked is not None and self._versions is None:
@@ -162,12 +163,15 @@ class Timeline:
         entries = self._entries.get(record.path)
         if entries is None:
             history = record.data.get("history")
-            entries = [
-                (name, self._instant(entry.get("at")), entry)
-                for entry in (history if isinstance(history, list) else [])
-                if isinstance(entry, dict) and isinstance(name := entry.get("list"), str)
-            ]
-            if all(at for _name, at, _entry in entries):
+            entries, timed = [], True
+            for entry in history if isinstance(history, list) else ():
+                if isinstance(entry, dict) and isinstance(name := entry.get("list"), str):
+                    at = entry.get("at")  # an aware date-time as it is (see `_instant`)
+                    if not (isinstance(at, datetime) and at.tzinfo is not None):
+                        at = self.moment(at)
+                        timed = timed and at is not None
+                    entries.append((name, at, entry))
+            if timed:
                 entries.sort(key=_entry_time)
             self._entries[record.path] = entries
         return entries
@@ -197,13 +201,16 @@ class Timeline:
         return [record.list_name]
 
     def stays(self, record: Record) -> list[tuple[str, float]]:
-        """(list, days) for each list the record entered and later left, from its history."""
+        """(list, days) for each list the record entered and later left, from its history
+        (each entry's timestamp taken once: it ends one stay and starts the next)."""
+        entries = self._entries_of(record)
+        stamps = [at.timestamp() if at else None for _name, at, _entry in entries]
         return [
-            (list_name, (following.timestamp() - at.timestamp()) / 86400)
-            for (list_name, at, _e), (_n, following, _f) in itertools.pairwise(
-                self._entries_of(record)
+            (list_name, (following - at) / 86400)
+            for (list_name, _at, _e), (at, following) in zip(
+                entries, itertools.pairwise(stamps), strict=False
             )
-            if at and following
+            if at is not None and following is not None
         ]
 
     # the dates
@@ -245,10 +252,23 @@ class Timeline:
         return entered or self._modified(record)
 
     def won_at(self, project: Project, record: Record) -> datetime | None:
-        return self._entered(record, lambda name: _outcome(project, name) == "won")
+        return self._entered(record, self.outcome_lists(project, "won").__contains__)
 
     def closed_at(self, project: Project, record: Record) -> datetime | None:
-        return self._entered(record, lambda name: _outcome(project, name) not in (None, "open"))
+        return self._entered(record, self.outcome_lists(project, "closed").__contains__)
+
+    def outcome_lists(self, project: Project, kind: str) -> frozenset[str]:
+        """The names of the project's won lists, or of its closed ones (won, lost or closed):
+        a name looked up in a set, for every entry of a hundred thousand histories."""
+        key = (project.key, kind)
+        names = self._outcome_lists.get(key)
+        if names is None:
+            names = self._outcome_lists[key] = frozenset(
+                name
+                for name, stage in project.lists.items()
+                if (stage.outcome == "won" if kind == "won" else stage.outcome != "open")
+            )
+        return names
 
     def days_in_list(self, record: Record, now: datetime) -> int:
         """Whole days (of 24 hours) from entering its list to `now`."""
@@ -404,11 +424,6 @@ def _followed(
 def _history(content: dict[str, Any]) -> list[Any]:
     history = content.get("history")
     return history if isinstance(history, list) else []
-
-
-def _outcome(project: Project, list_name: str | None) -> str | None:
-    stage = project.lists.get(list_name) if list_name else None
-    return stage.outcome if stage else None
 
 
 _RECORD_DATES: dict[str, Callable[[Timeline, Project, Record], datetime | None]] = {

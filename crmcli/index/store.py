@@ -32,6 +32,7 @@ from crmcli.index.pickles import dumps, loads
 INDEX_FILE = "index.sqlite"
 FORMAT = 7  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
+_INHERITED: list[sqlite3.Connection] = []  # a forked child's copies of its parent's connections
 # Faults of a damaged or foreign index file, whichever query meets them first.
 INDEX_FAULTS = (sqlite3.Error, pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError)
 
@@ -138,6 +139,13 @@ class IndexStore(KeyTables):
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
+
+    def reconnect(self) -> None:
+        """A connection of its own for a child forked after the store was opened: SQLite's
+        may not be used across fork(). The inherited one is kept, never used nor closed
+        (closing it here could undo what the parent's holds)."""
+        _INHERITED.append(self._db)
+        self._db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None)
 
     def _format_matches(self) -> bool:
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}

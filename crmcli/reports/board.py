@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from crmcli.core.decimals import exact_sum
-from crmcli.core.model import Project, Record
+from crmcli.core.model import FieldDef, Project, Record
 from crmcli.engine import deals
 from crmcli.engine.present import Presenter
 from crmcli.engine.query import select_records
@@ -80,7 +81,7 @@ def build_board(
         stage = deals.stage(project, record)
         if stage is None or (stage.outcome != "open" and not include_closed):
             continue  # a column not shown: no card to date or format
-        amount = record.value(value_field.key) if value_field is not None else None
+        amount = _value(record, value_field) if value_field is not None else None
         amount = amount if isinstance(amount, int | float) and not isinstance(amount, bool) else 0
         days = timeline.days_in_list(record, now)
         card = Card(
@@ -155,3 +156,9 @@ def board_of(
         )
     finally:
         timeline.close()
+
+
+def _value(record: Record, field: FieldDef) -> Any:
+    """The record's value of a field: a stored one from its data, without the computed
+    values (the index fetches a project's when first read: a quarter of a large board)."""
+    return record.value(field.key) if field.computed else record.data.get(field.key)

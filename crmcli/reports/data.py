@@ -8,6 +8,7 @@ or a note instead when it uses a field hidden from the reader's role (hidden.py)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -19,6 +20,14 @@ from crmcli.fields.formatting import Formatter
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 from crmcli.i18n.lists import and_list
+from crmcli.reports.aside import (
+    Aside,
+    Need,
+    aside_indices,
+    shared_needs,
+    start_aside,
+    worth_forking,
+)
 from crmcli.reports.board import build_board
 from crmcli.reports.figures import BoardFigure, Chart, DashboardData, Figure, Omitted, Stat
 from crmcli.reports.filters import Filtered, Filters, Window, widget_window
@@ -44,9 +53,24 @@ class Options:
 
 
 def compute_dashboard(
-    workspace: Workspace, engine: Engine, dashboard: Dashboard, timeline: Timeline, options: Options
+    workspace: Workspace,
+    engine: Engine,
+    dashboard: Dashboard,
+    timeline: Timeline,
+    options: Options,
+    child_setup: Callable[[], None] | None = None,
 ) -> DashboardData:
+    """The dashboard's figures in its order. On a large workspace a forked child computes the
+    charts meanwhile (`reports/aside.py`), after `child_setup` (its own connection to the
+    index; None: no child, as for a workspace read from a git revision); what both halves
+    read is found first, once."""
     figures = _Figures(workspace, engine, dashboard, timeline, options)
+    aside = figures.set_aside(child_setup) if child_setup is not None else None
+    if any(widget.dates_updates for widget in dashboard.widgets):
+        timeline.prefetch()  # after the fork: only this process reads git's answers
+    away = aside.indices if aside is not None else ()
+    mine = {i: figures.figure(w) for i, w in enumerate(dashboard.widgets) if i not in away}
+    theirs = aside.figures() if aside is not None else {}
     return DashboardData(
         name=dashboard.name,
         title=dashboard.title,
@@ -58,7 +82,10 @@ def compute_dashboard(
         revision=options.revision,
         role=options.reader.role.name if options.reader.role and options.reader.hidden else None,
         tags=options.tags,
-        figures=tuple(figures.figure(widget) for widget in dashboard.widgets),
+        figures=tuple(
+            mine[i] if i in mine else theirs.get(i) or figures.figure(widget)
+            for i, widget in enumerate(dashboard.widgets)
+        ),
     )
 
 
@@ -87,6 +114,43 @@ class _Figures:
         self.measures = Measures(engine, values, self.labels, timeline, options.today)
         self.grouper = Grouper(workspace, values, self.measures, self.labels, timeline)
         self.tables = RecordTables(values, self.measures, self.labels)
+
+    def set_aside(self, child_setup: Callable[[], None]) -> Aside | None:
+        """A forked child computing the charts of a large dashboard, once what both halves
+        read is found here; None: every figure is computed here."""
+        widgets = self.dashboard.widgets
+        indices = aside_indices(widgets)
+        keys = {key for widget in widgets for key in widget.projects}
+        records = sum(len(p.records) for k, p in self.workspace.projects.items() if k in keys)
+        if not worth_forking(widgets, indices, records):
+            return None
+        for need in shared_needs(widgets, indices, self._needs):
+            self._find(need)
+
+        def in_child(chosen: list[int]) -> dict[int, Figure]:
+            child_setup()
+            return {i: self.figure(widgets[i]) for i in chosen}
+
+        return start_aside(indices, in_child)
+
+    def _needs(self, widget: Widget) -> set[Need]:
+        """What a widget reads that another may read too: its projects' records and the
+        records its `where:` expressions keep. (Not its dates: a widget dates only the
+        records its filters keep, and another may keep others.)"""
+        wheres = [w for w in (self.dashboard.where, widget.where) if w]
+        return {
+            (key, where)
+            for key in widget.projects
+            if key in self.workspace.projects
+            for where in ("", *wheres)
+        }
+
+    def _find(self, need: Need) -> None:
+        key, where = need
+        project = self.workspace.projects[key]
+        self.filters.records(project)
+        if where:
+            self.filters.where_results(project, where)
 
     def figure(self, widget: Widget) -> Figure:
         projects = [

@@ -128,12 +128,12 @@ class Filters:
     def _where_filter(
         self, project: Project, source: str, notes: list[str]
     ) -> Callable[[Record], bool]:
-        passing, failure = self._where_results(project, source)
+        passing, failure = self.where_results(project, source)
         if failure:
             notes.append(failure)
         return lambda record: record.path in passing
 
-    def _where_results(self, project: Project, source: str) -> tuple[set[str], str]:
+    def where_results(self, project: Project, source: str) -> tuple[set[str], str]:
         """The records an expression keeps (evaluated once per dashboard), and a note when
         it fails on some."""
         key = (project.key, source)
@@ -174,8 +174,7 @@ class Filters:
         if name is None or (start is None and end is None):
             return [(project, record) for record in records]
         kept, undated = [], 0
-        for record in records:
-            day = self.values.day(name, project, record)
+        for record, day in zip(records, self.values.days(name, project, records), strict=True):
             if day is None:
                 undated += expects_date(name, project, record)
             elif (start is None or day >= start) and (end is None or day <= end):

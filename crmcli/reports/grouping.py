@@ -58,25 +58,51 @@ class Grouper:
                     undated_note(self.labels, count, self.workspace.projects[project_key], by.name)
                 )
         filled = window if widget.period_date == by.name else (None, None)
-        categories = self._ordered(by, projects, {key for key, _s in groups}, filled)
         series_keys = (
             self._ordered(widget.series, projects, {s for _k, s in groups}, (None, None))
             if widget.series
             else [None]
         )
+        values = {pair: self.measures.aggregate(measure, items) for pair, items in groups.items()}
+        empty = self.measures.aggregate(measure, [])
+        categories = self._categories(widget, measure, by, projects, values, empty, filled)
         series = [
             Series(
                 self.labels.category(widget.series, projects, series_key)
                 if widget.series
                 else None,
-                tuple(
-                    self.measures.aggregate(measure, groups.get((key, series_key), []))
-                    for key in categories
-                ),
+                tuple(values.get((key, series_key), empty) for key in categories),
             )
             for series_key in series_keys
         ]
         return categories, series
+
+    def _categories(
+        self,
+        widget: Widget,
+        measure: Measure,
+        by: Grouping,
+        projects: list[Project],
+        values: dict[tuple[Hashable, Hashable], float | None],
+        empty: float | None,
+        window: Window,
+    ) -> list[Hashable]:
+        """The categories in their natural order; of a chart keeping its first N by value,
+        only those that can be among them, and by value alone when no two of them tie (their
+        natural order then changes nothing, and costs collating their names)."""
+        present = {key for key, _s in values}
+        first = _first_by_value(widget, measure, by)
+        if first is None or len(present) <= first:
+            return self._ordered(by, projects, present, window)
+        series_keys = {s for _k, s in values}
+        totals = {
+            k: exact_sum(values.get((k, s), empty) or 0 for s in series_keys) for k in present
+        }
+        descending = (widget.sort or "").startswith("-")
+        leading = _leading(totals, first, descending)
+        if len({totals[key] for key in leading}) == len(leading):
+            return sorted(leading, key=totals.__getitem__, reverse=descending)
+        return self._ordered(by, projects, leading, window)
 
     def velocity(
         self, projects: list[Project], items: list[Item]
@@ -126,10 +152,13 @@ class Grouper:
                 return _every_unit(start, end, grouping.unit or "month")  # type: ignore[arg-type]
             return []
         declared = self._declared_order(grouping, projects)
-        ranked = sorted(
-            present,
-            key=lambda k: (declared.get(k, len(declared)), sortable(k), str(k)),
-        )
+        if all(k in declared for k in present):  # each in its own place: no text to collate
+            ranked = sorted(present, key=declared.__getitem__)
+        else:
+            ranked = sorted(
+                present,
+                key=lambda k: (declared.get(k, len(declared)), sortable(k), str(k)),
+            )
         return [*ranked, NONE] if NONE in keys else ranked
 
     def _declared_order(self, grouping: Grouping, projects: list[Project]) -> dict[Hashable, int]:
@@ -188,6 +217,27 @@ def limited(
         for s in series
     ]
     return labels[:kept] + ([_("Others")] if others else []), trimmed
+
+
+def _first_by_value(widget: Widget, measure: Measure, by: Grouping) -> int | None:
+    """How many categories a chart keeps when it keeps only its first N by value, with no
+    “Others” adding up the rest; None when it shows them all."""
+    if by.is_date or not widget.limit or not (widget.sort or "").endswith("value"):
+        return None
+    if widget.type == "pie" and measure.kind in ADDITIVE:
+        return None
+    return widget.limit
+
+
+def _leading(totals: dict[Hashable, float], first: int, descending: bool) -> set[Hashable]:
+    """The categories that may be among the first N by value: those at least as far ahead as
+    the Nth, ties included (their natural order decides between them, as `sorted_categories`
+    keeps it). Labelling and collating 11,096 clients for a top ten cost half a second."""
+    ranked = sorted(totals.values(), reverse=descending)
+    edge = ranked[first - 1]
+    if descending:
+        return {key for key, total in totals.items() if total >= edge}
+    return {key for key, total in totals.items() if total <= edge}
 
 
 def _hashable(value: Any) -> Hashable:

@@ -11,6 +11,7 @@ time zone), and “today” is that day: relative periods and stale deals count 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -27,13 +28,14 @@ from crmcli.core.sources import DiskSource, FileSource
 from crmcli.editing.atomic import replace_all
 from crmcli.engine.compute import Engine, compute
 from crmcli.engine.reader import identify_reader, workspace_now
+from crmcli.engine.workspace import OpenWorkspace
 from crmcli.errors import CrmError, Problem, UsageError
 from crmcli.git.log import read_log
 from crmcli.git.sources import GitSource, find_commit
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 from crmcli.i18n.lists import value_list
-from crmcli.index.session import open_indexed
+from crmcli.index.session import IndexedWorkspace, open_indexed
 from crmcli.reports.checks import check_dashboard
 from crmcli.reports.data import Options, compute_dashboard
 from crmcli.reports.figures import DashboardData
@@ -104,6 +106,7 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
     """The figures of a dashboard: what `build_report` draws, without drawing."""
     period = parse_period_option(request.period) if request.period else None
     snapshot = _snapshot(root, request.as_of)
+    opened: OpenWorkspace | None = None
     if snapshot.commit is None:  # the working tree: the index answers
         today = workspace_now(Loader(root).load(only_projects=set())).date()
         opened = open_indexed(root, today, request.cache)
@@ -126,13 +129,18 @@ def dashboard_data(root: Path, request: ReportRequest) -> DashboardData:
     if request.strict:
         refuse_left_out(left_out)
     timeline = Timeline(root, _zone(workspace), snapshot.commit)
-    if any(widget.dates_updates for widget in dashboard.widgets):
-        timeline.prefetch()
+    setup = _child_setup(opened) if opened is not None else None
     try:
-        data = compute_dashboard(workspace, engine, dashboard, timeline, options)
+        data = compute_dashboard(workspace, engine, dashboard, timeline, options, setup)
     finally:
         timeline.close()
     return replace(data, left_out=tuple(left_out))
+
+
+def _child_setup(opened: OpenWorkspace) -> Callable[[], None]:
+    """What a child forked to compute charts does first: connect to the index on its own."""
+    index = opened.index if isinstance(opened, IndexedWorkspace) else None
+    return index.store.reconnect if index is not None else lambda: None
 
 
 # where and when
