@@ -5,6 +5,7 @@ Standard library only, until the command runs."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -56,11 +57,17 @@ def global_options(args: list[str]) -> tuple[str | None, str | None]:
 
 
 def run() -> None:
-    """The `crm` script."""
+    """The `crm` script. When the command is done, what it made is frozen out of the garbage
+    collector: the collection the interpreter runs as it ends would otherwise traverse all of
+    it (60 ms after a `crm show` on 120,000 records), only to free memory the process is about
+    to give back."""
     _start_walk(take_lang(sys.argv[1:])[1])
     from crmcli.cli.main import run as run_command
 
-    run_command()
+    try:
+        run_command()
+    finally:
+        gc.freeze()
 
 
 def _start_walk(args: list[str]) -> None:

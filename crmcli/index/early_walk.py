@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from crmcli.index.walk import Layout, chunks, layout, stat_chunk
+from crmcli.index.walk import Layout, Stated, chunks, layout, stat_piece
 
 _NOTE = struct.Struct("qq")  # where in the memory file: offset, size
 _COUNTERS = struct.Struct("ii")  # the child's next piece, the command's lowest piece
@@ -132,10 +132,10 @@ def _walk(root: Path, data: int, notes: int, counters: mmap.mmap) -> None:
     pieces = chunks(found.records)
     _COUNTERS.pack_into(counters, 0, 0, len(pieces))
     os.write(notes, _NOTE.pack(0, len(listing)))
-    done: list[list[int]] = []
+    done: list[Stated] = []
     while len(done) < _COUNTERS.unpack_from(counters)[1]:
         struct.pack_into("i", counters, 0, len(done) + 1)
-        done.append(stat_chunk(root, *pieces[len(done)]))
+        done.append(stat_piece(root, *pieces[len(done)]))
     keys = marshal.dumps(done)
     _write(data, keys)
     os.write(notes, _NOTE.pack(len(listing), len(keys)))
@@ -165,16 +165,16 @@ class Taken:
     def seen_ns(self) -> int:
         return self.walk.seen_ns
 
-    def stat_keys(self, pieces: list[tuple[str, list[str]]]) -> list[list[int]] | None:
+    def stat_pieces(self, pieces: list[tuple[str, list[str]]]) -> list[Stated] | None:
         """The keys of `chunks(layout.records)`: this process stats from the last piece
         back until it meets the child; None if the child failed (the caller stats)."""
         walk = self.walk
-        mine: dict[int, list[int]] = {}
+        mine: dict[int, Stated] = {}
         lowest = len(pieces)
         while lowest - 1 >= walk.child_next():
             lowest -= 1
             walk.claim(lowest)
-            mine[lowest] = stat_chunk(walk.root, *pieces[lowest])
+            mine[lowest] = stat_piece(walk.root, *pieces[lowest])
         note = walk.note()
         try:
             theirs = marshal.loads(walk.read(*note)) if note is not None else None

@@ -12,7 +12,6 @@ language of messages go into one fingerprint: when it differs, nothing is reused
 
 from __future__ import annotations
 
-import array
 import hashlib
 import marshal
 import os
@@ -32,7 +31,7 @@ from crmcli.i18n import current_language
 from crmcli.index import early_walk
 from crmcli.index.early_walk import Taken
 from crmcli.index.store import FileRow
-from crmcli.index.walk import FOLDER, MISSING, Layout, chunks, layout, stat_chunk
+from crmcli.index.walk import FOLDER, MISSING, Layout, Stated, chunks, layout, stat_piece
 
 RACY_NS = 2_000_000_000  # timestamps of coarse file systems; a same-second rewrite is hashed
 
@@ -60,27 +59,44 @@ _PARALLEL_FROM = 8_000  # record files; below this, forking costs more than it s
 @dataclass(slots=True)
 class Scan:
     """The workspace as it looks now: each project's record files with their stat keys, in
-    the order the folder lists them, and the rest's fingerprint."""
+    the order the folder lists them (statted in pieces), and the rest's fingerprint."""
 
     seen_ns: int
-    listing: dict[str, Listing] = field(default_factory=dict)
     fingerprint: str = ""
+    projects: list[str] = field(default_factory=list)  # those whose record files are listed
+    pieces: list[tuple[str, list[str]]] = field(default_factory=list)
+    stated: list[Stated] = field(default_factory=list)  # each piece's keys and digest
+    _listing: dict[str, Listing] | None = None
     _files: dict[str, StatKey] | None = None
     _digest: bytes | None = None
 
     @property
     def digest(self) -> bytes:
-        """The listing's digest: kept with it by the index, so that the next run compares
-        sixteen bytes instead of reading back a hundred thousand names and stats (made once:
-        the comparison and the save both ask)."""
+        """The listing's digest, from its pieces' (each made where the piece was statted):
+        kept with it by the index, so that the next run compares sixteen bytes instead of
+        reading back a hundred thousand names and stats."""
         if self._digest is None:
-            hashed = hashlib.blake2b(digest_size=16)
-            for key in sorted(self.listing):
-                names, keys = self.listing[key]
-                hashed.update(("\0".join((key, *names)) + "\1").encode("utf-8", "surrogatepass"))
-                hashed.update(array.array("q", keys).tobytes())
-            self._digest = hashed.digest()
+            self._digest = hashlib.blake2b(
+                b"".join(digest for _keys, digest in self.stated), digest_size=16
+            ).digest()
         return self._digest
+
+    @property
+    def listing(self) -> dict[str, Listing]:
+        """Project → its record files' names and stat keys end to end, folders named like
+        record files left out (built on first use: an unchanged workspace never needs it)."""
+        if self._listing is None:
+            names: dict[str, list[str]] = {key: [] for key in self.projects}
+            keys: dict[str, list[int]] = {key: [] for key in self.projects}
+            for (key, piece), (piece_keys, _digest) in zip(self.pieces, self.stated, strict=True):
+                if FOLDER[0] in piece_keys[0::4]:  # rare: a folder named like a record file
+                    kept = [i for i in range(len(piece)) if piece_keys[4 * i] != FOLDER[0]]
+                    piece = [piece[i] for i in kept]
+                    piece_keys = [k for i in kept for k in piece_keys[4 * i : 4 * i + 4]]
+                names[key] += piece
+                keys[key] += piece_keys
+            self._listing = {key: (tuple(names[key]), tuple(keys[key])) for key in self.projects}
+        return self._listing
 
     @property
     def files(self) -> dict[str, StatKey]:
@@ -91,6 +107,16 @@ class Scan:
                 stats = zip(keys[0::4], keys[1::4], keys[2::4], keys[3::4], strict=True)
                 self._files.update(zip([f"{key}/{name}" for name in names], stats, strict=True))
         return self._files
+
+    def named_like_records(self) -> list[str]:
+        """The folders named like record files (not records), which the fingerprint holds."""
+        return sorted(
+            f"{key}/{piece[i]}"
+            for (key, piece), (piece_keys, _digest) in zip(self.pieces, self.stated, strict=True)
+            if FOLDER[0] in piece_keys[0::4]
+            for i in range(len(piece))
+            if piece_keys[4 * i] == FOLDER[0]
+        )
 
 
 def scan(
@@ -108,8 +134,9 @@ def scan(
     records = folders.records
     if stat_only is not None:
         records = {key: names for key, names in records.items() if key in stat_only}
-    found.listing, named_like_records = _stat_all(root, records, early)
-    found.fingerprint = _fingerprint(root, folders, only is None, named_like_records)
+    found.projects, found.pieces = list(records), chunks(records)
+    found.stated = _stat_pieces(root, found.pieces, sum(map(len, records.values())), early)
+    found.fingerprint = _fingerprint(root, folders, only is None, found.named_like_records())
     return found
 
 
@@ -137,46 +164,25 @@ def _fingerprint(root: Path, folders: Layout, beside: bool, named_like_records: 
     return hashed.hexdigest()
 
 
-def _stat_all(
-    root: Path, records: dict[str, list[str]], early: Taken | None = None
-) -> tuple[dict[str, Listing], list[str]]:
-    """Every record file's stat key, and the folders named like record files (not records)."""
-    pieces = chunks(records)
-    keys = _chunk_keys(root, pieces, sum(map(len, records.values())), early)
-    flat: dict[str, list[int]] = {key: [] for key in records}
-    for (key, _names), part in zip(pieces, keys, strict=True):
-        flat[key].extend(part)
-    folders: list[str] = []
-    listing: dict[str, Listing] = {}
-    for key, names in records.items():
-        keys_of = flat[key]
-        if FOLDER[0] in keys_of[0::4]:  # rare: a folder named like a record file
-            kept = [i for i in range(len(names)) if keys_of[4 * i] != FOLDER[0]]
-            folders += sorted(f"{key}/{n}" for n in set(names) - {names[i] for i in kept})
-            names = [names[i] for i in kept]
-            keys_of = [k for i in kept for k in keys_of[4 * i : 4 * i + 4]]
-        listing[key] = (tuple(names), tuple(keys_of))
-    return listing, folders
-
-
-def _chunk_keys(
+def _stat_pieces(
     root: Path, pieces: list[tuple[str, list[str]]], total: int, early: Taken | None
-) -> list[list[int]]:
-    """Each piece's stat keys: shared with the walk started with the command, else on a
-    large workspace half of them made by a forked child (threads would not help: building
-    each stat result holds the interpreter's lock)."""
-    keys = early.stat_keys(pieces) if early is not None else None
-    if keys is None and total >= _PARALLEL_FROM and fork_workers() >= 2:
-        keys = _stat_shared(root, pieces)
-    return keys if keys is not None else [stat_chunk(root, *piece) for piece in pieces]
+) -> list[Stated]:
+    """Each piece's stat keys and digest: shared with the walk started with the command,
+    else on a large workspace half of them made by a forked child (threads would not help:
+    building each stat result holds the interpreter's lock)."""
+    stated = early.stat_pieces(pieces) if early is not None else None
+    if stated is None and total >= _PARALLEL_FROM and fork_workers() >= 2:
+        stated = _stat_shared(root, pieces)
+    return stated if stated is not None else [stat_piece(root, *piece) for piece in pieces]
 
 
-def _stat_shared(root: Path, pieces: list[tuple[str, list[str]]]) -> list[list[int]] | None:
-    """The pieces' stat keys, the odd ones from a forked child; None if that failed."""
-    child = started(lambda: marshal.dumps([stat_chunk(root, *piece) for piece in pieces[1::2]]))
+def _stat_shared(root: Path, pieces: list[tuple[str, list[str]]]) -> list[Stated] | None:
+    """The pieces' stat keys and digests, the odd ones from a forked child; None if that
+    failed."""
+    child = started(lambda: marshal.dumps([stat_piece(root, *piece) for piece in pieces[1::2]]))
     if child is None:
         return None
-    mine = [stat_chunk(root, *piece) for piece in pieces[0::2]]
+    mine = [stat_piece(root, *piece) for piece in pieces[0::2]]
     answer = child.result()
     try:
         theirs = marshal.loads(answer) if answer is not None else None
@@ -184,12 +190,12 @@ def _stat_shared(root: Path, pieces: list[tuple[str, list[str]]]) -> list[list[i
         theirs = None
     if not isinstance(theirs, list) or len(theirs) != len(pieces[1::2]):
         return None
-    keys: list[list[int]] = []
+    stated: list[Stated] = []
     for index, part in enumerate(mine):
-        keys.append(part)
+        stated.append(part)
         if index < len(theirs):
-            keys.append(theirs[index])
-    return keys
+            stated.append(tuple(theirs[index]))
+    return stated
 
 
 def stat_of(file: Path | os.DirEntry[str]) -> StatKey:

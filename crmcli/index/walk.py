@@ -5,6 +5,8 @@ rest of itself (`index/early_walk.py`)."""
 
 from __future__ import annotations
 
+import array
+import hashlib
 import marshal
 import os
 import stat
@@ -82,6 +84,19 @@ def chunks(records: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
         for key, names in records.items()
         for start in range(0, len(names), CHUNK)
     ]
+
+
+Stated = tuple[list[int], bytes]  # a piece's stat keys end to end, and their digest
+
+
+def stat_piece(root: Path, key: str, names: list[str]) -> Stated:
+    """A piece's stat keys, and the digest of its names and keys: the index compares a whole
+    listing by the digests of its pieces, each made where the piece was statted."""
+    keys = stat_chunk(root, key, names)
+    hashed = hashlib.blake2b(digest_size=16)
+    hashed.update(("\0".join((key, *names)) + "\1").encode("utf-8", "surrogatepass"))
+    hashed.update(array.array("q", keys).tobytes())
+    return keys, hashed.digest()
 
 
 def stat_chunk(root: Path, key: str, names: list[str]) -> list[int]:
