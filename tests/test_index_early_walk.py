@@ -106,6 +106,7 @@ def test_crm_imports_only_the_standard_library_before_the_walk_starts() -> None:
         "crmcli.cli",
         "crmcli.cli.start",
         "crmcli.core",
+        "crmcli.core.collector",
         "crmcli.core.layout",
         "crmcli.index",
         "crmcli.index.early_walk",

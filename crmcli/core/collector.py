@@ -7,6 +7,9 @@ reading. So it pauses, and what was made meanwhile is then frozen (`gc.freeze`: 
 later collections; reference counting still frees whatever is dropped). The next pause first
 gives frozen objects back to the oldest generation, so a process that reads a workspace
 again and again (the form server) still collects the few cycles of the reading before.
+And when a command is done, everything is frozen: the collection the interpreter runs as it
+ends would walk the whole heap (60 ms after a `crm show` on 120,000 records) only to free
+memory the process is about to give back.
 """
 
 from __future__ import annotations
@@ -29,3 +32,8 @@ def collector_paused() -> Iterator[None]:
     finally:
         gc.freeze()
         gc.enable()
+
+
+def spare_the_last_collection() -> None:
+    """Freeze everything there is, as the command ends (the interpreter's own last step)."""
+    gc.freeze()
