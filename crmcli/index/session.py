@@ -26,13 +26,9 @@ the file still holds a plain value.
 
 from __future__ import annotations
 
-import os
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from crmcli.core.loader import Loader
 from crmcli.core.model import Workspace
@@ -44,31 +40,21 @@ from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
 from crmcli.index.changes import FileChanges, file_changes
-from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
-from crmcli.index.columns import rebuilt_columns
+from crmcli.index.column_child import ColumnsAside
 from crmcli.index.freshness import (
     Scan,
     file_digest,
-    is_racy,
     scan,
     settled,
-    stat_key,
     watched_state,
 )
-from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
+from crmcli.index.pickles import NO_PROBLEMS
 from crmcli.index.recompute import DirtyRecords, dirty_records
-from crmcli.index.record_links import document_fields, documents, references
 from crmcli.index.records import Columns, FreshRows, IndexedRecords, Reuse
-from crmcli.index.store import INDEX_FAULTS, INDEX_FILE, FileRow, IndexStore, Reference
+from crmcli.index.saving import SaveColumns, save_columns, saved_rows, saved_state
+from crmcli.index.store import INDEX_FAULTS, INDEX_FILE, FileRow, IndexStore
 from crmcli.index.wanted import cache_wanted
 from crmcli.secrets.keyfile import KEY_FILE
-
-# what a save keeps of the columns: the files gone, the overlays, the columns (or their child)
-SaveColumns = tuple[
-    set[str],
-    dict[str, frozenset[str]],
-    dict[str, Iterable[tuple[str, bytes]] | None] | ColumnsAside,
-]
 
 
 @dataclass(slots=True)
@@ -325,7 +311,7 @@ class Index:
     ) -> None:
         """Keep this run's records, computed values and their failures, and (for `crm
         check`) its problems, what each of its steps found (`parts`) and each record's
-        issues; only the rows that changed are written."""
+        issues; only the rows that changed are written (`index/saving.py`)."""
         reuse = self._reuse
         ahead, self._columns_ahead = self._columns_ahead, None
         if reuse is None or self.failed:
@@ -337,106 +323,28 @@ class Index:
         if issues is None and not self._issues_hold(workspace, today):
             for row in reuse.rows.values():
                 row.issues = None
-        rows: list[FileRow] = []
-        written: list[FileRow] = []
-        kept_references: list[Reference] = []
-        watched: set[str] = set()
         recomputed = self._dirty.dirty if self._dirty is not None else None  # None: all
-        files_fields = {key: document_fields(p) for key, p in workspace.projects.items()}
-        hidden = workspace.sealing.fields if self.secrets else frozenset()
-        for path, read in reuse.read.items():
-            row, record = read.row, read.record
-            before = (row.computed, row.issues) if path in reuse.rows else None
-            if before is not None and is_racy(row) and settled(stat_key(row), self.scan.seen_ns):
-                row.seen_ns, before = self.scan.seen_ns, None  # content checked at this scan
-            if record is not None:
-                project = workspace.projects[record.project]
-                if row.data is None:  # parsed by this run: a worker's pickle holds its
-                    kept = None if record.sealed else read.pickled  # data unless opened
-                    row.data = kept or dumps(record.data)
-                if not self.secrets:
-                    if recomputed is None or path in recomputed or row.computed is None:
-                        row.computed = dumps(record.computed)
-                    watched.update(documents(files_fields[record.project], record))
-                if issues is not None:
-                    found = issues.get(row.path)
-                    row.issues = dumps(found) if found else NO_PROBLEMS
-            if before != (row.computed, row.issues):
-                written.append(row)
-                if record is not None:
-                    kept_references.extend(references(project, record, hidden))
-            rows.append(row)
-        state = os.urandom(8).hex()
-        files = {r.path: stat_key(r) for r in rows}
-        meta: dict[str, Any] = {
-            # the scan, when it is what the saved rows saw: the next run's one comparison
-            "listing": self.scan.listing if files == self.scan.files else None,
-            "listing_digest": self.scan.digest if files == self.scan.files else None,
-            "fingerprint": self.scan.fingerprint,
-            "files": files,
-            "racy": {r.path: r.digest for r in rows if is_racy(r)},
-            "counts": dict(Counter(r.project for r in rows if r.data is not None)),
-            "file_problems": [  # in the loader's order
-                p for r in rows if r.problems != NO_PROBLEMS for p in loads(r.problems)
-            ],
-            "left_out": [r.path for r in rows if r.data is None],
-            "today": today,
-            "state": state,
-            "watched_paths": sorted(watched),
-            "watched": watched_state(self.root, watched),
-            "checked": checked,
-            "checked_state": state if checked is not None else None,
-            "check_parts": parts,
-            "failures": None if self.secrets else failures,
-            "secrets": self.secrets,
-        }
-        begun = ahead or self._save_columns(workspace)
+        seen_ns = self.scan.seen_ns
+        saved = saved_rows(reuse, workspace, seen_ns, self.secrets, recomputed, issues)
+        meta = saved_state(
+            self.root, self.scan, saved, today, failures, checked, parts, self.secrets
+        )
+        begun = ahead or save_columns(self.store, reuse, workspace, self.secrets)
         if begun is None:
             self.fault()
             return
-        removed, overlays, columns = begun
-        meta["columns"] = overlays
-        self.store.save(written, removed, kept_references, meta, columns)
+        removed, meta["columns"], columns = begun
+        self.store.save(saved.written, removed, saved.references, meta, columns)
 
     def begin_save(self, workspace: Workspace) -> None:
         """Start the columns the save will keep as soon as every record is read: a child
         forked now pickles them while this process checks and computes (no column holds a
         computed value or an issue), so the save does not wait for it (`crm check`)."""
-        self._columns_ahead = self._save_columns(workspace, fork=True)
-
-    def _save_columns(self, workspace: Workspace, fork: bool = False) -> SaveColumns | None:
-        """The files gone since the last save, the columns' overlays and the columns (being
-        pickled by a child with `fork`, for a large save); None when the index fails."""
         reuse = self._reuse
-        if reuse is None or self.failed:
-            return None
-        try:
-            removed = set(self.store.meta("files") or ()) - set(reuse.read)
-            overlays = self.store.meta("columns") or {}
-        except INDEX_FAULTS:
-            return None
-        columns = self._columns(workspace, overlays, removed)
-        if fork and len(reuse.read) >= ASIDE_FROM:
-            return removed, overlays, ColumnsAside(columns, self.store.path.parent)
-        return removed, overlays, columns
-
-    def _columns(
-        self, workspace: Workspace, overlays: dict[str, frozenset[str]], removed: set[str]
-    ) -> dict[str, Iterable[tuple[str, bytes]] | None]:
-        """The projects whose columns are built again (`overlays` updated in place): those
-        with none yet, and those where too many files changed since they were built."""
-        reuse = self._reuse
-        assert reuse is not None
-        if self.secrets:  # records hold opened values here: their columns would too
-            dropped = dict.fromkeys({*overlays, *workspace.projects})
-            overlays.clear()
-            return dropped
-        changed: dict[str, set[str]] = {key: set() for key in workspace.projects}
-        for path in (*removed, *(p for p in reuse.read if p not in reuse.rows)):
-            project_key = path.partition("/")[0]
-            if project_key in changed:
-                changed[project_key].add(path)
-        return rebuilt_columns(workspace.projects, overlays, changed)
+        if reuse is not None and not self.failed:
+            self._columns_ahead = save_columns(
+                self.store, reuse, workspace, self.secrets, fork=True
+            )
 
 
 def _kept_sealed(store: IndexStore) -> bool:
