@@ -17,7 +17,7 @@ from crmcli.reports.report import ReportRequest, dashboard_data
 from crmcli.reports.spec import Widget
 
 from .conftest import environment
-from .test_dashboard_shared_work import NOW, UNDATED, WON
+from .test_dashboard_shared_work import NOW, two_deals
 
 DASHBOARD = """
     title: Test
@@ -36,13 +36,7 @@ DASHBOARD = """
 
 @pytest.fixture
 def root(workspace) -> Path:
-    return workspace(
-        {
-            "opportunities/acme-website.yaml": WON,
-            "opportunities/acme-seo.yaml": UNDATED,
-            "dashboards/test.yaml": DASHBOARD,
-        }
-    )
+    return two_deals(workspace, DASHBOARD)
 
 
 def computed(root: Path, processes: str, cache: bool = True) -> DashboardData:

@@ -66,15 +66,20 @@ def stale(root: Path) -> float | None:
     return stat.value
 
 
-@pytest.fixture
-def root(workspace) -> Path:
+def two_deals(workspace, dashboard: str) -> Path:
+    """A workspace with a won, dated deal, an undated lead, and the dashboard "test"."""
     return workspace(
         {
             "opportunities/acme-website.yaml": WON,
             "opportunities/acme-seo.yaml": UNDATED,
-            "dashboards/test.yaml": DASHBOARD,
+            "dashboards/test.yaml": dashboard,
         }
     )
+
+
+@pytest.fixture
+def root(workspace) -> Path:
+    return two_deals(workspace, DASHBOARD)
 
 
 def test_widgets_filtering_alike_share_records_but_not_notes(root: Path) -> None:
