@@ -28,22 +28,31 @@ def workspace_sealing(source: FileSource, config: WorkspaceConfig) -> Sealing:
 
 def open_hidden_values(record: Record, sealing: Sealing, log: ProblemLog) -> None:
     """Open the record's sealed values; one that cannot be opened is left out (unknown)."""
-    messages = {
-        "plain": _(
+    for key, code in sealing.open_fields(record.project, record.data, record.sealed):
+        message = _left_out_message(code)
+        if message:
+            name = f"{record.project}.{key}"
+            log.add(
+                record.path, (key,), f"hidden-value-{code}", message.format(field=name), field=name
+            )
+
+
+def _left_out_message(code: str) -> str | None:
+    """Why a hidden value was left out, by its code (looked up only when one is: the loader
+    opens every record)."""
+    if code == "plain":
+        return _(
             "{field} is a hidden field but this value is written in plain text: "
             "run crm fmt to encrypt it."
-        ),
-        "damaged": _("The encrypted value of {field} is damaged and cannot be read."),
-        "other-key": _(
+        )
+    if code == "damaged":
+        return _("The encrypted value of {field} is damaged and cannot be read.")
+    if code == "other-key":
+        return _(
             "The value of {field} was encrypted with another key than this workspace's "
             "(another workspace's, or one rotated away); it cannot be read."
-        ),
-    }
-    for key, code in sealing.open_fields(record.project, record.data, record.sealed):
-        if code in messages:
-            name = f"{record.project}.{key}"
-            message = messages[code].format(field=name)
-            log.add(record.path, (key,), f"hidden-value-{code}", message, field=name)
+        )
+    return None
 
 
 def report_sealing(sealing: Sealing, log: ProblemLog) -> None:

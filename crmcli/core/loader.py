@@ -298,13 +298,11 @@ class Loader:
                 continue
             reuse = self.reuse
             typed = reuse is not None and reuse.dates_typed and reuse.reusable(prefix + name)
-            # a worker typed them, unless a hidden value opened here gives a date's text
-            typed = typed or (
-                self.parsed_ahead(prefix + name) is not None and not self.sealing.fields
-            )
+            by_worker = self.parsed_ahead(prefix + name) is not None
             record = self.read_record(project.key, prefix + name)
             if record is not None:
-                if dates and not typed:
+                # a worker typed them, unless a hidden value opened here gives a date's text
+                if dates and not (typed or (by_worker and not record.sealed)):
                     read_dates(record.data, dates)
                 project.records[record.id] = record
 
