@@ -15,6 +15,7 @@ from typing import Any
 
 from crmcli.automations import checks as automations_checks
 from crmcli.check import secrets as secrets_checks
+from crmcli.check.records_aside import RecordsAside
 from crmcli.core.config_schema import check_config_file
 from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.core.loader import Loader
@@ -295,10 +296,15 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
         context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)
     parts = [list(loader.log.problems)]  # what each step found: the loader's, each check's
+    aside = RecordsAside(context, check_records)  # while the fields are computed here
     for check in CHECKS:
         before = len(loader.log.problems)
-        check(context)
+        if check is not check_records or not aside.started:
+            check(context)
         parts.append(loader.log.problems[before:])
+    if aside.started:
+        parts[1 + CHECKS.index(check_records)] = aside.found()
+        loader.log.problems[:] = [problem for part in parts for problem in part]
     problems = finished(loader.log.problems)
     workspace.problems = problems
     if index is not None:
