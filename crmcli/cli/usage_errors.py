@@ -10,7 +10,7 @@ from typing import IO, Any
 from typer._click import exceptions
 from typer._click.utils import echo
 
-from crmcli.i18n import _
+from crmcli.i18n import _, ngettext
 from crmcli.i18n.lists import or_list
 
 
@@ -52,7 +52,25 @@ def _message(error: exceptions.UsageError) -> str:
         if kind == "option":
             return _("Missing option {name}.").format(name=name)
         return _("Missing argument {name}.").format(name=name)
+    extra = _extra_arguments(error.message)
+    if extra is not None:
+        return ngettext(
+            "Got unexpected extra argument ({args})",
+            "Got unexpected extra arguments ({args})",
+            len(extra.split()),
+        ).format(args=extra)
     return error.format_message()
+
+
+def _extra_arguments(message: str) -> str | None:
+    """The arguments of typer's "Got unexpected extra argument(s) (…)", which it writes in
+    English whatever the language; None for another message."""
+    if message.startswith(_EXTRA) and message.endswith(")"):
+        return message[len(_EXTRA) : -1]
+    return None
+
+
+_EXTRA = "Got unexpected extra argument(s) ("
 
 
 def _hint(error: exceptions.MissingParameter) -> str:

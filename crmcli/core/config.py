@@ -27,7 +27,7 @@ from crmcli.core.model import (
 )
 from crmcli.core.problems import ProblemLog, did_you_mean
 from crmcli.core.yamlio import locate
-from crmcli.i18n import _
+from crmcli.i18n import _, quoted
 
 DEFAULT_LOCALE = "en_US"
 DEFAULT_CURRENCY = "EUR"
@@ -370,7 +370,9 @@ def _rating_max(
             "the rating “{field}” has the max {value}; write a whole number such as 5 "
             "(until then it counts as {default})"
         ).format(
-            field=key, value=f"“{top}”" if isinstance(top, str) else top, default=DEFAULT_RATING_MAX
+            field=key,
+            value=quoted(top) if isinstance(top, str) else top,
+            default=DEFAULT_RATING_MAX,
         ),
     )
     return DEFAULT_RATING_MAX

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli.errors import Problem
+from crmcli.i18n import quoted
 from crmcli.secrets.sealing import Sealing
 
 COMPUTED_TYPES = frozenset({"lookup", "referenced_by", "rollup", "formula"})
@@ -216,7 +217,7 @@ class Project:
 
     def record_label(self, record: Record) -> str:
         """How a salesperson names a record in a message: Deal “Acme — Website”."""
-        return f"{self.record_name} “{record.name}”"
+        return f"{self.record_name} {quoted(record.name)}"
 
 
 @dataclass(frozen=True, slots=True)

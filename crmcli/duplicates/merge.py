@@ -30,7 +30,7 @@ from crmcli.editing.references import reference_rewrites
 from crmcli.editing.writer import RecordFile
 from crmcli.engine.reader import reader_for
 from crmcli.errors import CrmError, UsageError
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, ngettext, quoted
 from crmcli.i18n.lists import and_list
 
 PREFERENCES = ("keep", "other")
@@ -296,9 +296,13 @@ def _change(
     plan: MergePlan, rewritten: list[RecordFile], warnings: list[str], dry_run: bool
 ) -> Merged:
     project = plan.project
-    summary = _("{project}: merged {merged} into “{kept}”").format(
+    summary = ngettext(
+        "{project}: merged {merged} into “{kept}”",
+        "{project}: merged {merged} into “{kept}”",
+        len(plan.others),
+    ).format(
         project=project.key,
-        merged=and_list(f"“{record.name}”" for record in plan.others),
+        merged=and_list(quoted(record.name) for record in plan.others),
         kept=plan.keep.name,
     )
     details = [choice.text for choice in plan.choices]

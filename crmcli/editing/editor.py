@@ -35,7 +35,7 @@ from crmcli.fields.builtins import resolve_member
 from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker, RecordIssue
 from crmcli.fields.registry import field_type
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, ngettext, quoted
 from crmcli.i18n.lists import and_list, clause_list
 
 
@@ -363,7 +363,7 @@ class Editor:
             record, _document = self._open(project, record_id)  # refuses invalid YAML
             referring = referrers(self.workspace, project, record_id, strict=not force)
             if referring and not force:
-                listed = "\n  ".join(f"{r.ref} “{r.name}” ({key})" for r, key in referring)
+                listed = "\n  ".join(f"{r.ref} {quoted(r.name)} ({key})" for r, key in referring)
                 raise CrmError(
                     ngettext(
                         "{ref} is referenced by {count} record; nothing was removed (use --force to remove it anyway):",

@@ -21,7 +21,7 @@ from crmcli.engine.types import UNREADABLE, ExpressionError, FieldKey
 from crmcli.fields.references import reference_ids
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import ANY, NUMBER, FormulaError
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, ngettext, quoted
 from crmcli.i18n.lists import or_list, value_list
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ class Failures:
 
     def report(self) -> None:
         for code, (message, records) in self.by_code.items():
-            examples = value_list(f"“{r.name}” ({r.id})" for r in records[:_MAX_EXAMPLES])
+            examples = value_list(f"{quoted(r.name)} ({r.id})" for r in records[:_MAX_EXAMPLES])
             more = len(records) - _MAX_EXAMPLES
             text = (
                 ngettext(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from crmcli.core.model import FieldDef
 from crmcli.core.yamlio import KeyPath
 from crmcli.errors import InvalidValueError
-from crmcli.i18n import _
+from crmcli.i18n import _, quoted
 
 if TYPE_CHECKING:
     from crmcli.fields.context import FieldContext
@@ -90,7 +90,7 @@ def is_number(value: Any) -> bool:
 def describe(value: Any) -> str:
     """A value as a user wrote it, for messages: “12k”, 12000, [a, b]."""
     if isinstance(value, str):
-        return f"“{value}”"
+        return quoted(value)
     if isinstance(value, bool):
         return "true" if value else "false"  # as written: YAML 1.2 has no other booleans
     if isinstance(value, list):

@@ -32,6 +32,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _current.ngettext(singular, plural, count)
 
 
+def quoted(text: object) -> str:
+    """A name or value between the language's quotation marks, for a sentence: “Acme” (en),
+    « Acme » (fr), «Acme» (ru)."""
+    return _("“{text}”").format(text=text)
+
+
 class LazyText(UserString):
     """A message defined at import time (a help text, a table header), translated when read."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli.core.model import Project, Record
-from crmcli.i18n import _
+from crmcli.i18n import _, quoted
 from crmcli.review.sides import Found, Side
 
 ADDED, REMOVED, RENAMED, CHANGED = "added", "removed", "renamed", "changed"
@@ -64,7 +64,7 @@ class RecordChange:
 
     @property
     def label(self) -> str:
-        return f"{self.record_name} “{self.name}”"
+        return f"{self.record_name} {quoted(self.name)}"
 
     @property
     def moved(self) -> bool:

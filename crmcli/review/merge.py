@@ -27,7 +27,7 @@ from crmcli.editing.canonical import keys_before
 from crmcli.editing.writer import RecordFile
 from crmcli.engine.reader import Reader, identify_reader
 from crmcli.git.run import git, merge_file
-from crmcli.i18n import _
+from crmcli.i18n import _, quoted
 from crmcli.review.sides import Side
 from crmcli.secrets.cipher import SealError, is_sealed
 
@@ -131,7 +131,7 @@ def merge_driver(
     )
     write_atomically(ours, text, document.original_sha)
     name = datas[1].get("name") or datas[2].get("name") or record_id
-    label = f"{project.record_name} “{name}”"
+    label = f"{project.record_name} {quoted(name)}"
     reader = identify_reader(side.workspace, side.engine)
     return DriverResult([_describe(side, reader, project, label, c) for c in merged.conflicts])
 

@@ -41,7 +41,7 @@ from crmcli.git.sources import (
     resolve_commit,
     shallow_hint,
 )
-from crmcli.i18n import _
+from crmcli.i18n import _, quoted
 from crmcli.review.sides import Side
 from crmcli.secrets.cipher import is_sealed
 from crmcli.secrets.keyfile import KEY_FILE
@@ -269,7 +269,7 @@ class _Checker:
     def _record_name(self, edit: FieldEdit, project: Project, record_id: str) -> str:
         data = self._data(edit.object_id) or {}
         name = data.get("name") if isinstance(data.get("name"), str) else record_id
-        return f"{project.record_name} “{name}” ({project.key}/{record_id})"
+        return f"{project.record_name} {quoted(name)} ({project.key}/{record_id})"
 
     def _config_message(self, edit: FieldEdit) -> str:
         return _("changed {section} in {file}, which only an unrestricted role may do").format(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from crmcli.core.model import FieldDef, Project
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import UsageError
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, ngettext, quoted
 from crmcli.i18n.lists import and_list, value_list
 from crmcli.transfer.cells import ID
 
@@ -135,7 +135,7 @@ def _named_field(project: Project, target: str, header: str) -> FieldDef | None:
 def _refuse_unmapped(project: Project, headers: list[str]) -> None:
     fields = [key for key, f in project.fields.items() if not f.computed]
     listed = and_list(
-        f"“{header}”{did_you_mean(header, fields)}" if header else _("(no header)")
+        f"{quoted(header)}{did_you_mean(header, fields)}" if header else _("(no header)")
         for header in headers
     )
     raise UsageError(
