@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crmcli.cli import automating
 from crmcli.cli.editing import CommitOption, finish
-from crmcli.cli.output import write_table
 from crmcli.cli.reader import ActAsOption
-from crmcli.i18n import _, lazy
+from crmcli.i18n import lazy
 
 if TYPE_CHECKING:
     from crmcli.editing.activities import ActivityEditor
 
-LATEST_ACTIVITIES = 5  # how many `crm show` lists, newest first
 
 TypeOption = Annotated[
     str,
@@ -113,23 +110,3 @@ def done(
 ) -> None:
     change = _editor(ctx, acting_as).done(reference, kind)
     finish(ctx, automating.after_edit(ctx.obj.root, change), commit)
-
-
-def write_latest_activities(record: Any, presenter: Any) -> None:
-    """`crm show`: the latest activities, newest first."""
-    from crmcli.engine.activity import activities
-
-    latest = sorted(activities(record), key=lambda entry: entry["at"].timestamp(), reverse=True)
-    if not latest:
-        return
-    sys.stdout.write("\n" + _("Activities") + "\n")
-    rows = [
-        [
-            presenter.formatter.value(None, entry["at"]),
-            str(entry.get("type", "")),
-            presenter.member(entry["by"]) if entry.get("by") else "",
-            str(entry.get("text", "")),
-        ]
-        for entry in latest[:LATEST_ACTIVITIES]
-    ]
-    write_table([_("when"), _("type"), _("by"), _("what")], rows)

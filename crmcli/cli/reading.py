@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from crmcli.cli.day import write_latest_activities
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import TableFormat, write_csv, write_json, write_table
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption, open_as_reader
 from crmcli.core.terminal import visible
 from crmcli.i18n import _, lazy
 
+LATEST_ACTIVITIES = 5  # how many `crm show` lists, newest first
 DEFAULT_COLUMNS = ("id", "name", "list", "assignee")
 
 TableFormatOption = Annotated[
@@ -210,3 +210,23 @@ def list_records(
         write_csv(names, rows)
     else:
         write_table(headers, rows)
+
+
+def write_latest_activities(record: Any, presenter: Any) -> None:
+    """`crm show`: the latest activities, newest first."""
+    from crmcli.engine.activity import activities
+
+    latest = sorted(activities(record), key=lambda entry: entry["at"].timestamp(), reverse=True)
+    if not latest:
+        return
+    sys.stdout.write("\n" + _("Activities") + "\n")
+    rows = [
+        [
+            presenter.formatter.value(None, entry["at"]),
+            str(entry.get("type", "")),
+            presenter.member(entry["by"]) if entry.get("by") else "",
+            str(entry.get("text", "")),
+        ]
+        for entry in latest[:LATEST_ACTIVITIES]
+    ]
+    write_table([_("when"), _("type"), _("by"), _("what")], rows)
