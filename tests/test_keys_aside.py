@@ -4,6 +4,7 @@ this process derives itself, whether the child ran or not."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -74,3 +75,12 @@ def test_the_child_derives_what_the_finder_derives(large: Path) -> None:
 def test_one_process_derives_them_here(large: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_PROCESSES", "1")
     assert KeysAside(Loader(large).load()).keys() == {}
+
+
+def keys_when_the_child_dies(root: Path) -> dict:
+    os.register_at_fork(after_in_child=lambda: os._exit(3))  # in this forked test process only
+    return KeysAside(Loader(root).load()).keys()
+
+
+def test_a_child_that_dies_sends_no_keys(large: Path) -> None:
+    assert with_the_pool(lambda: keys_when_the_child_dies(large)) == {}

@@ -4,6 +4,7 @@ issues of each record for the index, as when they are applied here."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from crmcli.check.records_aside import RecordsAside
@@ -54,3 +55,18 @@ def test_without_a_child_the_rules_are_applied_here(large: Path, monkeypatch) ->
     assert not started
     assert any("dangling-reference" in p for p in problems)
     assert issues
+
+
+def found_when_the_child_dies(root: Path) -> tuple[bool, list[str], dict[str, list[str]]]:
+    os.register_at_fork(after_in_child=lambda: os._exit(3))  # in this forked test process only
+    return found_aside(root)
+
+
+def test_a_child_that_dies_leaves_the_rules_to_this_process(large: Path) -> None:  # noqa: F811
+    started, problems, issues = with_the_pool(lambda: found_when_the_child_dies(large))
+    here = context_of(large)
+    before = len(here.log.problems)
+    check_records(here)
+    assert started
+    assert problems == [repr(p) for p in here.log.problems[before:]]
+    assert issues == {path: [repr(p) for p in found] for path, found in here.record_issues.items()}
