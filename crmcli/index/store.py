@@ -329,6 +329,15 @@ class IndexStore(KeyTables):
                 self._db.execute("ROLLBACK")
             raise
 
+    def _holding(self, tables: Iterable[str]) -> set[str]:
+        """Those of the tables that hold a row: deleting each written path's rows from an
+        empty one costs a first save of 120,000 files a third of a second."""
+        return {
+            table
+            for table in tables
+            if self._db.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+        }
+
     def save(
         self,
         rows: list[FileRow],
@@ -376,18 +385,22 @@ class IndexStore(KeyTables):
                 if after is not None and self.meta("state") != after:
                     raise sqlite3.OperationalError("another command saved meanwhile")
                 db.executemany("DELETE FROM files WHERE path = ?", ((path,) for path in removed))
+                held = self._holding(("refs", "keyed", "keys"))  # before a first save: none
                 db.executemany(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     values(),
                 )
-                db.executemany(
-                    "DELETE FROM refs WHERE source = ?", ((path,) for path in (*removed, *written))
-                )
-                for table in ("keyed", "keys"):  # derived from the row's state: they go with it
+                if "refs" in held:
                     db.executemany(
-                        f"DELETE FROM {table} WHERE path = ?",
+                        "DELETE FROM refs WHERE source = ?",
                         ((path,) for path in (*removed, *written)),
                     )
+                for table in ("keyed", "keys"):  # derived from the row's state: they go with it
+                    if table in held:
+                        db.executemany(
+                            f"DELETE FROM {table} WHERE path = ?",
+                            ((path,) for path in (*removed, *written)),
+                        )
                 db.executemany(
                     "INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
                     ((r.source, r.position, r.field, r.project, r.target) for r in references),
