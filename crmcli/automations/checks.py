@@ -13,6 +13,9 @@ from crmcli.i18n import _
 
 def check_automations(context: CheckContext) -> None:
     read_rules(context.workspace, context.engine, context.log)
+
+
+def check_notifications(context: CheckContext) -> None:
     check_notification_settings(context.workspace, context.log)
 
 
@@ -47,4 +50,4 @@ def _inside(workspace: Workspace, relative: str) -> bool:
     return (root / relative).resolve().is_relative_to(root) and not relative.startswith("/")
 
 
-CHECKS: tuple[Check, ...] = (check_automations,)
+CHECKS: tuple[Check, ...] = (check_automations, check_notifications)

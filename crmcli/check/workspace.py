@@ -15,7 +15,7 @@ from typing import Any
 
 from crmcli.automations import checks as automations_checks
 from crmcli.check import secrets as secrets_checks
-from crmcli.check.records_aside import RecordsAside
+from crmcli.check.aside import ChecksAside
 from crmcli.core.config_schema import check_config_file
 from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.core.loader import Loader
@@ -268,6 +268,11 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+# The checks that read no computed value and no other check's findings: applied by a child
+# while the fields are computed, on a large workspace (`check/aside.py`).
+ASIDE_CHECKS: tuple[Check, ...] = (check_records, automations_checks.check_notifications)
+
+
 def check_workspace(root: Path, today: date | None = None, cache: bool = True) -> CheckResult:
     """Load the workspace, run every check, compute every field; problems sorted by place.
     The index answers when nothing changed since it last checked, and brings its last answer
@@ -296,14 +301,15 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
         context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)
     parts = [list(loader.log.problems)]  # what each step found: the loader's, each check's
-    aside = RecordsAside(context, check_records)  # while the fields are computed here
+    aside = ChecksAside(context, ASIDE_CHECKS)  # while the fields are computed here
     for check in CHECKS:
         before = len(loader.log.problems)
-        if check is not check_records or not aside.started:
+        if check not in aside.checks or not aside.started:
             check(context)
         parts.append(loader.log.problems[before:])
     if aside.started:
-        parts[1 + CHECKS.index(check_records)] = aside.found()
+        for check, found in zip(aside.checks, aside.found(), strict=True):
+            parts[1 + CHECKS.index(check)] = found
         loader.log.problems[:] = [problem for part in parts for problem in part]
     problems = finished(loader.log.problems)
     workspace.problems = problems

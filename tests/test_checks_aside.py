@@ -1,21 +1,38 @@
-"""The rules of every record applied by a forked child while the fields are computed here
-(`check/records_aside.py`): the same problems, in the same place of the report, and the same
-issues of each record for the index, as when they are applied here."""
+"""The checks that read no computed value applied by a forked child while the fields are
+computed here (`check/aside.py`): the same problems, in the same place of the report, and the
+same issues of each record for the index, as when they are applied here."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from crmcli.check.records_aside import RecordsAside
-from crmcli.check.workspace import check_records, rules_ahead
+import pytest
+
+from crmcli.check.aside import ChecksAside
+from crmcli.check.workspace import ASIDE_CHECKS, rules_ahead
 from crmcli.core.loader import Loader
+from crmcli.core.parse_pool import POOL_FROM
 from crmcli.engine.check_context import CheckContext
 from crmcli.engine.compute import Engine
 from crmcli.index.session import workspace_today
 
-from .test_check_ahead import large  # noqa: F401 (a fixture: a large project, broken records)
+from .generated_workspace import generate
+from .test_check_ahead import BROKEN
 from .test_parse_pool import with_the_pool
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A large project with broken records, and a notification channel apprise cannot use."""
+    root = generate(tmp_path_factory.mktemp("aside"), clients=40, deals=POOL_FROM + 20)
+    client = sorted((root / "clients").glob("[!_]*.yaml"))[0].stem
+    for name, text in BROKEN.items():
+        (root / "opportunities" / name).write_text(text.format(client=client))
+    config = root / "crm.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("json://localhost:8765/crm", "nope://hooks.example/crm"))
+    return root
 
 
 def context_of(root: Path) -> CheckContext:
@@ -30,26 +47,28 @@ def context_of(root: Path) -> CheckContext:
 
 def found_aside(root: Path) -> tuple[bool, list[str], dict[str, list[str]]]:
     context = context_of(root)
-    aside = RecordsAside(context, check_records)
+    aside = ChecksAside(context, ASIDE_CHECKS)
     started = aside.started
-    problems = aside.found()
+    problems = [p for found in aside.found() for p in found]
     issues = {path: [repr(p) for p in found] for path, found in context.record_issues.items()}
     return started, [repr(p) for p in problems], issues
 
 
-def test_the_child_finds_what_this_process_finds(large: Path) -> None:  # noqa: F811
+def test_the_child_finds_what_this_process_finds(large: Path) -> None:
     started, problems, issues = with_the_pool(lambda: found_aside(large))
     here = context_of(large)
     before = len(here.log.problems)
-    check_records(here)
+    for check in ASIDE_CHECKS:
+        check(here)
     assert started
     assert problems == [repr(p) for p in here.log.problems[before:]]
     assert issues == {path: [repr(p) for p in found] for path, found in here.record_issues.items()}
-    assert {"wrong-type", "dangling-reference", "bad-id"} <= {p.code for p in here.log.problems}
+    found = {p.code for p in here.log.problems}
+    assert {"wrong-type", "dangling-reference", "bad-id", "bad-notify-url"} <= found
     assert len(issues) == sum(len(p.records) for p in here.workspace.projects.values())
 
 
-def test_without_a_child_the_rules_are_applied_here(large: Path, monkeypatch) -> None:  # noqa: F811
+def test_without_a_child_the_rules_are_applied_here(large: Path, monkeypatch) -> None:
     monkeypatch.setenv("CRM_PROCESSES", "1")
     started, problems, issues = found_aside(large)
     assert not started
@@ -62,11 +81,12 @@ def found_when_the_child_dies(root: Path) -> tuple[bool, list[str], dict[str, li
     return found_aside(root)
 
 
-def test_a_child_that_dies_leaves_the_rules_to_this_process(large: Path) -> None:  # noqa: F811
+def test_a_child_that_dies_leaves_the_rules_to_this_process(large: Path) -> None:
     started, problems, issues = with_the_pool(lambda: found_when_the_child_dies(large))
     here = context_of(large)
     before = len(here.log.problems)
-    check_records(here)
+    for check in ASIDE_CHECKS:
+        check(here)
     assert started
     assert problems == [repr(p) for p in here.log.problems[before:]]
     assert issues == {path: [repr(p) for p in found] for path, found in here.record_issues.items()}
