@@ -37,13 +37,18 @@ BROKEN = {  # each breaks rules of one record, some of them rules that read othe
 }
 
 
-@pytest.fixture(scope="module")
-def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = generate(tmp_path_factory.mktemp("ahead"), clients=40, deals=POOL_FROM + 20)
+def broken_project(root: Path) -> Path:
+    """A generated workspace whose large project holds the BROKEN records."""
+    generate(root, clients=40, deals=POOL_FROM + 20)
     client = sorted((root / "clients").glob("[!_]*.yaml"))[0].stem
     for name, text in BROKEN.items():
         (root / "opportunities" / name).write_text(text.format(client=client))
     return root
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return broken_project(tmp_path_factory.mktemp("ahead"))
 
 
 def test_a_cold_check_reports_what_one_process_reports(large: Path) -> None:

@@ -12,23 +12,18 @@ import pytest
 from crmcli.check.aside import ChecksAside
 from crmcli.check.workspace import ASIDE_CHECKS, rules_ahead
 from crmcli.core.loader import Loader
-from crmcli.core.parse_pool import POOL_FROM
 from crmcli.engine.check_context import CheckContext
 from crmcli.engine.compute import Engine
 from crmcli.index.session import workspace_today
 
-from .generated_workspace import generate
-from .test_check_ahead import BROKEN
+from .test_check_ahead import broken_project
 from .test_parse_pool import with_the_pool
 
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A large project with broken records, and a notification channel apprise cannot use."""
-    root = generate(tmp_path_factory.mktemp("aside"), clients=40, deals=POOL_FROM + 20)
-    client = sorted((root / "clients").glob("[!_]*.yaml"))[0].stem
-    for name, text in BROKEN.items():
-        (root / "opportunities" / name).write_text(text.format(client=client))
+    root = broken_project(tmp_path_factory.mktemp("aside"))
     config = root / "crm.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("json://localhost:8765/crm", "nope://hooks.example/crm"))
@@ -54,15 +49,21 @@ def found_aside(root: Path) -> tuple[bool, list[str], dict[str, list[str]]]:
     return started, [repr(p) for p in problems], issues
 
 
-def test_the_child_finds_what_this_process_finds(large: Path) -> None:
-    started, problems, issues = with_the_pool(lambda: found_aside(large))
-    here = context_of(large)
+def assert_found_here(root: Path, problems: list[str], issues: dict[str, list[str]]) -> CheckContext:
+    """That the checks applied in this process find `problems` and `issues`; their context."""
+    here = context_of(root)
     before = len(here.log.problems)
     for check in ASIDE_CHECKS:
         check(here)
-    assert started
     assert problems == [repr(p) for p in here.log.problems[before:]]
     assert issues == {path: [repr(p) for p in found] for path, found in here.record_issues.items()}
+    return here
+
+
+def test_the_child_finds_what_this_process_finds(large: Path) -> None:
+    started, problems, issues = with_the_pool(lambda: found_aside(large))
+    assert started
+    here = assert_found_here(large, problems, issues)
     found = {p.code for p in here.log.problems}
     assert {"wrong-type", "dangling-reference", "bad-id", "bad-notify-url"} <= found
     assert len(issues) == sum(len(p.records) for p in here.workspace.projects.values())
@@ -83,10 +84,5 @@ def found_when_the_child_dies(root: Path) -> tuple[bool, list[str], dict[str, li
 
 def test_a_child_that_dies_leaves_the_rules_to_this_process(large: Path) -> None:
     started, problems, issues = with_the_pool(lambda: found_when_the_child_dies(large))
-    here = context_of(large)
-    before = len(here.log.problems)
-    for check in ASIDE_CHECKS:
-        check(here)
     assert started
-    assert problems == [repr(p) for p in here.log.problems[before:]]
-    assert issues == {path: [repr(p) for p in found] for path, found in here.record_issues.items()}
+    assert_found_here(large, problems, issues)
