@@ -28,7 +28,7 @@ from crmcli.index.freshness import (
     watched_state,
 )
 from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
-from crmcli.index.record_links import document_fields, documents, references
+from crmcli.index.record_links import document_fields, documents, reference_fields, references
 from crmcli.index.records import ReadFile
 from crmcli.index.store import FileRow, IndexStore, Reference
 
@@ -144,7 +144,8 @@ def save_changes(
     def keep(row: FileRow, record: Record | None) -> None:
         rows.append(row)
         if record is not None:
-            kept.extend(references(workspace.projects[record.project], record, frozenset()))
+            fields = reference_fields(workspace.projects[record.project], frozenset())
+            kept.extend(references(fields, record))
 
     for path, file in read.items():
         row, record = file.row, file.record

@@ -8,21 +8,29 @@ from crmcli.core.model import Project, Record
 from crmcli.fields.references import reference_ids
 from crmcli.index.store import Reference
 
+ReferenceField = tuple[int, str, str]  # its position among the fields, its key, its project
 
-def references(project: Project, record: Record, hidden: frozenset[str]) -> list[Reference]:
-    """The reverse references the index keeps of one record (show's "referred to by"), but
-    those of a sealed field, which name what only a key holder may know."""
-    found: list[Reference] = []
-    for position, definition in enumerate(project.fields.values()):
-        if definition.type != "reference" or not definition.target_project:
-            continue
-        if f"{project.key}.{definition.key}" in hidden:
-            continue
-        for target in dict.fromkeys(reference_ids(record.data.get(definition.key))):
-            found.append(
-                Reference(record.path, position, definition.key, definition.target_project, target)
-            )
-    return found
+
+def reference_fields(project: Project, hidden: frozenset[str]) -> list[ReferenceField]:
+    """The fields whose references the index keeps (show's "referred to by"): those of a sealed
+    field are left out, as they name what only a key holder may know. Found once per project:
+    a save asks for every record's."""
+    return [
+        (position, definition.key, definition.target_project)
+        for position, definition in enumerate(project.fields.values())
+        if definition.type == "reference"
+        and definition.target_project
+        and f"{project.key}.{definition.key}" not in hidden
+    ]
+
+
+def references(fields: list[ReferenceField], record: Record) -> list[Reference]:
+    """The reverse references the index keeps of one record, through `fields`."""
+    return [
+        Reference(record.path, position, key, target_project, target)
+        for position, key, target_project in fields
+        for target in dict.fromkeys(reference_ids(record.data.get(key)))
+    ]
 
 
 def document_fields(project: Project) -> list[str]:

@@ -20,7 +20,7 @@ from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
 from crmcli.index.columns import rebuilt_columns
 from crmcli.index.freshness import Scan, is_racy, settled, stat_key, watched_state
 from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
-from crmcli.index.record_links import document_fields, documents, references
+from crmcli.index.record_links import document_fields, documents, reference_fields, references
 from crmcli.index.records import Reuse
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, Reference
 
@@ -56,6 +56,7 @@ def saved_rows(
     saved = SavedRows()
     files_fields = {key: document_fields(p) for key, p in workspace.projects.items()}
     hidden = workspace.sealing.fields if secrets else frozenset()
+    linking = {key: reference_fields(p, hidden) for key, p in workspace.projects.items()}
     for path, read in reuse.read.items():
         row, record = read.row, read.record
         before = (row.computed, row.issues) if path in reuse.rows else None
@@ -75,8 +76,7 @@ def saved_rows(
         if before != (row.computed, row.issues):
             saved.written.append(row)
             if record is not None:
-                project = workspace.projects[record.project]
-                saved.references.extend(references(project, record, hidden))
+                saved.references.extend(references(linking[record.project], record))
         saved.rows.append(row)
     return saved
 
