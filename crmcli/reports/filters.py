@@ -5,7 +5,7 @@ want of a date is said in a note."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,6 +16,7 @@ from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import FormulaError
 from crmcli.i18n import _, ngettext
 from crmcli.i18n.lists import value_list
+from crmcli.reports.alike import alike_key
 from crmcli.reports.labels import Labels
 from crmcli.reports.period import Period
 from crmcli.reports.spec import Dashboard, Widget
@@ -134,23 +135,34 @@ class Filters:
         return lambda record: record.path in passing
 
     def where_results(self, project: Project, source: str) -> tuple[set[str], str]:
-        """The records an expression keeps (evaluated once per dashboard), and a note when
-        it fails on some."""
+        """The records an expression keeps (evaluated once per dashboard, and once per group
+        of records it cannot tell apart: `reports/alike.py`), and a note when it fails on
+        some (the first such record: the first of its group)."""
         key = (project.key, source)
         if key not in self._wheres:
             expression = self._expression(project, source)
             scope = self.engine.scope(project)
+            key_of = alike_key(project, expression)
+            answers: dict[Hashable, bool | FormulaError] = {}
             passing, failure = set(), ""
             for record in self.records(project):
-                scope.record = record
-                try:
-                    if expression(scope):
-                        passing.add(record.path)
-                except FormulaError as error:
-                    failure = failure or _(
+                alike = key_of(record) if key_of is not None else None
+                answer = answers.get(alike) if alike is not None else None
+                if answer is None:
+                    scope.record = record
+                    try:
+                        answer = bool(expression(scope))
+                    except FormulaError as error:
+                        answer = error
+                    if alike is not None:
+                        answers[alike] = answer
+                if answer is True:
+                    passing.add(record.path)
+                elif answer is not False and not failure:
+                    failure = _(
                         "“{where}” fails on {record}: {message}; such records are left out"
                     ).format(
-                        where=source, record=project.record_label(record), message=error.message
+                        where=source, record=project.record_label(record), message=answer.message
                     )
             self._wheres[key] = (passing, failure)
         return self._wheres[key]

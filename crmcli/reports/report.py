@@ -90,7 +90,7 @@ def _drawn_report(root: Path, request: ReportRequest) -> Report:
 
     formatter = Formatter(data.locale, data.currency)
     images, overview = draw_images(data, formatter)
-    page = render_html(data, images, formatter)
+    page = render_html(data, images, formatter)  # while a child may still draw the overview
     folder = request.out or root / REPORTS_DIR / data.name
     html = folder / f"{data.name}.html"
     whole = folder / f"{data.name}.png"
@@ -98,7 +98,7 @@ def _drawn_report(root: Path, request: ReportRequest) -> Report:
         folder / f"{data.name}-{i + 1:02d}-{_slug(data.figures[i].title)}.png": png
         for i, png in images.items()
     }
-    _write_all(folder, {html: page.encode("utf-8"), whole: overview, **charts})
+    _write_all(folder, {html: page.encode("utf-8"), whole: overview.png(), **charts})
     return Report(html, whole, tuple(charts), data)
 
 

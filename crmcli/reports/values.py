@@ -33,6 +33,10 @@ class RecordValues:
         return scope
 
     def value(self, project: Project, record: Record, path: tuple[str, ...]) -> Any:
+        if len(path) == 1:  # a stored field the record holds: its data, as its scope reads it
+            definition = project.fields.get(path[0])
+            if definition is not None and not definition.computed and path[0] in record.data:
+                return record.data[path[0]]
         scope = self.scope(project, record)
         return scope.get(path[0]) if len(path) == 1 else scope.path(path)
 
