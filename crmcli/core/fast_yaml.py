@@ -21,6 +21,7 @@ bad-input fixtures and random scalars.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ import yaml_rs
 from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
+
+from crmcli.core.shared_values import shared
 
 NOT_FAST = object()  # parse_fast's answer for a file that PyYAML must read
 
@@ -92,7 +95,6 @@ _ISO_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[-+][0-9]{2}:[0-9]{2})?"
 )
 _SCALAR_KEYS = frozenset((int, float, bool, type(None)))
-Place = tuple[Any, ...]  # keys and indexes from the top of a document to a value
 _CONSTRUCTOR = SafeConstructor()
 
 
@@ -100,25 +102,18 @@ class _NeedsPyYamlError(Exception):
     """Raised inside the walk: this file's values need PyYAML."""
 
 
-def parse_fast(text: str) -> Any:
+def parse_fast(text: str, seen: dict[Any, Any] | None = None) -> Any:
     """The document's values as the C loader would give them, or NOT_FAST: yaml-rs's values,
-    dates read as text, then a date (as PyYAML makes it) at each place that text is one."""
+    dates read as text, then a date (as PyYAML makes it) of each text that is one. Its texts,
+    dates and time zones are those `seen` holds where equal (core/shared_values.py), kept
+    there for the next documents: one walk types and shares the values."""
     if needs_pyyaml(text):
         return NOT_FAST
     try:
         data: Any = yaml_rs.loads(text, parse_datetime=False)
-        places: list[Place] = []
-        _find_timestamps(data, (), places)
+        return _typed(data, {} if seen is None else seen)
     except (_NeedsPyYamlError, yaml_rs.YAMLDecodeError, ValueError, OverflowError, RecursionError):
         return NOT_FAST
-    for place in places:
-        if not place:
-            return _timestamp(data)
-        container: Any = data
-        for key in place[:-1]:
-            container = container[key]
-        container[place[-1]] = _timestamp(container[place[-1]])
-    return data
 
 
 def _leading_character(pattern: re.Pattern[str]) -> str:
@@ -161,31 +156,66 @@ def _empty_block(text: str, header: int) -> bool:
     return True
 
 
-def _find_timestamps(value: Any, place: Place, found: list[Place]) -> None:
-    """The places of the texts PyYAML would read as timestamps; raise on keys it reads
-    otherwise (a date) or refuses (a list). Exact types are tested: this runs on every value."""
+def _typed(value: Any, seen: dict[Any, Any]) -> Any:
+    """`value` with the texts PyYAML reads as timestamps made dates, and shared; raise on keys
+    PyYAML reads otherwise (a date) or refuses (a list). Leaves are handled in the loops (a
+    call per value would cost a third more) and exact types are tested: this runs on every
+    value of every record."""
+    dates = seen.setdefault(_DIGIT_LED, {})
     kind = type(value)
     if kind is dict:
-        for key in value:
-            if type(key) is str:
-                if key[:1].isdigit() and _TIMESTAMP.match(key):
-                    raise _NeedsPyYamlError
-            elif type(key) not in _SCALAR_KEYS:
+        return _typed_mapping(value, seen, dates)
+    if kind is list:
+        return _typed_sequence(value, seen, dates)
+    if kind is str:
+        return _digit_led(value, seen, dates) if value[:1].isdigit() else shared(value, seen)
+    return value
+
+
+def _typed_mapping(value: dict[Any, Any], seen: dict[Any, Any], dates: Dates) -> dict[Any, Any]:
+    keep = seen.setdefault
+    keys = []
+    for key in value:
+        kind = type(key)
+        if kind is str:
+            if key[:1].isdigit() and _TIMESTAMP.match(key):
                 raise _NeedsPyYamlError
-        items = value.items()
-    elif kind is list:
-        items = enumerate(value)
-    else:
-        if kind is str and value[:1].isdigit() and _TIMESTAMP.match(value):
-            found.append(place)
-        return
-    for key, item in items:
-        item_kind = type(item)
-        if item_kind is str:
-            if item[:1].isdigit() and _TIMESTAMP.match(item):
-                found.append((*place, key))
-        elif item_kind is dict or item_kind is list:
-            _find_timestamps(item, (*place, key), found)
+            key = keep(key, key)
+        elif kind not in _SCALAR_KEYS:
+            raise _NeedsPyYamlError
+        keys.append(key)
+    return dict(zip(keys, _typed_sequence(value.values(), seen, dates), strict=True))
+
+
+def _typed_sequence(value: Iterable[Any], seen: dict[Any, Any], dates: Dates) -> list[Any]:
+    keep = seen.setdefault
+    found = []
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            item = _digit_led(item, seen, dates) if item[:1].isdigit() else keep(item, item)
+        elif kind is dict:
+            item = _typed_mapping(item, seen, dates)
+        elif kind is list:
+            item = _typed_sequence(item, seen, dates)
+        found.append(item)
+    return found
+
+
+# Where `seen` keeps what each plain text that begins with a digit reads as (`Dates`)
+_DIGIT_LED = object()
+Dates = dict[str, Any]
+
+
+def _digit_led(text: str, seen: dict[Any, Any], dates: Dates) -> Any:
+    """What PyYAML makes of a plain text that begins with a digit (a date, a date-time, or
+    the text), made once per text: the same text gives the same value, and a chunk's records
+    hold many equal dates."""
+    value = dates.get(text)
+    if value is None:
+        value = shared(_timestamp(text) if _TIMESTAMP.match(text) else text, seen)
+        dates[text] = value
+    return value
 
 
 def _timestamp(text: str) -> Any:

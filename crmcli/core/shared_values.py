@@ -4,7 +4,8 @@ Each record parsed on its own holds its own copy of every key (`name`, `list`, `
 of each list name, member id and date, and a time zone object for each of its dates and
 times: on the benchmark's deals that is 2.4 KB of a record's 5.2 KB in memory, 240 MB of a
 cold check's peak. A parse worker makes the records of one chunk share them
-(`shared`) and pickles the chunk in one piece: a pickle keeps what its values share, so the
+(`shared`; the fast path of YAML reading shares them as it types them, in the same walk:
+`core/fast_yaml.py`) and pickles the chunk in one piece: a pickle keeps what its values share, so the
 loader's process holds each of them once per chunk. Values only: equal texts and dates are
 interchangeable; date-times are not (two that name the same instant in two time zones are
 equal), so only their time zones are shared, by offset and name.
