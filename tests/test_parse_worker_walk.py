@@ -10,7 +10,7 @@ text in one file never answers for a plain 2025-10-15 in another, nor the other 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +145,17 @@ def test_a_record_with_issues_is_named_in_each_of_them(workspace: Workspace) -> 
     result = check(workspace({"opportunities/acme-website.yaml": deal}))
     messages = sorted(p.message for p in result.problems)
     assert len(messages) == 3 and all(m.startswith("Deal “Acme — Website”: ") for m in messages)
+
+
+def test_a_date_time_put_in_the_zone_held_keeps_its_fields_and_fold() -> None:
+    paris = timezone(timedelta(hours=2))
+    seen: dict[Any, Any] = {}
+    shared(datetime(2025, 1, 1, tzinfo=paris), seen)  # the zone the chunk holds
+    for moment in (
+        datetime(2025, 10, 26, 2, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)), fold=1),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=2))),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=2))),
+    ):
+        held = shared(moment, seen)
+        assert held.tzinfo is paris and type(held) is datetime
+        assert (held, held.fold, held.isoformat()) == (moment, moment.fold, moment.isoformat())

@@ -58,27 +58,28 @@ _ANYWHERE = tuple(
         *(_at_node(char) for char in ("!", r"\?", "@", "`")),  # tags, keys
         _at_node("=") + r"(?:[\s\]},]|\Z)",  # `=`, the YAML 1.1 value key
         r"_(?<=[0-9]_)|_(?=[0-9])",  # `1_000`: a number to YAML 1.2 only
-        r"0(?:(?=[XObB])|(?<=[-+]0)(?=[xo]))",  # `0b101`, `0X1F`, `-0x1F`: the same
+        r"0(?:[XObB]|(?<=[-+]0)[xo])",  # `0b101`, `0X1F`, `-0x1F`: the same
         r"\.(?=[iInN][nNaA][fFnN])",  # `.iNF`: the same
         *(quote + r"(?=[ \r\n]*[0-9]{4}-)" for quote in ("'", '"')),  # quoted text like a date
         *(block + r"(?=" + _TAIL + r"[ \r\n]*[0-9]{4}-)" for block in _BLOCKS),  # like a date
         *(block + r"(?=[-+]?[0-9])" for block in _BLOCKS),  # block text with its indentation
         *(_at_node(block) + r"(?!" + _TAIL + ")" for block in _BLOCKS),  # `|` that is no header
         *(flow + r"(?=[ ]*[|>:])" for flow in (r"\[", r"\{", ",")),  # flow read more freely
-        r":(?=[\]},?\[{]|[ ]+:)",
+        r":(?:[\]},?\[{]|[ ]+:)",
         r"[0-9A-Fa-f]{1000}",  # a number too long to read: PyYAML's reader refuses it in words
     )
 )
-_LINE_START = tuple(  # searched in "\n" + text
-    re.compile(pattern)
-    for pattern in (
-        r"\n%",  # directives
-        r"\n(?:---|\.\.\.)",  # several documents
-        r"\n[ ]*[|>]",  # block text at the top
-        r"\n[ -]*:(?=[ \r\n]|\Z)",  # a key left empty
-    )
+_LINE_START = re.compile(  # searched in "\n" + text: one search stops at each line once
+    r"\n(?:"
+    r"%"  # directives
+    r"|---|\.\.\."  # several documents
+    r"|[ ]*[|>]"  # block text at the top
+    r"|[ -]*:(?=[ \r\n]|\Z)"  # a key left empty
+    r")"
 )
-_BLOCK_HEADERS = tuple(re.compile(block + r"(?=" + _TAIL + ")") for block in _BLOCKS)
+_BLOCK_HEADERS = tuple(  # each with its character: few records hold block text
+    (block[-1], re.compile(block + r"(?=" + _TAIL + ")")) for block in _BLOCKS
+)
 _REFUSED_ASCII = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # characters PyYAML refuses or reads as line breaks (NEL, U+2028, U+2029), and the BOM
 _REFUSED = re.compile(
@@ -133,13 +134,16 @@ def needs_pyyaml(text: str) -> bool:
     """Whether the text holds anything yaml-rs might read otherwise than PyYAML."""
     if (_REFUSED_ASCII if text.isascii() else _REFUSED).search(text):
         return True
-    if any(char in text and pattern.search(text) for char, pattern in _ANYWHERE_LED):
-        return True
-    lines = "\n" + text
-    if any(pattern.search(lines) for pattern in _LINE_START):
+    for char, pattern in _ANYWHERE_LED:  # a loop: a generator's steps cost more than the tests
+        if char in text and pattern.search(text):
+            return True
+    if _LINE_START.search("\n" + text):
         return True
     return any(
-        _empty_block(text, match.start()) for p in _BLOCK_HEADERS for match in p.finditer(text)
+        _empty_block(text, match.start())
+        for char, pattern in _BLOCK_HEADERS
+        if char in text
+        for match in pattern.finditer(text)
     )
 
 
@@ -168,7 +172,7 @@ def _typed(value: Any, seen: dict[Any, Any]) -> Any:
     if kind is list:
         return _typed_sequence(value, seen, dates)
     if kind is str:
-        return _digit_led(value, seen, dates) if value[:1].isdigit() else shared(value, seen)
+        return _digit_led(value, seen, dates) if "0" <= value < ":" else shared(value, seen)
     return value
 
 
@@ -178,13 +182,14 @@ def _typed_mapping(value: dict[Any, Any], seen: dict[Any, Any], dates: Dates) ->
     for key in value:
         kind = type(key)
         if kind is str:
-            if key[:1].isdigit() and _TIMESTAMP.match(key):
+            if "0" <= key < ":" and _TIMESTAMP.match(key):  # it begins with a digit
                 raise _NeedsPyYamlError
             key = keep(key, key)
         elif kind not in _SCALAR_KEYS:
             raise _NeedsPyYamlError
         keys.append(key)
-    return dict(zip(keys, _typed_sequence(value.values(), seen, dates), strict=True))
+    values = _typed_sequence(value.values(), seen, dates)
+    return dict(zip(keys, values))  # noqa: B905 (as many; a keyword costs 4 % of the walk)
 
 
 def _typed_sequence(value: Iterable[Any], seen: dict[Any, Any], dates: Dates) -> list[Any]:
@@ -193,7 +198,10 @@ def _typed_sequence(value: Iterable[Any], seen: dict[Any, Any], dates: Dates) ->
     for item in value:
         kind = type(item)
         if kind is str:
-            item = _digit_led(item, seen, dates) if item[:1].isdigit() else keep(item, item)
+            if "0" <= item < ":":  # it begins with a digit (and a date is never false)
+                item = dates.get(item) or _digit_led(item, seen, dates)
+            else:
+                item = keep(item, item)
         elif kind is dict:
             item = _typed_mapping(item, seen, dates)
         elif kind is list:
@@ -209,22 +217,23 @@ Dates = dict[str, Any]
 
 def _digit_led(text: str, seen: dict[Any, Any], dates: Dates) -> Any:
     """What PyYAML makes of a plain text that begins with a digit (a date, a date-time, or
-    the text), made once per text: the same text gives the same value, and a chunk's records
-    hold many equal dates."""
-    value = dates.get(text)
-    if value is None:
-        value = shared(_timestamp(text) if _TIMESTAMP.match(text) else text, seen)
-        dates[text] = value
+    the text), kept in `dates`: the same text gives the same value, and a chunk's records hold
+    many equal dates, so the walk looks there first."""
+    value = shared(_timestamp(text), seen)
+    dates[text] = value
     return value
 
 
 def _timestamp(text: str) -> Any:
-    """A date or datetime as PyYAML makes it; text that is no real date stays text."""
+    """A date or datetime as PyYAML makes it of a text its timestamp pattern matches; any
+    other text, or one that is no real date, stays text."""
     try:
+        if _ISO_DATETIME.fullmatch(text):  # most of them (PyYAML's pattern matches them too)
+            return datetime.fromisoformat(text)
+        if not _TIMESTAMP.match(text):
+            return text
         if len(text) == 10:
             return date.fromisoformat(text)
-        if _ISO_DATETIME.fullmatch(text):
-            return datetime.fromisoformat(text)
         return _CONSTRUCTOR.construct_yaml_timestamp(ScalarNode(_TIMESTAMP_TAG, text))
     except ValueError:
         return text
