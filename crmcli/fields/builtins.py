@@ -186,6 +186,7 @@ class History(FieldType):
             return self.wrong(value, _("a list of {list: …, at: …, by: …} entries"))
         issues: list[Issue] = []
         previous: float | None = None  # the timestamp of the last entry with a date and time
+        members = context.members
         for index, entry in enumerate(value):
             if not isinstance(entry, dict) or not isinstance(entry.get("list"), str):
                 issues.append(
@@ -216,7 +217,7 @@ class History(FieldType):
                         )
                     )
                 previous = moment_at
-            if entry.get("by") not in context.members or not _HISTORY_KEYS.issuperset(entry):
+            if entry.get("by") not in members or not _HISTORY_KEYS.issuperset(entry):
                 issues.extend(_entry_issues(entry, index, context))
         return issues
 
