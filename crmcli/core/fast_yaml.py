@@ -21,6 +21,7 @@ bad-input fixtures and random scalars.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ import yaml_rs
 from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
+
+from crmcli.core.shared_values import shared
 
 NOT_FAST = object()  # parse_fast's answer for a file that PyYAML must read
 
@@ -55,27 +58,28 @@ _ANYWHERE = tuple(
         *(_at_node(char) for char in ("!", r"\?", "@", "`")),  # tags, keys
         _at_node("=") + r"(?:[\s\]},]|\Z)",  # `=`, the YAML 1.1 value key
         r"_(?<=[0-9]_)|_(?=[0-9])",  # `1_000`: a number to YAML 1.2 only
-        r"0(?:(?=[XObB])|(?<=[-+]0)(?=[xo]))",  # `0b101`, `0X1F`, `-0x1F`: the same
+        r"0(?:[XObB]|(?<=[-+]0)[xo])",  # `0b101`, `0X1F`, `-0x1F`: the same
         r"\.(?=[iInN][nNaA][fFnN])",  # `.iNF`: the same
         *(quote + r"(?=[ \r\n]*[0-9]{4}-)" for quote in ("'", '"')),  # quoted text like a date
         *(block + r"(?=" + _TAIL + r"[ \r\n]*[0-9]{4}-)" for block in _BLOCKS),  # like a date
         *(block + r"(?=[-+]?[0-9])" for block in _BLOCKS),  # block text with its indentation
         *(_at_node(block) + r"(?!" + _TAIL + ")" for block in _BLOCKS),  # `|` that is no header
         *(flow + r"(?=[ ]*[|>:])" for flow in (r"\[", r"\{", ",")),  # flow read more freely
-        r":(?=[\]},?\[{]|[ ]+:)",
+        r":(?:[\]},?\[{]|[ ]+:)",
         r"[0-9A-Fa-f]{1000}",  # a number too long to read: PyYAML's reader refuses it in words
     )
 )
-_LINE_START = tuple(  # searched in "\n" + text
-    re.compile(pattern)
-    for pattern in (
-        r"\n%",  # directives
-        r"\n(?:---|\.\.\.)",  # several documents
-        r"\n[ ]*[|>]",  # block text at the top
-        r"\n[ -]*:(?=[ \r\n]|\Z)",  # a key left empty
-    )
+_LINE_START = re.compile(  # searched in "\n" + text: one search stops at each line once
+    r"\n(?:"
+    r"%"  # directives
+    r"|---|\.\.\."  # several documents
+    r"|[ ]*[|>]"  # block text at the top
+    r"|[ -]*:(?=[ \r\n]|\Z)"  # a key left empty
+    r")"
 )
-_BLOCK_HEADERS = tuple(re.compile(block + r"(?=" + _TAIL + ")") for block in _BLOCKS)
+_BLOCK_HEADERS = tuple(  # each with its character: few records hold block text
+    (block[-1], re.compile(block + r"(?=" + _TAIL + ")")) for block in _BLOCKS
+)
 _REFUSED_ASCII = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # characters PyYAML refuses or reads as line breaks (NEL, U+2028, U+2029), and the BOM
 _REFUSED = re.compile(
@@ -92,7 +96,6 @@ _ISO_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[-+][0-9]{2}:[0-9]{2})?"
 )
 _SCALAR_KEYS = frozenset((int, float, bool, type(None)))
-Place = tuple[Any, ...]  # keys and indexes from the top of a document to a value
 _CONSTRUCTOR = SafeConstructor()
 
 
@@ -100,25 +103,18 @@ class _NeedsPyYamlError(Exception):
     """Raised inside the walk: this file's values need PyYAML."""
 
 
-def parse_fast(text: str) -> Any:
+def parse_fast(text: str, seen: dict[Any, Any] | None = None) -> Any:
     """The document's values as the C loader would give them, or NOT_FAST: yaml-rs's values,
-    dates read as text, then a date (as PyYAML makes it) at each place that text is one."""
+    dates read as text, then a date (as PyYAML makes it) of each text that is one. Its texts,
+    dates and time zones are those `seen` holds where equal (core/shared_values.py), kept
+    there for the next documents: one walk types and shares the values."""
     if needs_pyyaml(text):
         return NOT_FAST
     try:
         data: Any = yaml_rs.loads(text, parse_datetime=False)
-        places: list[Place] = []
-        _find_timestamps(data, (), places)
+        return _typed(data, {} if seen is None else seen)
     except (_NeedsPyYamlError, yaml_rs.YAMLDecodeError, ValueError, OverflowError, RecursionError):
         return NOT_FAST
-    for place in places:
-        if not place:
-            return _timestamp(data)
-        container: Any = data
-        for key in place[:-1]:
-            container = container[key]
-        container[place[-1]] = _timestamp(container[place[-1]])
-    return data
 
 
 def _leading_character(pattern: re.Pattern[str]) -> str:
@@ -138,13 +134,16 @@ def needs_pyyaml(text: str) -> bool:
     """Whether the text holds anything yaml-rs might read otherwise than PyYAML."""
     if (_REFUSED_ASCII if text.isascii() else _REFUSED).search(text):
         return True
-    if any(char in text and pattern.search(text) for char, pattern in _ANYWHERE_LED):
-        return True
-    lines = "\n" + text
-    if any(pattern.search(lines) for pattern in _LINE_START):
+    for char, pattern in _ANYWHERE_LED:  # a loop: a generator's steps cost more than the tests
+        if char in text and pattern.search(text):
+            return True
+    if _LINE_START.search("\n" + text):
         return True
     return any(
-        _empty_block(text, match.start()) for p in _BLOCK_HEADERS for match in p.finditer(text)
+        _empty_block(text, match.start())
+        for char, pattern in _BLOCK_HEADERS
+        if char in text
+        for match in pattern.finditer(text)
     )
 
 
@@ -161,40 +160,80 @@ def _empty_block(text: str, header: int) -> bool:
     return True
 
 
-def _find_timestamps(value: Any, place: Place, found: list[Place]) -> None:
-    """The places of the texts PyYAML would read as timestamps; raise on keys it reads
-    otherwise (a date) or refuses (a list). Exact types are tested: this runs on every value."""
+def _typed(value: Any, seen: dict[Any, Any]) -> Any:
+    """`value` with the texts PyYAML reads as timestamps made dates, and shared; raise on keys
+    PyYAML reads otherwise (a date) or refuses (a list). Leaves are handled in the loops (a
+    call per value would cost a third more) and exact types are tested: this runs on every
+    value of every record."""
+    dates = seen.setdefault(_DIGIT_LED, {})
     kind = type(value)
     if kind is dict:
-        for key in value:
-            if type(key) is str:
-                if key[:1].isdigit() and _TIMESTAMP.match(key):
-                    raise _NeedsPyYamlError
-            elif type(key) not in _SCALAR_KEYS:
+        return _typed_mapping(value, seen, dates)
+    if kind is list:
+        return _typed_sequence(value, seen, dates)
+    if kind is str:
+        return _digit_led(value, seen, dates) if "0" <= value < ":" else shared(value, seen)
+    return value
+
+
+def _typed_mapping(value: dict[Any, Any], seen: dict[Any, Any], dates: Dates) -> dict[Any, Any]:
+    keep = seen.setdefault
+    keys = []
+    for key in value:
+        kind = type(key)
+        if kind is str:
+            if "0" <= key < ":" and _TIMESTAMP.match(key):  # it begins with a digit
                 raise _NeedsPyYamlError
-        items = value.items()
-    elif kind is list:
-        items = enumerate(value)
-    else:
-        if kind is str and value[:1].isdigit() and _TIMESTAMP.match(value):
-            found.append(place)
-        return
-    for key, item in items:
-        item_kind = type(item)
-        if item_kind is str:
-            if item[:1].isdigit() and _TIMESTAMP.match(item):
-                found.append((*place, key))
-        elif item_kind is dict or item_kind is list:
-            _find_timestamps(item, (*place, key), found)
+            key = keep(key, key)
+        elif kind not in _SCALAR_KEYS:
+            raise _NeedsPyYamlError
+        keys.append(key)
+    values = _typed_sequence(value.values(), seen, dates)
+    return dict(zip(keys, values))  # noqa: B905 (as many; a keyword costs 4 % of the walk)
+
+
+def _typed_sequence(value: Iterable[Any], seen: dict[Any, Any], dates: Dates) -> list[Any]:
+    keep = seen.setdefault
+    found = []
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            if "0" <= item < ":":  # it begins with a digit (and a date is never false)
+                item = dates.get(item) or _digit_led(item, seen, dates)
+            else:
+                item = keep(item, item)
+        elif kind is dict:
+            item = _typed_mapping(item, seen, dates)
+        elif kind is list:
+            item = _typed_sequence(item, seen, dates)
+        found.append(item)
+    return found
+
+
+# Where `seen` keeps what each plain text that begins with a digit reads as (`Dates`)
+_DIGIT_LED = object()
+Dates = dict[str, Any]
+
+
+def _digit_led(text: str, seen: dict[Any, Any], dates: Dates) -> Any:
+    """What PyYAML makes of a plain text that begins with a digit (a date, a date-time, or
+    the text), kept in `dates`: the same text gives the same value, and a chunk's records hold
+    many equal dates, so the walk looks there first."""
+    value = shared(_timestamp(text), seen)
+    dates[text] = value
+    return value
 
 
 def _timestamp(text: str) -> Any:
-    """A date or datetime as PyYAML makes it; text that is no real date stays text."""
+    """A date or datetime as PyYAML makes it of a text its timestamp pattern matches; any
+    other text, or one that is no real date, stays text."""
     try:
+        if _ISO_DATETIME.fullmatch(text):  # most of them (PyYAML's pattern matches them too)
+            return datetime.fromisoformat(text)
+        if not _TIMESTAMP.match(text):
+            return text
         if len(text) == 10:
             return date.fromisoformat(text)
-        if _ISO_DATETIME.fullmatch(text):
-            return datetime.fromisoformat(text)
         return _CONSTRUCTOR.construct_yaml_timestamp(ScalarNode(_TIMESTAMP_TAG, text))
     except ValueError:
         return text

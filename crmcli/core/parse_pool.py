@@ -207,11 +207,11 @@ def _parse_one(
     try:
         content = source.read_bytes(relative, max_bytes)
         text = nfc(decode_text(content))
-        data = parse_fast(text)
+        data = parse_fast(text, seen)
         duplicates: list[tuple[Any, int, int]] = []
         if data is NOT_FAST:
             document = parse_slow(text)
-            data = document.data
+            data = shared(document.data, seen)
             duplicates = [(d.key, d.line, d.column) for d in document.duplicates]
     except YamlReadError as error:
         return ("error", error.code, str(error.message), error.line, error.column), None
@@ -219,7 +219,6 @@ def _parse_one(
         return ("unreadable", str(error.strerror or error)), None
     if prepare is not None and isinstance(data, dict):
         prepare(data)
-    data = shared(data, seen)
     pickled = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     found = pickle.dumps(duplicates) if duplicates else b""  # a key may be a date
     return ("read", pickled, found, content_digest(content)), data

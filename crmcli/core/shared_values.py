@@ -4,7 +4,8 @@ Each record parsed on its own holds its own copy of every key (`name`, `list`, `
 of each list name, member id and date, and a time zone object for each of its dates and
 times: on the benchmark's deals that is 2.4 KB of a record's 5.2 KB in memory, 240 MB of a
 cold check's peak. A parse worker makes the records of one chunk share them
-(`shared`) and pickles the chunk in one piece: a pickle keeps what its values share, so the
+(`shared`; the fast path of YAML reading shares them as it types them, in the same walk:
+`core/fast_yaml.py`) and pickles the chunk in one piece: a pickle keeps what its values share, so the
 loader's process holds each of them once per chunk. Values only: equal texts and dates are
 interchangeable; date-times are not (two that name the same instant in two time zones are
 equal), so only their time zones are shared, by offset and name.
@@ -12,9 +13,10 @@ equal), so only their time zones are shared, by offset and name.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 
 def shared(value: Any, seen: dict[Any, Any]) -> Any:
@@ -59,4 +61,12 @@ def _with_zone(value: datetime, seen: dict[Any, Any]) -> datetime:
     if zone is None:
         return value
     same = seen.setdefault((zone, zone.tzname(value)), zone)
-    return value if same is zone else value.replace(tzinfo=same)
+    return value if same is zone else _in_zone(value, same)
+
+
+def _in_zone(value: datetime, zone: Any) -> datetime:
+    """The same date and time in the equal `zone`, made from the state a pickle gives
+    (`replace(tzinfo=…)` parses its keywords: five times the cost, on nearly every date-time
+    a cold check reads)."""
+    state = value.__reduce_ex__(pickle.HIGHEST_PROTOCOL)[1][0]  # its fields and fold
+    return cast(Any, datetime)(state, zone)  # the constructor unpickling calls

@@ -185,7 +185,8 @@ class History(FieldType):
         if not isinstance(value, list):
             return self.wrong(value, _("a list of {list: …, at: …, by: …} entries"))
         issues: list[Issue] = []
-        previous: datetime | None = None
+        previous: float | None = None  # the timestamp of the last entry with a date and time
+        members = context.members
         for index, entry in enumerate(value):
             if not isinstance(entry, dict) or not isinstance(entry.get("list"), str):
                 issues.append(
@@ -205,16 +206,19 @@ class History(FieldType):
                         (index, "at"),
                     )
                 )
-            elif previous is not None and moment.timestamp() < previous.timestamp():
-                issues.append(
-                    Issue(
-                        "history-order",
-                        _("history entries are not in chronological order"),
-                        (index,),
+            else:
+                moment_at = moment.timestamp()
+                if previous is not None and moment_at < previous:
+                    issues.append(
+                        Issue(
+                            "history-order",
+                            _("history entries are not in chronological order"),
+                            (index,),
+                        )
                     )
-                )
-            previous = moment if isinstance(moment, datetime) else previous
-            issues.extend(_entry_issues(entry, index, context))
+                previous = moment_at
+            if entry.get("by") not in members or not _HISTORY_KEYS.issuperset(entry):
+                issues.extend(_entry_issues(entry, index, context))
         return issues
 
 

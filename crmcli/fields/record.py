@@ -15,7 +15,7 @@ from crmcli.core.layout import PROJECT_FILE
 from crmcli.core.model import BUILTIN_FIELDS, Record
 from crmcli.core.problems import did_you_mean
 from crmcli.errors import Severity
-from crmcli.fields.base import FieldType, is_empty
+from crmcli.fields.base import NO_ISSUES, FieldType, Issue, is_empty
 from crmcli.fields.context import FieldContext
 from crmcli.fields.registry import field_type
 from crmcli.i18n import _
@@ -84,34 +84,58 @@ class RecordChecker:
     def ahead(self, record: Record, later: frozenset[str] | None = None) -> CheckedAhead:
         """The issues of the rules that need no other record (all but the `later` keys': by
         default those whose validation reads other records), for a parse worker that holds
-        only the files it read."""
+        only the files it read. Its loop tells apart a value with nothing to say at once
+        (nearly all of them): a worker checks 1.8 million values on a cold check."""
         later = self.later if later is None else later
-        label = self.project.record_label(record)
+        types, context = self.types, self.context
         values = {}
+        label = ""  # made for the first issue: few records have one
         for key, value in record.data.items():
-            if key not in later:
-                issues = self._value_issues(key, value, label)
-                if issues:
-                    values[key] = issues
-        return CheckedAhead(values, self._record_issues(record, label))
+            if key in later:
+                continue
+            definition = types.get(key)
+            found = NO_ISSUES
+            if definition is not None:
+                if value is None or value == "":
+                    continue
+                found = definition.validate(value, context)
+                if not found:
+                    continue
+            label = label or self.project.record_label(record)
+            values[key] = self._labelled(key, label, definition, found)
+        return CheckedAhead(values, self._record_issues(record))
 
     def _value_issues(self, key: Any, value: Any, label: str) -> list[RecordIssue]:
         definition = self.types.get(key)
         if definition is None:
-            key_path, code, message = self._unexpected_key(key)
-            return [RecordIssue(key_path, code, f"{label}: {message}")]
+            return self._labelled(key, label, None, NO_ISSUES)
         if value is None or value == "":
             return []
+        found = definition.validate(value, self.context)
+        return self._labelled(key, label, definition, found) if found else []
+
+    def _labelled(
+        self,
+        key: Any,
+        label: str,
+        definition: FieldType | None,
+        found: list[Issue],
+    ) -> list[RecordIssue]:
+        """The issues a value's field type found, or the one of a key that is no field."""
+        if definition is None:
+            key_path, code, message = self._unexpected_key(key)
+            return [RecordIssue(key_path, code, f"{label}: {message}")]
         return [
             RecordIssue((key, *issue.key_path), issue.code, f"{label}: {issue.message}")
-            for issue in definition.validate(value, self.context)
+            for issue in found
         ]
 
-    def _record_issues(self, record: Record, label: str) -> list[RecordIssue]:
+    def _record_issues(self, record: Record) -> list[RecordIssue]:
         """The rules of the record as a whole: required fields, its list, its file name."""
         found: list[RecordIssue] = []
 
         def error(key_path: tuple[Any, ...], code: str, message: str) -> None:
+            label = self.project.record_label(record)
             found.append(RecordIssue(key_path, code, f"{label}: {message}"))
 
         data = record.data
