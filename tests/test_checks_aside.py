@@ -49,7 +49,9 @@ def found_aside(root: Path) -> tuple[bool, list[str], dict[str, list[str]]]:
     return started, [repr(p) for p in problems], issues
 
 
-def assert_found_here(root: Path, problems: list[str], issues: dict[str, list[str]]) -> CheckContext:
+def assert_found_here(
+    root: Path, problems: list[str], issues: dict[str, list[str]]
+) -> CheckContext:
     """That the checks applied in this process find `problems` and `issues`; their context."""
     here = context_of(root)
     before = len(here.log.problems)
