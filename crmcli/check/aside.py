@@ -13,8 +13,8 @@ fails in any way, and the checks are applied here.
 from __future__ import annotations
 
 import gc
-import pickle
 from collections.abc import Sequence
+from typing import Any
 
 from crmcli.core import forked
 from crmcli.core.parse_pool import fork_workers
@@ -34,7 +34,7 @@ class ChecksAside:
         self._child: forked.Child | None = None
         records = sum(len(p.records) for p in context.workspace.projects.values())
         if records >= ASIDE_FROM and fork_workers() >= 2:
-            self._child = forked.started(lambda: _applied(context, self.checks))
+            self._child = forked.answering(lambda: _applied(context, self.checks))
 
     @property
     def started(self) -> bool:
@@ -44,7 +44,7 @@ class ChecksAside:
         """What each check found (each record's issues now in the context); the checks are
         applied here if the child did not send it."""
         child, self._child = self._child, None
-        sent = _received(child.result(), len(self.checks)) if child is not None else None
+        sent = _received(child.answer(), len(self.checks)) if child is not None else None
         if sent is None:
             return _each_found(self._context, self.checks)
         found, issues = sent
@@ -61,20 +61,14 @@ def _each_found(context: CheckContext, checks: Sequence[Check]) -> list[list[Pro
     return found
 
 
-def _applied(context: CheckContext, checks: Sequence[Check]) -> bytes:
-    """In the child: what the checks found, pickled."""
+def _applied(context: CheckContext, checks: Sequence[Check]) -> Found:
+    """In the child: what the checks found."""
     gc.disable()  # a collection would touch, and so copy, every page of the parent's
-    found: Found = (_each_found(context, checks), context.record_issues)
-    return pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+    return _each_found(context, checks), context.record_issues
 
 
-def _received(sent: bytes | None, checks: int) -> Found | None:
-    if not sent:
-        return None
-    try:
-        found = pickle.loads(sent)
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-        return None
+def _received(found: Any, checks: int) -> Found | None:
+    """What the child sent, if it is what each check found and each record's issues."""
     if not (isinstance(found, tuple) and len(found) == 2):
         return None
     parts, issues = found

@@ -7,8 +7,13 @@ inherited). Callers decide whether forking is safe and worth it (`parse_pool.for
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+# What reading a pickle a child sent may raise when the child sent less, or something else.
+_UNREADABLE = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,20 @@ class Child:
         finally:
             _pid, status = os.waitpid(self.pid, 0)
         return sent if os.waitstatus_to_exitcode(status) == 0 else None
+
+    def answer(self) -> Any:
+        """The value a child of `answering` computed; None if it did not send it whole."""
+        sent = self.result()
+        try:
+            return pickle.loads(sent) if sent else None
+        except _UNREADABLE:
+            return None
+
+
+def answering(work: Callable[[], Any]) -> Child | None:
+    """A forked child computing `work()`, whose value `Child.answer` gives back; None if it
+    cannot start."""
+    return started(lambda: pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def started(work: Callable[[], bytes]) -> Child | None:

@@ -13,13 +13,12 @@ reader may not see are left out when comparing (`DuplicateFinder.keys_from`).
 from __future__ import annotations
 
 import gc
-import pickle
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmcli.core.collector import collector_paused
-from crmcli.core.forked import Child, started
+from crmcli.core.forked import Child, answering
 from crmcli.core.model import Project, Record, Workspace
 from crmcli.core.parse_pool import fork_workers
 from crmcli.duplicates.finder import (
@@ -292,16 +291,12 @@ class KeysAside:
         self._child: Child | None = None
         records = sum(len(p.records) for p in workspace.projects.values())
         if records >= ASIDE_FROM and fork_workers() >= 2:
-            self._child = started(lambda: pickle.dumps(_all_keys(workspace)))
+            self._child = answering(lambda: _all_keys(workspace))
 
     def keys(self) -> dict[str, dict[str, list[KeyRow]]]:
         """The child's keys by project and record file; {} when it sent none."""
         child, self._child = self._child, None
-        sent = child.result() if child is not None else None
-        try:
-            keys = pickle.loads(sent) if sent else {}
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            return {}
+        keys = child.answer() if child is not None else None
         return keys if isinstance(keys, dict) else {}
 
 

@@ -15,11 +15,10 @@ git for every open deal, which this process has already asked.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from crmcli.core.forked import Child, started
+from crmcli.core.forked import Child, answering
 from crmcli.core.parse_pool import fork_workers
 from crmcli.reports.figures import BoardFigure, Chart, Figure, Omitted, RecordTable, Stat
 from crmcli.reports.spec import Widget
@@ -39,11 +38,7 @@ class Aside:
 
     def figures(self) -> dict[int, Figure]:
         """The child's figures; empty when it did not send them all (they are computed here)."""
-        sent = self.child.result()
-        try:
-            figures = pickle.loads(sent) if sent else None
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            return {}
+        figures = self.child.answer()
         if not isinstance(figures, dict) or set(figures) != set(self.indices):
             return {}
         return figures if all(isinstance(f, _FIGURES) for f in figures.values()) else {}
@@ -78,5 +73,5 @@ def start_aside(
     """A child computing the figures at `indices` (`compute` runs in the child); None if it
     cannot start."""
     chosen = list(indices)
-    child = started(lambda: pickle.dumps(compute(chosen), protocol=pickle.HIGHEST_PROTOCOL))
+    child = answering(lambda: compute(chosen))
     return Aside(tuple(chosen), child) if child is not None else None
