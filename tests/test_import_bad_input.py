@@ -216,8 +216,8 @@ def test_a_200000_row_file_streams_in_bounded_memory(workspace, tmp_path):
     short_summary, short_peak = measured_import(root, short)
     long_summary, long_peak = measured_import(root, long)
 
-    assert "20000 rows read" in short_summary and "20000 created" in short_summary
-    assert "200000 rows read" in long_summary and "200000 created" in long_summary
+    assert "20,000 rows read" in short_summary and "20,000 created" in short_summary
+    assert "200,000 rows read" in long_summary and "200,000 created" in long_summary
     # 10× the rows (16 MB more CSV): rows are read one at a time and the rendered records
     # spooled to a temp file; what grows is the ids taken and the keys seen (~0.2 KB a row,
     # ~40 MB here). Holding the rows or the records would take hundreds of MB.

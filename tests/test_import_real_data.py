@@ -107,7 +107,7 @@ def test_the_maven_crm_imports_and_its_figures_match_the_source_files(tmp_path):
     assert second.returncode == 0, second.stderr
     assert "0 created, 15 updated, 70 unchanged, 0 rejected" in second.stdout
     assert deals.returncode == 0, deals.stderr
-    assert "8800 rows read (UTF-8, “,”): 8800 created" in deals.stdout
+    assert "8,800 rows read (UTF-8, “,”): 8,800 created" in deals.stdout
     assert check(root).problems == []
 
     source_accounts, source_deals = rows("accounts.csv"), rows("sales_pipeline.csv")

@@ -18,7 +18,7 @@ from crmcli.automations.state import AutomationState
 from crmcli.core.state_dir import STATE_DIR, state_folder
 from crmcli.editing.atomic import replace_all
 from crmcli.errors import CrmError
-from crmcli.i18n import _
+from crmcli.i18n import _, counted, ngettext
 
 MARKER = "automations-state.seen.json"
 
@@ -38,12 +38,17 @@ def guard(root: Path, state: AutomationState, now: str, reset: bool) -> None:
     lines = seen.get(key)
     if isinstance(lines, int) and lines > 0:
         raise CrmError(
-            _(
+            ngettext(
+                "{path} is empty or missing, but it held {count} line of what automations "
+                "already sent. Nothing was sent: restore the file (from git or a backup); to "
+                "start again from nothing on purpose, knowing that every due reminder is sent "
+                "again, run crm remind --reset-state",
                 "{path} is empty or missing, but it held {count} lines of what automations "
                 "already sent. Nothing was sent: restore the file (from git or a backup); to "
                 "start again from nothing on purpose, knowing that every due reminder is sent "
-                "again, run crm remind --reset-state"
-            ).format(path=state.label, count=lines)
+                "again, run crm remind --reset-state",
+                lines,
+            ).format(path=state.label, count=counted(lines))
         )
     commit = _last_commit_with_lines(root, state.path)
     if commit:

@@ -15,7 +15,7 @@ from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
 from crmcli.cli.reader import NoCacheOption, ReadAsOption
 from crmcli.errors import CrmError
-from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n import _, counted, lazy, ngettext
 
 if TYPE_CHECKING:
     from crmcli.automations.outcomes import Report
@@ -190,16 +190,16 @@ def _summary(report: Report, dry_run: bool) -> str:
             "{n} action would run (dry run: nothing sent or written)",
             "{n} actions would run (dry run: nothing sent or written)",
             counts["planned"],
-        ).format(n=counts["planned"])
+        ).format(n=counted(counts["planned"]))
     return _(
-        "{sent} sent, {done} records changed, {failed} failed, {skipped} skipped, "
-        "{undelivered} undelivered"
+        "sent: {sent}, records changed: {done}, failed: {failed}, skipped: {skipped}, "
+        "undelivered: {undelivered}"
     ).format(
-        sent=counts["sent"],
-        done=counts["done"],
-        failed=counts["failed"],
-        skipped=counts["skipped"],
-        undelivered=counts["undelivered"],
+        sent=counted(counts["sent"]),
+        done=counted(counts["done"]),
+        failed=counted(counts["failed"]),
+        skipped=counted(counts["skipped"]),
+        undelivered=counted(counts["undelivered"]),
     )
 
 

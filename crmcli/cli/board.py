@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption, open_as_reader
-from crmcli.i18n import lazy, ngettext
+from crmcli.i18n import counted, lazy, ngettext
 
 if TYPE_CHECKING:
     from crmcli.reports.board import Board, Card, Column
@@ -95,7 +95,9 @@ def _heading(column: Column) -> Any:
     from rich.text import Text
 
     heading = Text(column.name, style="bold", overflow="ellipsis", no_wrap=True)
-    count = ngettext("{count} card", "{count} cards", column.count).format(count=column.count)
+    count = ngettext("{count} card", "{count} cards", column.count).format(
+        count=counted(column.count)
+    )
     heading.append("\n" + count + (f" · {column.total}" if column.total else ""), style="dim")
     return heading
 
@@ -114,7 +116,7 @@ def _card(card: Card) -> Any:
             + " "
             + ngettext(
                 "{days} day in the list", "{days} days in the list", card.days_in_list
-            ).format(days=card.days_in_list),
+            ).format(days=counted(card.days_in_list)),
             style="red",
         )
     return text

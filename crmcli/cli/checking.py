@@ -10,7 +10,7 @@ import typer
 
 from crmcli.cli.output import ProblemFormat, write_problems
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
-from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n import _, counted, lazy, ngettext
 
 
 def register(app: typer.Typer) -> None:
@@ -82,12 +82,12 @@ def check(
     if fmt is ProblemFormat.text:
         records = sum(len(p.records) for p in result.workspace.projects.values())
         summary = _("{records} in {projects}: {errors}, {warnings}").format(
-            records=ngettext("{n} record", "{n} records", records).format(n=records),
+            records=ngettext("{n} record", "{n} records", records).format(n=counted(records)),
             projects=ngettext("{n} project", "{n} projects", len(result.workspace.projects)).format(
-                n=len(result.workspace.projects)
+                n=counted(len(result.workspace.projects))
             ),
-            errors=ngettext("{n} error", "{n} errors", errors).format(n=errors),
-            warnings=ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings),
+            errors=ngettext("{n} error", "{n} errors", errors).format(n=counted(errors)),
+            warnings=ngettext("{n} warning", "{n} warnings", warnings).format(n=counted(warnings)),
         )
         sys.stderr.write(summary + "\n")
     if errors or (strict and warnings):

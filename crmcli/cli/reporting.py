@@ -10,7 +10,7 @@ import typer
 
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
-from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n import _, counted, lazy, ngettext
 
 
 def register(app: typer.Typer) -> None:
@@ -94,7 +94,7 @@ def dashboard(
             "{path} (whole dashboard) and {n} chart image beside it",
             "{path} (whole dashboard) and {n} chart images beside it",
             len(report.charts),
-        ).format(path=_shown(report.overview), n=len(report.charts))
+        ).format(path=_shown(report.overview), n=counted(len(report.charts)))
         + "\n"
     )
 

@@ -13,7 +13,7 @@ import typer
 from crmcli.cli.left_out import StrictOption, name_left_out
 from crmcli.cli.output import write_json
 from crmcli.cli.reader import NoCacheOption, ReadAsOption, RoleOption
-from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n import _, counted, lazy, ngettext
 
 git_app = typer.Typer(
     help=lazy("Make plain git diff, git log -p and git merge understand record files."),
@@ -155,13 +155,15 @@ def fmt(
             (_("would reformat {path}") if check else _("reformatted {path}")).format(path=path)
             + "\n"
         )
-    changed = ngettext("{n} file", "{n} files", len(result.changed)).format(n=len(result.changed))
+    changed = ngettext("{n} file", "{n} files", len(result.changed)).format(
+        n=counted(len(result.changed))
+    )
     sys.stderr.write(
         (
             _("{changed} of {checked} not in the canonical layout")
             if check
             else _("{changed} of {checked} reformatted")
-        ).format(changed=changed, checked=result.checked)
+        ).format(changed=changed, checked=counted(result.checked))
         + "\n"
     )
     if (check and result.changed) or any(p.is_error for p in result.problems):

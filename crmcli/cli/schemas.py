@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.i18n import _, lazy
+from crmcli.i18n import _, counted, lazy, ngettext
 
 app = typer.Typer(help=lazy("JSON Schemas for editors."), no_args_is_help=True)
 
@@ -61,7 +61,10 @@ def export(
     if vscode:
         _update_vscode_settings(root, relative)
     sys.stderr.write(
-        _("wrote {count} schemas to {path}").format(count=len(mapping), path=out_dir) + "\n"
+        ngettext(
+            "wrote {count} schema to {path}", "wrote {count} schemas to {path}", len(mapping)
+        ).format(count=counted(len(mapping)), path=out_dir)
+        + "\n"
     )
     json.dump({"yaml.schemas": relative}, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

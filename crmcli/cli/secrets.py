@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from crmcli.cli.reader import ActAsOption
-from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n import _, counted, lazy, ngettext
 from crmcli.i18n.lists import value_list
 
 if TYPE_CHECKING:
@@ -109,13 +109,13 @@ def _say(done: Sealed) -> None:
             "{count} hidden value was encrypted.",
             "{count} hidden values were encrypted.",
             done.values,
-        ).format(count=done.values)
+        ).format(count=counted(done.values))
         + " "
         + ngettext(
             "{count} record file was rewritten.",
             "{count} record files were rewritten.",
             done.files,
-        ).format(count=done.files)
+        ).format(count=counted(done.files))
         + "\n"
     )
     sys.stdout.write(

@@ -21,7 +21,7 @@ from crmcli.cli.reader import (
     open_as_reader,
 )
 from crmcli.errors import CrmError, UsageError
-from crmcli.i18n import _, lazy, ngettext
+from crmcli.i18n import _, counted, lazy, ngettext
 from crmcli.i18n.lists import and_list
 
 if TYPE_CHECKING:
@@ -224,12 +224,12 @@ def _report(root: Path, result: ImportResult, options: ImportOptions) -> None:
         "{unchanged} unchanged, {rejected} rejected",
         result.rows,
     ).format(
-        rows=result.rows,
+        rows=counted(result.rows),
         source=result.source,
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        rejected=result.rejected,
+        created=counted(result.created),
+        updated=counted(result.updated),
+        unchanged=counted(result.unchanged),
+        rejected=counted(result.rejected),
     )
     if options.dry_run:
         sys.stdout.write(_("dry run, nothing written: {counts}").format(counts=counts) + "\n")
@@ -239,7 +239,7 @@ def _report(root: Path, result: ImportResult, options: ImportOptions) -> None:
                     "{count} row would be rejected",
                     "{count} rows would be rejected",
                     result.rejected,
-                ).format(count=result.rejected)
+                ).format(count=counted(result.rejected))
             )
         return
     if result.refused:
@@ -250,7 +250,7 @@ def _report(root: Path, result: ImportResult, options: ImportOptions) -> None:
                 "nothing was written: {count} rows rejected; fix them, or import the others "
                 "with --skip-invalid",
                 result.rejected,
-            ).format(count=result.rejected)
+            ).format(count=counted(result.rejected))
         )
     sys.stdout.write(
         _("imported into {project}: {counts}").format(project=result.project, counts=counts) + "\n"
@@ -365,7 +365,11 @@ def export_command(
                 "wrote {count} record of {projects} to {path}",
                 "wrote {count} records of {projects} to {path}",
                 total,
-            ).format(count=total, projects=and_list(s.project.name for s in exported), path=target)
+            ).format(
+                count=counted(total),
+                projects=and_list(s.project.name for s in exported),
+                path=target,
+            )
             + "\n"
         )
 

@@ -9,7 +9,7 @@ from crmcli.core.problems import ProblemLog
 from crmcli.core.sources import FileSource
 from crmcli.core.yamlio import MAX_CONFIG_BYTES, YamlReadError, decode_text
 from crmcli.errors import Severity
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 from crmcli.secrets.keyfile import KEY_FILE
 from crmcli.secrets.sealing import Sealing
 
@@ -71,7 +71,7 @@ def report_sealing(sealing: Sealing, log: ProblemLog) -> None:
                 "{count} hidden values are encrypted but {file} is missing, so no one can "
                 "read them; restore the file from git.",
                 sealing.locked,
-            ).format(count=sealing.locked, file=KEY_FILE),
+            ).format(count=counted(sealing.locked), file=KEY_FILE),
         )
     elif sealing.locked:
         log.add_at(
@@ -85,6 +85,6 @@ def report_sealing(sealing: Sealing, log: ProblemLog) -> None:
                 "{count} hidden values cannot be read without the key to hidden fields; "
                 "they were not checked.",
                 sealing.locked,
-            ).format(count=sealing.locked),
+            ).format(count=counted(sealing.locked)),
             Severity.NOTICE,
         )

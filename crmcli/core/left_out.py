@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 
 from crmcli.core.model import Workspace
 from crmcli.errors import CrmError, Problem
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 
 
 def left_out_records(
@@ -51,6 +51,6 @@ def refuse_left_out(problems: Sequence[Problem]) -> None:
                 "{count} record cannot be read; with --strict nothing is left out silently.",
                 "{count} records cannot be read; with --strict nothing is left out silently.",
                 len(problems),
-            ).format(count=len(problems)),
+            ).format(count=counted(len(problems))),
             problems=list(problems),
         )

@@ -43,7 +43,7 @@ from crmcli.core.yamlio import (
     parse,
 )
 from crmcli.errors import CrmError, Severity, WorkspaceNotFoundError
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 from crmcli.secrets.cipher import is_sealed
 from crmcli.secrets.sealing import Sealing
 
@@ -237,7 +237,7 @@ class Loader:
                     "folder “{folder}” holds {count} record files but no {file}: "
                     "they are not part of any project (add {folder}/{file} to declare it)",
                     len(records),
-                ).format(folder=key, count=len(records), file=PROJECT_FILE),
+                ).format(folder=key, count=counted(len(records)), file=PROJECT_FILE),
             )
 
     def _load_project(self, key: str) -> Project | None:

@@ -30,7 +30,7 @@ from crmcli.editing.references import reference_rewrites
 from crmcli.editing.writer import RecordFile
 from crmcli.engine.reader import reader_for
 from crmcli.errors import CrmError, UsageError
-from crmcli.i18n import _, ngettext, quoted
+from crmcli.i18n import _, counted, ngettext, quoted
 from crmcli.i18n.lists import and_list
 
 PREFERENCES = ("keep", "other")
@@ -95,7 +95,7 @@ def merge_records(
                     "{count} fields differ and no rule decides them; nothing was merged (choose "
                     "with --prefer keep, --prefer other or --set FIELD=VALUE):",
                     len(plan.conflicts),
-                ).format(count=len(plan.conflicts))
+                ).format(count=counted(len(plan.conflicts)))
                 + "\n  "
                 + "\n  ".join(plan.conflicts)
             )
@@ -311,7 +311,7 @@ def _change(
             "{count} record re-pointed to {ref}",
             "{count} records re-pointed to {ref}",
             len(rewritten),
-        ).format(count=len(rewritten), ref=plan.keep.ref)
+        ).format(count=counted(len(rewritten)), ref=plan.keep.ref)
     )
     if dry_run:
         details.append(_("dry run: nothing was written"))

@@ -35,7 +35,7 @@ from crmcli.fields.builtins import resolve_member
 from crmcli.fields.context import FieldContext
 from crmcli.fields.record import RecordChecker, RecordIssue
 from crmcli.fields.registry import field_type
-from crmcli.i18n import _, ngettext, quoted
+from crmcli.i18n import _, counted, ngettext, quoted
 from crmcli.i18n.lists import and_list, clause_list
 
 
@@ -349,7 +349,9 @@ class Editor:
                 "{old} → {new} ({count} references updated)",
                 len(rewrites),
             ).format(
-                old=f"{project.key}/{record_id}", new=f"{project.key}/{new_id}", count=len(rewrites)
+                old=f"{project.key}/{record_id}",
+                new=f"{project.key}/{new_id}",
+                count=counted(len(rewrites)),
             ),
             written=[new_relative, *[d.relative for d in rewrites]],
             removed=[f"{project.key}/{record_id}.yaml"],
@@ -369,7 +371,7 @@ class Editor:
                         "{ref} is referenced by {count} record; nothing was removed (use --force to remove it anyway):",
                         "{ref} is referenced by {count} records; nothing was removed (use --force to remove it anyway):",
                         len({r.ref for r, _key in referring}),
-                    ).format(ref=reference, count=len({r.ref for r, _key in referring}))
+                    ).format(ref=reference, count=counted(len({r.ref for r, _key in referring})))
                     + "\n  "
                     + listed
                 )

@@ -25,7 +25,7 @@ from crmcli.editing.journal import (
     undo,
 )
 from crmcli.errors import CrmError
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 from crmcli.i18n.lists import value_list
 
 
@@ -49,7 +49,7 @@ class Recovery:
                 "An interrupted write of {count} files was undone.",
                 self.files,
             )
-        return text.format(count=self.files)
+        return text.format(count=counted(self.files))
 
 
 def has_journal(root: Path) -> bool:

@@ -21,7 +21,7 @@ from crmcli.engine.types import UNREADABLE, ExpressionError, FieldKey
 from crmcli.fields.references import reference_ids
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import ANY, NUMBER, FormulaError
-from crmcli.i18n import _, ngettext, quoted
+from crmcli.i18n import _, counted, ngettext, quoted
 from crmcli.i18n.lists import or_list, value_list
 
 if TYPE_CHECKING:
@@ -351,6 +351,11 @@ class Failures:
                 self.log,
                 self.plan,
                 code,
-                text.format(message=message, count=len(records), examples=examples, more=more),
+                text.format(
+                    message=message,
+                    count=counted(len(records)),
+                    examples=examples,
+                    more=counted(more),
+                ),
             )
         self.by_code.clear()

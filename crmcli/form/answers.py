@@ -18,7 +18,7 @@ from crmcli.fields.base import is_empty
 from crmcli.fields.context import FieldContext
 from crmcli.fields.registry import field_type
 from crmcli.form.schema import NAME, Form, FormField
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 
 Answer = str | int | float | bool | list[Any] | None
 
@@ -100,4 +100,4 @@ def _too_long(asked: FormField, given: Answer) -> str:
         "{label} is too long: at most {count} character.",
         "{label} is too long: at most {count} characters.",
         asked.longest,
-    ).format(label=asked.label, count=asked.longest)
+    ).format(label=asked.label, count=counted(asked.longest))

@@ -32,6 +32,17 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _current.ngettext(singular, plural, count)
 
 
+def counted(count: int) -> str:
+    """A count inside a sentence, grouped as the language writes numbers: 120,701 (en),
+    120 701 (fr, with a narrow no-break space), 120 701 (ru, with a no-break space). No
+    language groups a number under a thousand, so those need no locale data."""
+    if -1000 < count < 1000:
+        return str(count)
+    from babel.numbers import format_decimal
+
+    return format_decimal(count, locale=_language)
+
+
 def quoted(text: object) -> str:
     """A name or value between the language's quotation marks, for a sentence: “Acme” (en),
     « Acme » (fr), «Acme» (ru)."""

@@ -24,7 +24,7 @@ from crmcli.errors import UsageError
 from crmcli.fields.builtins import resolve_member
 from crmcli.fields.formatting import Formatter
 from crmcli.git.timeline import Timeline
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 
 CLOSE_DATE = "close_date"  # the field that says when an open deal is expected to close
 NEXT_STEP, CLOSING, AGING = "next_step", "close_date", "aging"
@@ -165,7 +165,7 @@ def summary(item: AgendaItem, formatter: Formatter) -> str:
             "Aging: {name}, {days} day in {list}",
             "Aging: {name}, {days} days in {list}",
             item.days_in_list or 0,
-        ).format(name=item.name, days=item.days_in_list, list=item.list_name)
+        ).format(name=item.name, days=counted(item.days_in_list or 0), list=item.list_name)
     if item.overdue and item.due is not None:
         return _("{what} ({name}), overdue since {day}").format(
             what=item.what, name=item.name, day=formatter.day(item.due)

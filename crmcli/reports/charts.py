@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any, TypeGuard
 
 from crmcli.fields.formatting import Formatter
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 from crmcli.reports.figures import (
     BoardFigure,
     Chart,
@@ -324,7 +324,9 @@ def draw_board(axes: Any, figure: BoardFigure) -> None:
         left = index * width + 0.01
         heading = _cut(column.name, characters * 4 // 5)
         axes.text(left, 0.98, heading, fontsize=9, fontweight="bold", va="top")
-        count = ngettext("{count} card", "{count} cards", column.count).format(count=column.count)
+        count = ngettext("{count} card", "{count} cards", column.count).format(
+            count=counted(column.count)
+        )
         total = f" · {column.total}" if column.total else ""
         axes.text(left, 0.91, count + total, fontsize=8, color=MUTED, va="top")
         for row, card in enumerate(column.cards[:_BOARD_CARDS]):
@@ -354,7 +356,9 @@ def draw_board(axes: Any, figure: BoardFigure) -> None:
             )
         hidden = column.count - _BOARD_CARDS
         if hidden > 0:
-            more = ngettext("and {count} more", "and {count} more", hidden).format(count=hidden)
+            more = ngettext("and {count} more", "and {count} more", hidden).format(
+                count=counted(hidden)
+            )
             axes.text(left, 0.0, more, fontsize=8, color=MUTED, va="bottom")
 
 

@@ -14,7 +14,7 @@ from crmcli.engine import deals
 from crmcli.engine.compute import Engine
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import FormulaError
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 from crmcli.i18n.lists import value_list
 from crmcli.reports.alike import alike_key
 from crmcli.reports.labels import Labels
@@ -214,4 +214,4 @@ def undated_note(labels: Labels, count: int, project: Project, name: str) -> str
         "{n} record of {project} has no {date} date and is left out",
         "{n} records of {project} have no {date} date and are left out",
         count,
-    ).format(n=count, project=project.name, date=labels.date(name, [project]))
+    ).format(n=counted(count), project=project.name, date=labels.date(name, [project]))

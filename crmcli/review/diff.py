@@ -15,7 +15,7 @@ from crmcli.core.left_out import left_out_records
 from crmcli.engine.reader import identify_reader
 from crmcli.errors import Problem
 from crmcli.fields.formatting import Formatter
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 from crmcli.i18n.lists import value_list
 from crmcli.index.revisions import ReviewIndex
 from crmcli.review.changes import (
@@ -168,11 +168,15 @@ def summary_line(review: Review) -> str:
         for status in (ADDED, REMOVED, RENAMED, CHANGED, MERGED)
     }
     parts = [
-        ngettext("{n} record added", "{n} records added", counts[ADDED]).format(n=counts[ADDED]),
-        ngettext("{n} changed", "{n} changed", counts[CHANGED]).format(n=counts[CHANGED]),
-        ngettext("{n} renamed", "{n} renamed", counts[RENAMED]).format(n=counts[RENAMED]),
-        ngettext("{n} removed", "{n} removed", counts[REMOVED]).format(n=counts[REMOVED]),
+        ngettext("{n} record added", "{n} records added", counts[ADDED]).format(
+            n=counted(counts[ADDED])
+        ),
+        ngettext("{n} changed", "{n} changed", counts[CHANGED]).format(n=counted(counts[CHANGED])),
+        ngettext("{n} renamed", "{n} renamed", counts[RENAMED]).format(n=counted(counts[RENAMED])),
+        ngettext("{n} removed", "{n} removed", counts[REMOVED]).format(n=counted(counts[REMOVED])),
     ]
     if counts[MERGED]:
-        parts.append(ngettext("{n} merged", "{n} merged", counts[MERGED]).format(n=counts[MERGED]))
+        parts.append(
+            ngettext("{n} merged", "{n} merged", counts[MERGED]).format(n=counted(counts[MERGED]))
+        )
     return value_list(parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crmcli.core.terminal import visible
 from crmcli.fields.formatting import Formatter
-from crmcli.i18n import _, ngettext
+from crmcli.i18n import _, counted, ngettext
 from crmcli.review.changes import (
     ADDED,
     CHANGED,
@@ -116,7 +116,9 @@ def merge_headline(change: RecordChange) -> str:
         "merged {label} ({ref}) into {kept}, {count} record re-pointed",
         "merged {label} ({ref}) into {kept}, {count} records re-pointed",
         change.repointed,
-    ).format(label=change.label, ref=change.ref, kept=change.merged_into, count=change.repointed)
+    ).format(
+        label=change.label, ref=change.ref, kept=change.merged_into, count=counted(change.repointed)
+    )
 
 
 def _text_record(change: RecordChange, style: Style) -> list[str]:

@@ -25,7 +25,7 @@ from crmcli.fields.context import FieldContext
 from crmcli.fields.record import ID_PATTERN
 from crmcli.fields.references import ReferenceIndex
 from crmcli.fields.registry import field_type
-from crmcli.i18n import _
+from crmcli.i18n import _, counted, ngettext
 from crmcli.transfer.cells import ID, restore_formula
 from crmcli.transfer.columns import ENTERED, Column
 from crmcli.transfer.readers import Row, Table
@@ -62,10 +62,13 @@ class RowReader:
                     row.number,
                     None,
                     "ragged-row",
-                    _(
+                    ngettext(
+                        "the row has {count} cell but the header has {width}; fix the row (a "
+                        "missing or extra delimiter, or an unquoted line break?)",
                         "the row has {count} cells but the header has {width}; fix the row (a "
-                        "missing or extra delimiter, or an unquoted line break?)"
-                    ).format(count=len(cells), width=width),
+                        "missing or extra delimiter, or an unquoted line break?)",
+                        len(cells),
+                    ).format(count=counted(len(cells)), width=counted(width)),
                 )
             )
             return {}
