@@ -191,9 +191,12 @@ def _summary(report: Report, dry_run: bool) -> str:
             "{n} actions would run (dry run: nothing sent or written)",
             counts["planned"],
         ).format(n=counted(counts["planned"]))
-    return _(
-        "sent: {sent}, records changed: {done}, failed: {failed}, skipped: {skipped}, "
-        "undelivered: {undelivered}"
+    return ngettext(
+        "{sent} sent, {done} record changed, {failed} failed, {skipped} skipped, "
+        "{undelivered} undelivered",
+        "{sent} sent, {done} records changed, {failed} failed, {skipped} skipped, "
+        "{undelivered} undelivered",
+        counts["done"],
     ).format(
         sent=counted(counts["sent"]),
         done=counted(counts["done"]),
