@@ -58,7 +58,7 @@ def test_maven_deals_won_per_month_on_the_dashboard_equal_a_csv_count_of_close_d
         "--value-map", "GTXPro=GTX Pro", env=ENV,
     )  # fmt: skip
     assert deals.returncode == 0, deals.stderr
-    assert "8800 created" in deals.stdout
+    assert "8,800 created" in deals.stdout
     assert check(root).problems == []
 
     with (MAVEN / "sales_pipeline.csv").open(encoding="utf-8", newline="") as handle:
