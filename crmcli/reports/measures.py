@@ -37,7 +37,7 @@ class Measures:
             return len(items)
         value = self.values.value
         if kind in ("sum", "avg", "min", "max"):
-            numbers = [v for p, r in items if is_number(v := value(p, r, measure.path))]
+            numbers = [v for v in self.values.values(items, measure.path) if is_number(v)]
             if kind == "sum":
                 return exact_sum(numbers)
             if not numbers:
