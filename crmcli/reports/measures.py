@@ -73,14 +73,13 @@ class Measures:
 
     def _stale(self, measure: Measure, items: Iterable[Item]) -> list[Item]:
         """Open records not updated for at least N days."""
-        stale = []
-        for project, record in items:
-            if deals.outcome(project, record) != "open":
-                continue
-            updated = self.values.day("updated", project, record)
-            if updated is not None and (self.today - updated).days >= measure.days:
-                stale.append((project, record))
-        return stale
+        opened = [(p, r) for p, r in items if deals.outcome(p, r) == "open"]
+        today, days = self.today, measure.days
+        return [
+            item
+            for item, updated in zip(opened, self.values.item_days("updated", opened), strict=True)
+            if updated is not None and (today - updated).days >= days
+        ]
 
     def measured_records(self, measure: Measure, items: list[Item]) -> list[Item]:
         """The records behind a measure's number: what a record table lists."""
