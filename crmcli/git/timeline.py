@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from crmcli.core.history_stamps import Stamped, stored_stamps
 from crmcli.core.model import Project, Record
 from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
 from crmcli.git.log import NO_OBJECT, Commit, log_arguments, parse_log
@@ -94,6 +95,8 @@ class Timeline:
         self._blobs: dict[str, Any] = {}  # blob id → parsed content
         self._moves: dict[str, list[Move]] = {}
         self._entries: dict[str, list[_Entry]] = {}
+        self._stamped: dict[str, Stamped] = {}
+        self._stored: set[str] = set()  # the paths whose stamps the index stored
         self._dates: dict[tuple[str, str], datetime | None] = {}
         self._outcome_lists: dict[tuple[str, str], frozenset[str]] = {}
 
@@ -176,6 +179,29 @@ class Timeline:
             self._entries[record.path] = entries
         return entries
 
+    def _stamps(self, record: Record) -> Stamped:
+        """The record's history as (list, POSIX time) in time order, what dating reads of
+        it: as the index stored them (`core/history_stamps.py`), else from its entries."""
+        stamps = self._stamped.get(record.path)
+        if stamps is None:
+            stamps = stored_stamps(record.data)
+            if stamps is None:
+                entries = self._entries_of(record)
+                stamps = tuple((name, at.timestamp() if at else None) for name, at, _e in entries)
+            else:
+                self._stored.add(record.path)
+            self._stamped[record.path] = stamps
+        return stamps
+
+    def _entry_moment(self, record: Record, index: int, stamp: float) -> datetime:
+        """The time of the record's history entry at `index` (its stamp `stamp`) in the
+        workspace zone: the same moment whether the index stored its stamp or not."""
+        if record.path not in self._stored:
+            at = self._entries_of(record)[index][1]
+            if at is not None:  # as read: a time in a zone's skipped hour stays as written
+                return self._in_zone(at)
+        return datetime.fromtimestamp(stamp, self.zone)
+
     def _instant(self, value: Any) -> datetime | None:
         """An aware date-time as it is (it compares and subtracts as the same instant in any
         zone), anything else as `moment` reads it."""
@@ -195,7 +221,7 @@ class Timeline:
 
     def stages(self, record: Record) -> list[str]:
         """The lists a record went through: its history's, or else just the list it is in."""
-        names = [list_name for list_name, _at, _entry in self._entries_of(record)]
+        names = [list_name for list_name, _at in self._stamps(record)]
         if names or record.list_name is None:
             return names
         return [record.list_name]
@@ -203,13 +229,9 @@ class Timeline:
     def stays(self, record: Record) -> list[tuple[str, float]]:
         """(list, days) for each list the record entered and later left, from its history
         (each entry's timestamp taken once: it ends one stay and starts the next)."""
-        entries = self._entries_of(record)
-        stamps = [at.timestamp() if at else None for _name, at, _entry in entries]
         return [
             (list_name, (following - at) / 86400)
-            for (list_name, _at, _e), (at, following) in zip(
-                entries, itertools.pairwise(stamps), strict=False
-            )
+            for (list_name, at), (_next, following) in itertools.pairwise(self._stamps(record))
             if at is not None and following is not None
         ]
 
@@ -219,8 +241,18 @@ class Timeline:
         """created, updated, won_at or closed_at of a record."""
         key = (name, record.path)
         if key not in self._dates:
-            self._dates[key] = _RECORD_DATES[name](self, project, record)
+            self._dates[key] = self.dater(name, project)(record)
         return self._dates[key]
+
+    def dater(self, name: str, project: Project) -> Callable[[Record], datetime | None]:
+        """created, updated, won_at or closed_at of the records of one project, as `date`
+        gives it, for a caller dating a hundred thousand of them that keeps their days."""
+        if name == "created":
+            return self.created
+        if name == "updated":
+            return self.last_update
+        wanted = self.outcome_lists(project, "won" if name == "won_at" else "closed")
+        return lambda record: self._entered(record, wanted.__contains__)
 
     def created(self, record: Record) -> datetime | None:
         own = self.moment(record.data.get("created"))
@@ -229,8 +261,9 @@ class Timeline:
         added = [v.at for v in self._versions_of(record) if v.change.status == "A"]
         if added:
             return added[-1]
-        first = self._entries_of(record)[:1]
-        return self._in_zone(first[0][1]) if first and first[0][1] else None
+        first = self._stamps(record)[:1]
+        stamp = first[0][1] if first else None
+        return self._entry_moment(record, 0, stamp) if stamp is not None else None
 
     def last_update(self, record: Record) -> datetime:
         """The latest moment the record's data is known to have changed."""
@@ -281,8 +314,14 @@ class Timeline:
     # how they are found
 
     def _own_moments(self, record: Record) -> list[datetime | None]:
+        """Its `updated` and `created`, and the latest of its history entries."""
         own = [self._instant(record.data.get(key)) for key in ("updated", "created")]
-        return own + [at for _name, at, _entry in self._entries_of(record)]
+        stamps = self._stamps(record)
+        timed = [(at, index) for index, (_name, at) in enumerate(stamps) if at is not None]
+        if timed:
+            latest, index = max(timed, key=lambda pair: (pair[0], -pair[1]))  # the first of ties
+            own.append(self._entry_moment(record, index, latest))
+        return own
 
     def _last_data_change(
         self, versions: list[_Version], after: datetime | None
@@ -303,13 +342,15 @@ class Timeline:
         not in one, or nothing says when."""
         if not wanted(record.list_name):
             return None
-        since = None
-        for list_name, at, _entry in reversed(self._entries_of(record)):
+        stamps, first = self._stamps(record), None
+        for index in range(len(stamps) - 1, -1, -1):
+            list_name, at = stamps[index]
             if not wanted(list_name):
                 break
-            since = at or since
-        if since is not None:
-            return self._in_zone(since)
+            first = (index, at) if at is not None else first
+        if first is not None:
+            return self._entry_moment(record, *first)
+        since = None
         for version in self._versions_of(record):
             content = self._blob(version.change.new_object)
             if not wanted(content.get("list") if isinstance(content, dict) else None):
@@ -424,11 +465,3 @@ def _followed(
 def _history(content: dict[str, Any]) -> list[Any]:
     history = content.get("history")
     return history if isinstance(history, list) else []
-
-
-_RECORD_DATES: dict[str, Callable[[Timeline, Project, Record], datetime | None]] = {
-    "created": lambda timeline, _project, record: timeline.created(record),
-    "updated": lambda timeline, _project, record: timeline.last_update(record),
-    "won_at": Timeline.won_at,
-    "closed_at": Timeline.closed_at,
-}

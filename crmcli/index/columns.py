@@ -24,6 +24,7 @@ from datetime import timezone
 from typing import Any
 
 from crmcli.core.collector import collector_paused
+from crmcli.core.history_stamps import Stamped, history_stamps
 from crmcli.core.model import Project, Record
 from crmcli.index.pickles import loads
 from crmcli.index.store import INDEX_FAULTS
@@ -31,6 +32,7 @@ from crmcli.index.store import INDEX_FAULTS
 IDS = "ids"  # column names: the record ids, then each record's key order, then "d:" + field key
 ORDERS = "orders"
 DATA = "d:"
+STAMPS = "stamps"  # each record's history as dating reads it (`core/history_stamps.py`)
 REBUILD_AFTER = 0.02  # share of a project's records read from their rows before a rebuild
 
 
@@ -55,6 +57,7 @@ def column_blobs(records: Iterable[Record]) -> Iterator[tuple[str, bytes]]:
                 column.append(None)
     yield IDS, _tree_dumps(ids)
     yield ORDERS, _tree_dumps((list(orders), order_of))
+    yield STAMPS, _tree_dumps([history_stamps(value) for value in values.get("history", ())])
     while values:
         key, column = values.popitem()
         yield DATA + key, _tree_dumps(column)
@@ -127,9 +130,12 @@ class ColumnSet:
                 with collector_paused():
                     column = loads(blob) if blob is not None else []
             except INDEX_FAULTS:
-                if self._from_files is None:
+                if name == STAMPS:
+                    column = []  # none stored: the timeline reads the histories
+                elif self._from_files is None:
                     raise
-                column = self._from_files(name.removeprefix(DATA), self.ids)
+                else:
+                    column = self._from_files(name.removeprefix(DATA), self.ids)
             self._decoded[name] = column
         return column
 
@@ -139,6 +145,13 @@ class ColumnSet:
 
     def value(self, key: str, position: int) -> Any:
         return self._column(DATA + key)[position]
+
+    def stamps(self, position: int) -> Stamped | None:
+        """The stamps of a record's history as this save derived them from its column; None
+        when it did not (an index saved before they were, a history read by the workspace's
+        time zone, a fault)."""
+        column = self._column(STAMPS)
+        return column[position] if position < len(column) else None
 
     def data(self, position: int) -> ColumnData:
         return ColumnData(self, position, self._orders[self._order_of[position]])
@@ -209,6 +222,13 @@ class ColumnData(OnDemandDict):
             if value is _UNREAD:
                 self._fetch(key)
         return self
+
+    def history_stamps(self) -> Stamped | None:
+        """Its history's stamps, stored beside the history column, while the history is the
+        column's, unread (`core/history_stamps.py`): the loader may have replaced it since."""
+        if dict.get(self, "history") is not _UNREAD:
+            return () if "history" not in self else None
+        return self._columns.stamps(self._position)
 
     def __getitem__(self, key: str) -> Any:
         value = dict.__getitem__(self, key)

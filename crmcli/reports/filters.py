@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from crmcli.core.model import Project, Record
-from crmcli.engine import deals
 from crmcli.engine.compute import Engine
 from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import FormulaError
@@ -186,9 +185,10 @@ class Filters:
         if name is None or (start is None and end is None):
             return [(project, record) for record in records]
         kept, undated = [], 0
+        expected = date_expected(self.values, name, project)
         for record, day in zip(records, self.values.days(name, project, records), strict=True):
             if day is None:
-                undated += expects_date(name, project, record)
+                undated += expected(record)
             elif (start is None or day >= start) and (end is None or day <= end):
                 kept.append((project, record))
         if undated:
@@ -196,17 +196,16 @@ class Filters:
         return kept
 
 
-def expects_date(name: str, project: Project, record: Record) -> bool:
-    """Whether a record without this date is worth a note: every record has a creation
-    date, a won one has won_at; an open deal without won_at or a bill without paid_on
-    is simply not there yet."""
+def date_expected(values: RecordValues, name: str, project: Project) -> Callable[[Record], bool]:
+    """Whether a record of the project without this date is worth a note: every record has a
+    creation date, a won one has won_at, a closed one closed_at; an open deal without won_at
+    or a bill without paid_on is simply not there yet."""
     if name in ("created", "updated"):
-        return True
-    if name == "won_at":
-        return deals.outcome(project, record) == "won"
-    if name == "closed_at":
-        return deals.outcome(project, record) not in (None, "open")
-    return False
+        return lambda _record: True
+    if name in ("won_at", "closed_at"):
+        lists = values.timeline.outcome_lists(project, "won" if name == "won_at" else "closed")
+        return lambda record: record.list_name in lists
+    return lambda _record: False
 
 
 def undated_note(labels: Labels, count: int, project: Project, name: str) -> str:

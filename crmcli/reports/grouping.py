@@ -12,11 +12,11 @@ from typing import Any
 
 from crmcli.core.collation import text_key
 from crmcli.core.decimals import exact_sum
-from crmcli.core.model import Project, Record, Workspace
+from crmcli.core.model import Project, Workspace
 from crmcli.git.timeline import Timeline
 from crmcli.i18n import _
 from crmcli.reports.figures import Series, category_totals
-from crmcli.reports.filters import Filtered, Window, expects_date, undated_note
+from crmcli.reports.filters import Filtered, Window, date_expected, undated_note
 from crmcli.reports.labels import NONE, Labels
 from crmcli.reports.measures import ADDITIVE, Measures
 from crmcli.reports.period import unit_start
@@ -43,12 +43,14 @@ class Grouper:
     ) -> tuple[list[Hashable], list[Series]]:
         groups: dict[tuple[Hashable, Hashable], list[Item]] = defaultdict(list)
         undated: dict[str, int] = defaultdict(int)
-        for project, record in filtered.items:
-            keys = self._keys(by, project, record)
+        items = filtered.items
+        series_of = self._keys_of(widget.series, items) if widget.series else None
+        keys_of = self._keys_of(by, items)
+        for index, ((project, record), keys) in enumerate(zip(items, keys_of, strict=True)):
             if by.is_date and keys == [NONE]:
-                undated[project.key] += expects_date(by.name, project, record)
+                undated[project.key] += date_expected(self.values, by.name, project)(record)
                 continue
-            series_keys = self._keys(widget.series, project, record) if widget.series else [None]
+            series_keys = series_of[index] if series_of is not None else [None]
             for key in keys:
                 for series_key in series_keys:
                     groups[(key, series_key)].append((project, record))
@@ -116,21 +118,26 @@ class Grouper:
         stays = [days.get(str(key), []) for key in keys]
         return keys, [Series(None, tuple(sum(s) / len(s) if s else None for s in stays))]
 
-    def _keys(self, grouping: Grouping | None, project: Project, record: Record) -> list[Hashable]:
-        """The categories a record falls in (several for tags and multiple values)."""
-        if grouping is None:
-            return [None]
+    def _keys_of(self, grouping: Grouping, items: list[Item]) -> list[list[Hashable]]:
+        """The categories each record falls in (several for tags and multiple values): found
+        for all of them at once, each day's month (week, …) once."""
         if grouping.is_date:
-            day = self.values.day(grouping.name, project, record)
-            return [unit_start(day, grouping.unit or "month")] if day else [NONE]
+            unit = grouping.unit or "month"
+            starts: dict[date, list[Hashable]] = {}
+            undated: list[Hashable] = [NONE]
+            found: list[list[Hashable]] = []
+            for day in self.values.item_days(grouping.name, items):
+                if day is None:
+                    found.append(undated)
+                    continue
+                keys = starts.get(day)
+                if keys is None:
+                    keys = starts[day] = [unit_start(day, unit)]
+                found.append(keys)
+            return found
         if grouping.path == ("tags",):
-            return list(dict.fromkeys(record.tags)) or [NONE]
-        value = self.values.value(project, record, grouping.path)
-        values = value if isinstance(value, list) else [value]
-        keys = [
-            _hashable(v) for v in values if v is not None and v != "" and not isinstance(v, dict)
-        ]
-        return list(dict.fromkeys(keys)) or [NONE]
+            return [list(dict.fromkeys(record.tags)) or [NONE] for _project, record in items]
+        return [_value_keys(value) for value in self.values.values(items, grouping.path)]
 
     def _ordered(
         self,
@@ -238,6 +245,13 @@ def _leading(totals: dict[Hashable, float], first: int, descending: bool) -> set
     if descending:
         return {key for key, total in totals.items() if total >= edge}
     return {key for key, total in totals.items() if total <= edge}
+
+
+def _value_keys(value: Any) -> list[Hashable]:
+    """The categories of a field's value: each of its values, once (none: “(none)”)."""
+    values = value if isinstance(value, list) else [value]
+    keys = [_hashable(v) for v in values if v is not None and v != "" and not isinstance(v, dict)]
+    return list(dict.fromkeys(keys)) or [NONE]
 
 
 def _hashable(value: Any) -> Hashable:

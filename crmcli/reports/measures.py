@@ -37,7 +37,7 @@ class Measures:
             return len(items)
         value = self.values.value
         if kind in ("sum", "avg", "min", "max"):
-            numbers = [v for p, r in items if is_number(v := value(p, r, measure.path))]
+            numbers = [v for v in self.values.values(items, measure.path) if is_number(v)]
             if kind == "sum":
                 return exact_sum(numbers)
             if not numbers:
@@ -73,14 +73,13 @@ class Measures:
 
     def _stale(self, measure: Measure, items: Iterable[Item]) -> list[Item]:
         """Open records not updated for at least N days."""
-        stale = []
-        for project, record in items:
-            if deals.outcome(project, record) != "open":
-                continue
-            updated = self.values.day("updated", project, record)
-            if updated is not None and (self.today - updated).days >= measure.days:
-                stale.append((project, record))
-        return stale
+        opened = [(p, r) for p, r in items if deals.outcome(p, r) == "open"]
+        today, days = self.today, measure.days
+        return [
+            item
+            for item, updated in zip(opened, self.values.item_days("updated", opened), strict=True)
+            if updated is not None and (today - updated).days >= days
+        ]
 
     def measured_records(self, measure: Measure, items: list[Item]) -> list[Item]:
         """The records behind a measure's number: what a record table lists."""
