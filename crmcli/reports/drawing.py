@@ -1,12 +1,11 @@
-"""A dashboard's images, drawn on two cores: a forked child draws the image of the whole
-dashboard while this process draws the charts'. matplotlib draws on one core, and the whole
-dashboard costs about as much as all its charts (1.3 s and 1.2 s for the nine charts of the
-sales dashboard on a hundred thousand deals), so on a large dashboard this halves the time
-of drawing.
+"""A dashboard's images, drawn on two cores: a forked child draws some of the charts while
+this process draws the others, then pastes them all into the image of the whole dashboard
+(overview.py). matplotlib draws on one core, and the nine charts of the sales dashboard on a
+hundred thousand deals cost about two seconds.
 
-The whole dashboard takes the child longer than the charts take this process, so the
-child's image is collected only when it is needed (`Overview.png`): this process renders the
-HTML page, which needs only the charts, meanwhile.
+The child takes the charts from the end of the dashboard, this process those from the start;
+this process has more to do after them (the HTML page, the whole dashboard's image), so the
+child takes the larger share.
 
 The bytes are the same either way: the same figures, drawn by the same code. A dashboard of a
 few charts, one core, a process with other threads (`fork_workers`), `CRM_PROCESSES=1`, or a
@@ -18,41 +17,55 @@ from __future__ import annotations
 import marshal
 from dataclasses import dataclass
 
-from crmcli.core.forked import Child, started
+from crmcli.core.forked import started
 from crmcli.core.parse_pool import fork_workers
 from crmcli.fields.formatting import Formatter
-from crmcli.reports.charts import chart_png, is_drawn, overview_png
+from crmcli.reports.charts import chart_png, is_drawn
 from crmcli.reports.figures import BoardFigure, Chart, DashboardData
+from crmcli.reports.overview import overview_png
 
 SHARED_FROM = 4  # charts; with fewer, forking costs about what it saves
+CHILD_SHARE = 0.6  # of the charts; this process then renders the page and the overview
+
+Placed = list[tuple[int, Chart | BoardFigure]]  # charts by their place in the dashboard
 
 
 @dataclass(frozen=True, slots=True)
 class Overview:
-    """The image of the whole dashboard: a child's, or drawn here when it is asked for."""
+    """The image of the whole dashboard, drawn when it is asked for (after the HTML page)."""
 
     data: DashboardData
     formatter: Formatter
-    child: Child | None = None
+    charts: tuple[bytes, ...]  # the images of the drawn figures, in the dashboard's order
 
     def png(self) -> bytes:
-        sent = self.child.result() if self.child is not None else None
-        drawn = _received(sent, 1)
-        if drawn is None:  # no child, or it could not draw: here
-            return overview_png(self.data, self.formatter)
-        return drawn[0]
+        return overview_png(self.data, self.formatter, self.charts)
 
 
 def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, bytes], Overview]:
     """Each drawn figure's image by its place in the dashboard, and the whole dashboard's."""
     charts = [(index, figure) for index, figure in enumerate(data.figures) if is_drawn(figure)]
     if len(charts) < SHARED_FROM or fork_workers() < 2:
-        return _drawn(charts, formatter), Overview(data, formatter)
-    child = started(lambda: marshal.dumps([overview_png(data, formatter)]))
-    return _drawn(charts, formatter), Overview(data, formatter, child)
+        images = _drawn(charts, formatter)
+    else:
+        mine, theirs = _shared(charts)
+        child = started(lambda: marshal.dumps(list(_drawn(theirs, formatter).values())))
+        images = _drawn(mine, formatter)
+        sent = _received(child.result() if child is not None else None, len(theirs))
+        if sent is None:  # the child could not draw them: here
+            images |= _drawn(theirs, formatter)
+        else:
+            images |= dict(zip((index for index, _f in theirs), sent, strict=True))
+    return images, Overview(data, formatter, tuple(images[index] for index, _f in charts))
 
 
-def _drawn(charts: list[tuple[int, Chart | BoardFigure]], formatter: Formatter) -> dict[int, bytes]:
+def _shared(charts: Placed) -> tuple[Placed, Placed]:
+    """The charts drawn here, and those the child draws."""
+    here = len(charts) - round(len(charts) * CHILD_SHARE)
+    return charts[:here], charts[here:]
+
+
+def _drawn(charts: Placed, formatter: Formatter) -> dict[int, bytes]:
     return {index: chart_png(figure, formatter) for index, figure in charts}
 
 
