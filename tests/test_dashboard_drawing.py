@@ -17,7 +17,7 @@ from crmcli.fields.formatting import Formatter
 from crmcli.reports import drawing
 from crmcli.reports.charts import CHART_SIZE, DPI, is_drawn
 from crmcli.reports.figures import DashboardData
-from crmcli.reports.overview import overview_png
+from crmcli.reports.overview import draw_overview
 
 from .conftest import environment
 from .test_dashboard_aside import DASHBOARD, computed
@@ -89,8 +89,8 @@ def test_a_long_table_shows_its_first_rows_only(data: DashboardData) -> None:
     formatter = Formatter(data.locale, data.currency)
     table = RecordTable("Deals", "", ("Name",), tuple((f"Deal {n}",) for n in range(500)), "")
     short = replace(table, rows=table.rows[:12])
-    tall = overview_png(replace(data, figures=(*data.figures, table)), formatter, [])
-    cut = overview_png(replace(data, figures=(*data.figures, short)), formatter, [])
+    tall = draw_overview(replace(data, figures=(*data.figures, table)), formatter, 0).png([])
+    cut = draw_overview(replace(data, figures=(*data.figures, short)), formatter, 0).png([])
     assert pixels(tall).shape == pixels(cut).shape
     assert pixels(tall).shape[0] < 3000
 

@@ -1,11 +1,11 @@
-"""A dashboard's images, drawn on two cores: a forked child draws some of the charts while
-this process draws the others, then pastes them all into the image of the whole dashboard
-(overview.py). matplotlib draws on one core, and the nine charts of the sales dashboard on a
-hundred thousand deals cost about two seconds.
+"""A dashboard's images, drawn on two cores: this process draws the whole dashboard but its
+charts (overview.py), forks a child that draws the second half of the charts while it draws
+the first, and pastes them all into the whole dashboard's image once the HTML page is made.
+matplotlib draws on one core, and the nine charts of the sales dashboard on a hundred
+thousand deals cost about two seconds.
 
-The child takes the charts from the end of the dashboard, this process those from the start;
-this process has more to do after them (the HTML page, the whole dashboard's image), so the
-child takes the larger share.
+The rest of the overview is drawn before the fork so that the child inherits matplotlib
+imported and its fonts read, instead of loading them again.
 
 The bytes are the same either way: the same figures, drawn by the same code. A dashboard of a
 few charts, one core, a process with other threads (`fork_workers`), `CRM_PROCESSES=1`, or a
@@ -22,33 +22,32 @@ from crmcli.core.parse_pool import fork_workers
 from crmcli.fields.formatting import Formatter
 from crmcli.reports.charts import chart_png, is_drawn
 from crmcli.reports.figures import BoardFigure, Chart, DashboardData
-from crmcli.reports.overview import overview_png
+from crmcli.reports.overview import Overview, draw_overview
 
 SHARED_FROM = 4  # charts; with fewer, forking costs about what it saves
-CHILD_SHARE = 0.6  # of the charts; this process then renders the page and the overview
 
 Placed = list[tuple[int, Chart | BoardFigure]]  # charts by their place in the dashboard
 
 
 @dataclass(frozen=True, slots=True)
-class Overview:
-    """The image of the whole dashboard, drawn when it is asked for (after the HTML page)."""
+class Drawn:
+    """The image of the whole dashboard, made when it is asked for (after the HTML page)."""
 
-    data: DashboardData
-    formatter: Formatter
+    overview: Overview
     charts: tuple[bytes, ...]  # the images of the drawn figures, in the dashboard's order
 
     def png(self) -> bytes:
-        return overview_png(self.data, self.formatter, self.charts)
+        return self.overview.png(self.charts)
 
 
-def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, bytes], Overview]:
+def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, bytes], Drawn]:
     """Each drawn figure's image by its place in the dashboard, and the whole dashboard's."""
     charts = [(index, figure) for index, figure in enumerate(data.figures) if is_drawn(figure)]
+    overview = draw_overview(data, formatter, len(charts))
     if len(charts) < SHARED_FROM or fork_workers() < 2:
         images = _drawn(charts, formatter)
     else:
-        mine, theirs = _shared(charts)
+        mine, theirs = charts[: len(charts) // 2], charts[len(charts) // 2 :]
         child = started(lambda: marshal.dumps(list(_drawn(theirs, formatter).values())))
         images = _drawn(mine, formatter)
         sent = _received(child.result() if child is not None else None, len(theirs))
@@ -56,13 +55,7 @@ def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, by
             images |= _drawn(theirs, formatter)
         else:
             images |= dict(zip((index for index, _f in theirs), sent, strict=True))
-    return images, Overview(data, formatter, tuple(images[index] for index, _f in charts))
-
-
-def _shared(charts: Placed) -> tuple[Placed, Placed]:
-    """The charts drawn here, and those the child draws."""
-    here = len(charts) - round(len(charts) * CHILD_SHARE)
-    return charts[:here], charts[here:]
+    return images, Drawn(overview, tuple(images[index] for index, _f in charts))
 
 
 def _drawn(charts: Placed, formatter: Formatter) -> dict[int, bytes]:

@@ -62,38 +62,47 @@ class Table:
         return _TABLE_TITLE + _TABLE_ROW * lines + _TABLE_END
 
 
-def overview_png(data: DashboardData, formatter: Formatter, charts: Sequence[bytes]) -> bytes:
-    """The whole dashboard as one PNG; `charts` are the images of its drawn figures, in order."""
-    import numpy
-    from matplotlib.image import imsave
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The whole dashboard, drawn but for its charts: the pixels they are pasted into."""
 
+    pixels: Any  # RGBA, rows from the top
+    charts_top: int  # the pixel row of the first charts
+
+    def png(self, charts: Sequence[bytes]) -> bytes:
+        """The whole dashboard as one PNG; `charts`: the images of its drawn figures, in order."""
+        import numpy
+        from matplotlib.image import imsave
+
+        pixels = self.pixels.copy()
+        for place, image in enumerate(charts):
+            chart = _decoded(image)
+            height, width = chart.shape[:2]
+            y, x = self.charts_top + place // 2 * height, place % 2 * width
+            pixels[y : y + height, x : x + width] = chart
+        buffer = io.BytesIO()
+        imsave(buffer, numpy.ascontiguousarray(pixels), format="png", dpi=DPI)
+        return buffer.getvalue()
+
+
+def draw_overview(data: DashboardData, formatter: Formatter, charts: int) -> Overview:
+    """The whole dashboard but its `charts` drawn figures, which leave their rows blank."""
     cards = [f for f in data.figures if isinstance(f, Stat | Omitted)]
     tables = [_table(f, formatter) for f in data.figures if _is_table(f)]
     warnings = notices(data)
     top = _TITLE + (0.3 * len(warnings) + 0.2 if warnings else 0)
-    card_rows = -(-len(cards) // _CARDS_PER_ROW)
-    charts_top = top + card_rows * _CARD_ROW
-    chart_rows = -(-len(charts) // 2)
-    height = charts_top + chart_rows * CHART_SIZE[1] + sum(t.height for t in tables)
+    charts_top = top + -(-len(cards) // _CARDS_PER_ROW) * _CARD_ROW
+    below = charts_top + -(-charts // 2) * CHART_SIZE[1]
     with style():
-        frame = _Frame(height)
+        frame = _Frame(below + sum(t.height for t in tables))
         frame.heading(data.title, subtitle(data, formatter), warnings)
         for place, card in enumerate(cards):
             row, column = divmod(place, _CARDS_PER_ROW)
             frame.card(top + row * _CARD_ROW, column, *_card_text(card, formatter))
-        below = charts_top + chart_rows * CHART_SIZE[1]
         for table in tables:
             frame.table(below, table)
             below += table.height
-        pixels = frame.pixels()
-    for place, image in enumerate(charts):
-        chart = _decoded(image)
-        row, column = divmod(place, 2)
-        y, x = round((charts_top + row * CHART_SIZE[1]) * DPI), column * chart.shape[1]
-        pixels[y : y + chart.shape[0], x : x + chart.shape[1]] = chart
-    buffer = io.BytesIO()
-    imsave(buffer, numpy.ascontiguousarray(pixels), format="png", dpi=DPI)
-    return buffer.getvalue()
+        return Overview(frame.pixels(), round(charts_top * DPI))
 
 
 def _is_table(figure: Figure) -> TypeGuard[RecordTable | Chart]:
@@ -239,8 +248,8 @@ class _Frame:
         return TransformedBbox(corners, self.figure.dpi_scale_trans)
 
     def pixels(self) -> Any:
-        """The frame's RGBA pixels, a copy that the charts can be pasted into."""
+        """The frame's RGBA pixels."""
         import numpy
 
         self.canvas.draw()
-        return numpy.array(self.canvas.buffer_rgba())
+        return numpy.asarray(self.canvas.buffer_rgba())
