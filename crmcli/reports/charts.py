@@ -70,7 +70,9 @@ def chart_png(chart: Chart | BoardFigure, formatter: Formatter) -> bytes:
     from matplotlib.figure import Figure as MatplotlibFigure
 
     with style():
-        canvas = MatplotlibFigure(figsize=CHART_SIZE, dpi=DPI, layout="constrained")
+        canvas = MatplotlibFigure(
+            figsize=CHART_SIZE, dpi=DPI, layout="constrained", facecolor="white"
+        )
         _draw_image(canvas.add_subplot(), chart, formatter)
         return _png(canvas)
 
@@ -278,14 +280,17 @@ def chart_table(chart: Chart, formatter: Formatter) -> tuple[list[str], list[lis
 
 
 def _png(canvas: Any) -> bytes:
-    """The image's bytes. The layout is done once, here: `savefig` would first draw the whole
-    figure without rendering only to lay it out, and then draw it again (a third of the time
-    of drawing a dashboard); the layout and so the pixels are the same."""
+    """The image's bytes. The layout is done once, here, and the figure drawn once: `savefig`
+    would first draw the whole figure without rendering to lay it out, then draw it again
+    (it does so whenever the figure had a layout engine, even one set to "none" since);
+    the layout and so the pixels are the same."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.image import imsave
 
-    FigureCanvasAgg(canvas)
+    agg = FigureCanvasAgg(canvas)
     canvas.get_layout_engine().execute(canvas)
     canvas.set_layout_engine("none")
+    agg.draw()
     buffer = io.BytesIO()
-    canvas.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    imsave(buffer, agg.buffer_rgba(), format="png", dpi=DPI)
     return buffer.getvalue()
