@@ -116,3 +116,12 @@ def test_the_files_of_a_report_are_those_drawn_in_one_process(workspace, tmp_pat
         written[processes] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     assert written["1"] == written["2"]
     assert len(written["1"]) == 6  # the page, the overview and four charts
+
+
+def test_the_child_takes_about_half_the_work_from_the_end(data: DashboardData) -> None:
+    charts = [(i, f) for i, f in enumerate(data.figures) if is_drawn(f)]
+    mine, theirs = drawing._halves(charts)
+    assert [type(f).__name__ for _i, f in theirs] == ["BoardFigure"]  # weighs three charts
+    assert mine + theirs == charts
+    mine, theirs = drawing._halves(charts[:2] * 3)  # six charts: three each
+    assert len(mine) == len(theirs) == 3
