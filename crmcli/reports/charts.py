@@ -1,5 +1,6 @@
 """Charts as PNG images, drawn with matplotlib on the Agg canvas (imported here only, when a
-dashboard is rendered): one image per pie or bar chart, and one of the whole dashboard.
+dashboard is rendered): one image per pie, bar chart or board, which overview.py pastes into
+the image of the whole dashboard.
 
 Text is set in DejaVu Sans, which ships with matplotlib and has Latin, accented and Cyrillic
 glyphs; `$` in a record's name stays a dollar sign (no mathtext).
@@ -14,17 +15,7 @@ from typing import Any, TypeGuard
 
 from crmcli.fields.formatting import Formatter
 from crmcli.i18n import _, counted, ngettext
-from crmcli.reports.figures import (
-    BoardFigure,
-    Chart,
-    DashboardData,
-    Figure,
-    Omitted,
-    RecordTable,
-    Stat,
-    notices,
-    subtitle,
-)
+from crmcli.reports.figures import BoardFigure, Chart, Figure
 
 PALETTE = (
     "#2563eb",
@@ -58,7 +49,6 @@ _STYLE = {
 }
 CHART_SIZE = (8.0, 4.5)  # inches; at 100 dpi an 800 × 450 image
 DPI = 100
-_MAX_TABLE_ROWS = 12
 
 
 def is_drawn(figure: Figure) -> TypeGuard[Chart | BoardFigure]:
@@ -69,7 +59,7 @@ def is_drawn(figure: Figure) -> TypeGuard[Chart | BoardFigure]:
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def style() -> Iterator[None]:
     import matplotlib
 
     with matplotlib.rc_context(_STYLE):
@@ -79,8 +69,10 @@ def _style() -> Iterator[None]:
 def chart_png(chart: Chart | BoardFigure, formatter: Formatter) -> bytes:
     from matplotlib.figure import Figure as MatplotlibFigure
 
-    with _style():
-        canvas = MatplotlibFigure(figsize=CHART_SIZE, dpi=DPI, layout="constrained")
+    with style():
+        canvas = MatplotlibFigure(
+            figsize=CHART_SIZE, dpi=DPI, layout="constrained", facecolor="white"
+        )
         _draw_image(canvas.add_subplot(), chart, formatter)
         return _png(canvas)
 
@@ -90,84 +82,6 @@ def _draw_image(axes: Any, figure: Chart | BoardFigure, formatter: Formatter) ->
         draw_board(axes, figure)
     else:
         draw_chart(axes, figure, formatter)
-
-
-def overview_png(data: DashboardData, formatter: Formatter) -> bytes:
-    """The whole dashboard in one image: cards on top, then the charts two by two, then tables."""
-    from matplotlib.figure import Figure as MatplotlibFigure
-
-    cards = [f for f in data.figures if isinstance(f, Stat | Omitted)]
-    charts = [f for f in data.figures if is_drawn(f)]
-    tables = [f for f in data.figures if not isinstance(f, Stat | Omitted) and not is_drawn(f)]
-    warnings = notices(data)
-    rows: list[tuple[float, list[Figure], int]] = [(0.9, [], 4)]  # the title
-    rows += [(0.3 * len(warnings) + 0.2, [], 4)] if warnings else []
-    rows += [(1.7, cards[i : i + 4], 4) for i in range(0, len(cards), 4)]
-    rows += [(4.2, charts[i : i + 2], 2) for i in range(0, len(charts), 2)]
-    rows += [(0.32 * (min(_rows_of(t), _MAX_TABLE_ROWS) + 3), [t], 1) for t in tables]
-    with _style():
-        canvas = MatplotlibFigure(
-            figsize=(16, sum(r[0] for r in rows)), dpi=DPI, layout="constrained"
-        )
-        grid = canvas.add_gridspec(len(rows), 4, height_ratios=[r[0] for r in rows])
-        title = canvas.add_subplot(grid[0, :])
-        title.axis("off")
-        title.text(0, 0.75, data.title, fontsize=20, fontweight="bold", color=INK, va="top")
-        title.text(0, 0.1, subtitle(data, formatter), fontsize=11, color=MUTED, va="bottom")
-        if warnings:
-            _draw_notices(canvas.add_subplot(grid[1, :]), warnings)
-        for row, (_height, figures, per_row) in enumerate(rows[1:], start=1):
-            span = 4 // per_row
-            for column, figure in enumerate(figures):
-                axes = canvas.add_subplot(grid[row, column * span : (column + 1) * span])
-                _draw_any(axes, figure, formatter)
-        return _png(canvas)
-
-
-def _draw_notices(axes: Any, warnings: list[str]) -> None:
-    """The records left out, in red under the title, as on the HTML page."""
-    axes.axis("off")
-    axes.text(0, 1, "\n".join(warnings), fontsize=11, color=WARNING, va="top", linespacing=1.6)
-
-
-def _rows_of(figure: Figure) -> int:
-    if isinstance(figure, RecordTable):
-        return len(figure.rows)
-    return len(figure.categories) if isinstance(figure, Chart) else 1
-
-
-def _draw_any(axes: Any, figure: Figure, formatter: Formatter) -> None:
-    if isinstance(figure, Stat):
-        draw_card(axes, figure.title, figure.unit.format(formatter, figure.value), figure.scope)
-    elif isinstance(figure, Omitted):
-        draw_card(axes, figure.title, "—", figure.reason)
-    elif isinstance(figure, RecordTable):
-        draw_table(axes, figure.title, list(figure.headers), [list(r) for r in figure.rows])
-    elif is_drawn(figure):
-        _draw_image(axes, figure, formatter)
-    else:
-        headers, rows = chart_table(figure, formatter)
-        draw_table(axes, figure.title, headers, rows)
-
-
-def draw_card(axes: Any, title: str, value: str, footnote: str) -> None:
-    from matplotlib.patches import FancyBboxPatch
-
-    axes.axis("off")
-    axes.add_patch(
-        FancyBboxPatch(
-            (0.01, 0.04),
-            0.98,
-            0.92,
-            boxstyle="round,pad=0,rounding_size=0.05",
-            transform=axes.transAxes,
-            facecolor=CARD,
-            edgecolor="#e5e7eb",
-        )
-    )
-    axes.text(0.06, 0.8, title, fontsize=11, color=MUTED, va="top", transform=axes.transAxes)
-    axes.text(0.06, 0.45, value, fontsize=20, fontweight="bold", color=INK, va="center")
-    axes.text(0.06, 0.12, footnote, fontsize=8, color=MUTED, va="bottom", wrap=True)
 
 
 def draw_chart(axes: Any, chart: Chart, formatter: Formatter) -> None:
@@ -208,7 +122,7 @@ def _draw_pie(axes: Any, chart: Chart, formatter: Formatter) -> None:
         [
             f"{label} — {chart.unit.compact(formatter, value)}"
             for label, value in zip(
-                _shorten([s[0] for s in shown], 26), [s[1] for s in shown], strict=True
+                shorten([s[0] for s in shown], 26), [s[1] for s in shown], strict=True
             )
         ],
         title=chart.category_label,
@@ -245,7 +159,7 @@ def _draw_bars(axes: Any, chart: Chart, formatter: Formatter) -> None:
         if chart.stacked:
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     long_labels = count > 6 or max((len(c) for c in chart.categories), default=0) > 10
-    axes.set_xticks(positions, _shorten(chart.categories, 24))
+    axes.set_xticks(positions, shorten(chart.categories, 24))
     if long_labels:
         axes.tick_params(axis="x", labelrotation=40)
         for label in axes.get_xticklabels():
@@ -283,25 +197,8 @@ def _tick_labels(chart: Chart, formatter: Formatter) -> Callable[[Any, Any], str
     return label
 
 
-def _shorten(labels: Sequence[str], length: int) -> list[str]:
+def shorten(labels: Sequence[str], length: int) -> list[str]:
     return [label if len(label) <= length else label[: length - 1] + "…" for label in labels]
-
-
-def draw_table(axes: Any, title: str, headers: list[str], rows: list[list[str]]) -> None:
-    axes.axis("off")
-    axes.set_title(title)
-    if not rows:
-        axes.text(0.5, 0.5, _("No data"), ha="center", va="center", color=MUTED)
-        return
-    shown = [[_shorten([cell], 40)[0] for cell in row] for row in rows[:_MAX_TABLE_ROWS]]
-    table = axes.table(cellText=shown, colLabels=headers, loc="upper left", cellLoc="left")
-    table.auto_set_font_size(False)
-    table.set_fontsize(9)
-    for (row, _column), cell in table.get_celld().items():
-        cell.set_edgecolor("#e5e7eb")
-        if row == 0:
-            cell.set_text_props(fontweight="bold")
-            cell.set_facecolor(CARD)
 
 
 _BOARD_CARDS = 7  # cards drawn per column; the rest are counted
@@ -387,14 +284,17 @@ def chart_table(chart: Chart, formatter: Formatter) -> tuple[list[str], list[lis
 
 
 def _png(canvas: Any) -> bytes:
-    """The image's bytes. The layout is done once, here: `savefig` would first draw the whole
-    figure without rendering only to lay it out, and then draw it again (a third of the time
-    of drawing a dashboard); the layout and so the pixels are the same."""
+    """The image's bytes. The layout is done once, here, and the figure drawn once: `savefig`
+    would first draw the whole figure without rendering to lay it out, then draw it again
+    (it does so whenever the figure had a layout engine, even one set to "none" since);
+    the layout and so the pixels are the same."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.image import imsave
 
-    FigureCanvasAgg(canvas)
+    agg = FigureCanvasAgg(canvas)
     canvas.get_layout_engine().execute(canvas)
     canvas.set_layout_engine("none")
+    agg.draw()
     buffer = io.BytesIO()
-    canvas.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    imsave(buffer, agg.buffer_rgba(), format="png", dpi=DPI)
     return buffer.getvalue()

@@ -1,12 +1,11 @@
-"""A dashboard's images, drawn on two cores: a forked child draws the image of the whole
-dashboard while this process draws the charts'. matplotlib draws on one core, and the whole
-dashboard costs about as much as all its charts (1.3 s and 1.2 s for the nine charts of the
-sales dashboard on a hundred thousand deals), so on a large dashboard this halves the time
-of drawing.
+"""A dashboard's images, drawn on two cores: this process draws the whole dashboard but its
+charts (overview.py), forks a child that draws the charts at the end of the dashboard while
+it draws those at the start, then a thread pastes them all into the whole dashboard's image and compresses it
+while this process renders the HTML page. matplotlib draws on one core, and the nine charts
+of the sales dashboard on a hundred thousand deals cost over a second.
 
-The whole dashboard takes the child longer than the charts take this process, so the
-child's image is collected only when it is needed (`Overview.png`): this process renders the
-HTML page, which needs only the charts, meanwhile.
+The rest of the overview is drawn before the fork so that the child inherits matplotlib
+imported and its fonts read, instead of loading them again.
 
 The bytes are the same either way: the same figures, drawn by the same code. A dashboard of a
 few charts, one core, a process with other threads (`fork_workers`), `CRM_PROCESSES=1`, or a
@@ -16,43 +15,72 @@ child that fails in any way: everything is drawn here.
 from __future__ import annotations
 
 import marshal
+from concurrent.futures import Future
 from dataclasses import dataclass
 
-from crmcli.core.forked import Child, started
+from crmcli.core.forked import started
 from crmcli.core.parse_pool import fork_workers
 from crmcli.fields.formatting import Formatter
-from crmcli.reports.charts import chart_png, is_drawn, overview_png
+from crmcli.reports.charts import chart_png, is_drawn
 from crmcli.reports.figures import BoardFigure, Chart, DashboardData
+from crmcli.reports.overview import Overview, draw_overview
 
 SHARED_FROM = 4  # charts; with fewer, forking costs about what it saves
+_BOARD_WEIGHT = 3  # a board's 40 cards cost about what three charts do
+
+Placed = list[tuple[int, Chart | BoardFigure]]  # charts by their place in the dashboard
 
 
 @dataclass(frozen=True, slots=True)
-class Overview:
-    """The image of the whole dashboard: a child's, or drawn here when it is asked for."""
+class Drawn:
+    """The image of the whole dashboard, pasted and compressed by a thread while this process
+    renders the HTML page (zlib lets go of the GIL: the page and the image share two cores)."""
 
-    data: DashboardData
-    formatter: Formatter
-    child: Child | None = None
+    encoding: Future[bytes]
 
     def png(self) -> bytes:
-        sent = self.child.result() if self.child is not None else None
-        drawn = _received(sent, 1)
-        if drawn is None:  # no child, or it could not draw: here
-            return overview_png(self.data, self.formatter)
-        return drawn[0]
+        return self.encoding.result()
 
 
-def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, bytes], Overview]:
+def _made_aside(overview: Overview, charts: tuple[bytes, ...]) -> Drawn:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    encoding = pool.submit(overview.png, charts)
+    pool.shutdown(wait=False)  # the thread goes on; `png` waits for it
+    return Drawn(encoding)
+
+
+def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, bytes], Drawn]:
     """Each drawn figure's image by its place in the dashboard, and the whole dashboard's."""
     charts = [(index, figure) for index, figure in enumerate(data.figures) if is_drawn(figure)]
+    overview = draw_overview(data, formatter, len(charts))
     if len(charts) < SHARED_FROM or fork_workers() < 2:
-        return _drawn(charts, formatter), Overview(data, formatter)
-    child = started(lambda: marshal.dumps([overview_png(data, formatter)]))
-    return _drawn(charts, formatter), Overview(data, formatter, child)
+        images = _drawn(charts, formatter)
+    else:
+        mine, theirs = _halves(charts)
+        child = started(lambda: marshal.dumps(list(_drawn(theirs, formatter).values())))
+        images = _drawn(mine, formatter)
+        sent = _received(child.result() if child is not None else None, len(theirs))
+        if sent is None:  # the child could not draw them: here
+            images |= _drawn(theirs, formatter)
+        else:
+            images |= dict(zip((index for index, _f in theirs), sent, strict=True))
+    return images, _made_aside(overview, tuple(images[index] for index, _f in charts))
 
 
-def _drawn(charts: list[tuple[int, Chart | BoardFigure]], formatter: Formatter) -> dict[int, bytes]:
+def _halves(charts: Placed) -> tuple[Placed, Placed]:
+    """The charts drawn here, and those the child draws: about half the work each, from the
+    end for the child."""
+    weights = [_BOARD_WEIGHT if isinstance(f, BoardFigure) else 1 for _i, f in charts]
+    here, theirs = len(charts), 0
+    while here > 0 and 2 * theirs < sum(weights):
+        here -= 1
+        theirs += weights[here]
+    return charts[:here], charts[here:]
+
+
+def _drawn(charts: Placed, formatter: Formatter) -> dict[int, bytes]:
     return {index: chart_png(figure, formatter) for index, figure in charts}
 
 
