@@ -16,7 +16,8 @@ next step or activity) is evaluated for every record, as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -29,12 +30,23 @@ OWN = frozenset({"id"})  # derived, and different for every record
 _SIMPLE = (str, int, bool, type(None), date)  # compared by type and value: same answer
 _MISSING = ("missing",)  # a name the record's data does not hold
 
-Key = Callable[[Record], Hashable | None]
+
+@dataclass(frozen=True, slots=True)
+class Alike:
+    """What tells records apart for an expression: the names it reads, each with whether a
+    missing value reads the list. Two expressions reading the same names tell records apart
+    alike: one grouping of the records serves both (`outcome == 'open'`, `outcome == 'won'`)."""
+
+    read: tuple[tuple[str, bool], ...]
+
+    def __call__(self, record: Record) -> Hashable | None:
+        """The record's key (None: compare it with no other)."""
+        return _key(record.data, self.read)
 
 
-def alike_key(project: Project, expression: Expression) -> Key | None:
-    """What tells records apart for `expression`: each record's key (None: compare it with
-    no other); None when the expression reads more than the records' stored values."""
+def alike_key(project: Project, expression: Expression) -> Alike | None:
+    """What tells records apart for `expression`; None when it reads more than the
+    records' stored values."""
     if expression.paths:
         return None
     read: list[tuple[str, bool]] = []  # a name, and whether a missing value reads the list
@@ -44,10 +56,10 @@ def alike_key(project: Project, expression: Expression) -> Key | None:
         if computed or name in OWN or name in ACTIVITY_VALUES:
             return None
         read.append((name, name in FROM_LIST))
-    return lambda record: _key(record.data, read)
+    return Alike(tuple(read))
 
 
-def _key(data: dict[str, Any], read: list[tuple[str, bool]]) -> Hashable | None:
+def _key(data: dict[str, Any], read: tuple[tuple[str, bool], ...]) -> Hashable | None:
     parts: list[Hashable] = []
     for name, reads_list in read:
         if name in data:

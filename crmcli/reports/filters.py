@@ -15,7 +15,7 @@ from crmcli.formulas.compiler import Expression
 from crmcli.formulas.values import FormulaError
 from crmcli.i18n import _, counted, ngettext
 from crmcli.i18n.lists import value_list
-from crmcli.reports.alike import alike_key
+from crmcli.reports.alike import Alike, alike_key
 from crmcli.reports.labels import Labels
 from crmcli.reports.period import Period
 from crmcli.reports.spec import Dashboard, Widget
@@ -55,6 +55,7 @@ class Filters:
         self._expressions: dict[tuple[str, str], Expression] = {}
         self._wheres: dict[tuple[str, str], tuple[set[str], str]] = {}
         self._records: dict[str, list[Record]] = {}
+        self._groups: dict[tuple[str, Alike], list[list[Record]]] = {}
         self._selected: dict[tuple[object, ...], Filtered] = {}
 
     def select(self, widget: Widget, projects: list[Project], window: Window) -> Filtered:
@@ -141,30 +142,43 @@ class Filters:
         if key not in self._wheres:
             expression = self._expression(project, source)
             scope = self.engine.scope(project)
-            key_of = alike_key(project, expression)
-            answers: dict[Hashable, bool | FormulaError] = {}
-            passing, failure = set(), ""
-            for record in self.records(project):
-                alike = key_of(record) if key_of is not None else None
-                answer = answers.get(alike) if alike is not None else None
-                if answer is None:
-                    scope.record = record
-                    try:
-                        answer = bool(expression(scope))
-                    except FormulaError as error:
-                        answer = error
-                    if alike is not None:
-                        answers[alike] = answer
+            passing: set[str] = set()
+            failure = ""
+            for records in self._alike(project, alike_key(project, expression)):
+                scope.record = records[0]
+                try:
+                    answer: bool | FormulaError = bool(expression(scope))
+                except FormulaError as error:
+                    answer = error
                 if answer is True:
-                    passing.add(record.path)
+                    passing.update(record.path for record in records)
                 elif answer is not False and not failure:
                     failure = _(
                         "“{where}” fails on {record}: {message}; such records are left out"
                     ).format(
-                        where=source, record=project.record_label(record), message=answer.message
+                        where=source,
+                        record=project.record_label(records[0]),
+                        message=answer.message,
                     )
             self._wheres[key] = (passing, failure)
         return self._wheres[key]
+
+    def _alike(self, project: Project, key_of: Alike | None) -> list[list[Record]]:
+        """The project's records in groups that a `where:` cannot tell apart, in the order
+        of their first records (so the first failing group holds the first failing record);
+        each record alone for an expression reading more than stored values. Grouped once
+        for every expression reading the same names."""
+        records = self.records(project)
+        if key_of is None:
+            return [[record] for record in records]
+        groups = self._groups.get((project.key, key_of))
+        if groups is None:
+            alike: dict[Hashable, list[Record]] = {}
+            for index, record in enumerate(records):
+                found = key_of(record)  # keys are tuples: an index is a group of its own
+                alike.setdefault(index if found is None else found, []).append(record)
+            groups = self._groups[(project.key, key_of)] = list(alike.values())
+        return groups
 
     def _expression(self, project: Project, source: str) -> Expression:
         key = (project.key, source)
