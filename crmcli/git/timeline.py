@@ -15,9 +15,7 @@ file's modification time dates what git has not seen yet:
 - its list history (`crm log`): its history entries and the list changes commits made without
   adding one (hand edits of `list:`).
 
-Git is asked once for the whole workspace (one `git log --raw`, following renames), and only
-when some record needs it; old versions of files are read by blob id through one `git cat-file` process and
-parsed once per blob.
+Which commits changed which file, and what the file held in each, is `git/file_versions.py`'s.
 """
 
 from __future__ import annotations
@@ -33,16 +31,8 @@ from zoneinfo import ZoneInfo
 
 from crmcli.core.history_stamps import Stamped, stored_stamps
 from crmcli.core.model import Project, Record
-from crmcli.core.yamlio import MAX_RECORD_BYTES, YamlReadError
-from crmcli.git.log import NO_OBJECT, Commit, log_arguments, parse_log
-from crmcli.git.run import StartedGit
-from crmcli.git.sources import (
-    FileChange,
-    GitFiles,
-    StartedChanges,
-    find_commit,
-    started_working_tree_changes,
-)
+from crmcli.git.file_versions import FileVersions, Version
+from crmcli.git.log import NO_OBJECT
 from crmcli.secrets.cipher import same_but_sealing
 
 _MAX_COMMITS_COMPARED = 10  # layout-only commits looked through before trusting older dates
@@ -68,17 +58,6 @@ _Entry = tuple[str, datetime | None, dict[str, Any]]  # a history entry's list, 
 _entry_time = operator.itemgetter(1)  # an entry's time: sorted only when every entry has one
 
 
-@dataclass(frozen=True, slots=True)
-class _Version:
-    """A commit that changed a record's file: when, which, and the file's blobs before and
-    after; `order` is its place in the log (0 the newest)."""
-
-    at: datetime
-    change: FileChange
-    commit: Commit
-    order: int
-
-
 class Timeline:
     """Moments of one workspace's records, in its time zone, as of `revision` (a commit), or
     of the working tree on top of HEAD when `revision` is None. Each answer is kept."""
@@ -87,12 +66,7 @@ class Timeline:
         self.root = root
         self.zone = zone
         self.revision = revision
-        self._versions: dict[str, list[_Version]] | None = None
-        self._asked: _Asked | None = None
-        self._git_asked = False
-        self._uncommitted: set[str] = set()
-        self._files: GitFiles | None = None
-        self._blobs: dict[str, Any] = {}  # blob id → parsed content
+        self._git = FileVersions(root, zone, revision)
         self._moves: dict[str, list[Move]] = {}
         self._entries: dict[str, list[_Entry]] = {}
         self._stamped: dict[str, Stamped] = {}
@@ -101,17 +75,13 @@ class Timeline:
         self._outcome_lists: dict[tuple[str, str], frozenset[str]] = {}
 
     def close(self) -> None:
-        if self._asked is not None and self._versions is None:
-            self._asked.stop()
-        if self._files is not None:
-            self._files.close()
+        self._git.close()
 
     def prefetch(self) -> None:
         """Ask git now what dating the records will need, if any is: git reads its log and
         compares the working tree while this process goes on (a dashboard counting stale
         deals needs git for every open one, and has other figures to compute meanwhile)."""
-        if not self._git_asked:
-            self._asked, self._git_asked = self._ask(), True
+        self._git.prefetch()
 
     # reading moments
 
@@ -215,7 +185,7 @@ class Timeline:
     def list_history(self, record: Record) -> list[Move]:
         """The lists the record entered, oldest first: its history entries, and the list changes
         commits made without adding a history entry (hand edits of `list:`)."""
-        seen = [self._seen_move(version) for version in reversed(self._versions_of(record))]
+        seen = [self._seen_move(version) for version in reversed(self._git.of(record.path))]
         moves = self.moves(record) + [move for move in seen if move is not None]
         return sorted(moves, key=lambda move: move.at.timestamp() if move.at else float("inf"))
 
@@ -258,7 +228,7 @@ class Timeline:
         own = self.moment(record.data.get("created"))
         if own:
             return own
-        added = [v.at for v in self._versions_of(record) if v.change.status == "A"]
+        added = [v.at for v in self._git.of(record.path) if v.change.status == "A"]
         if added:
             return added[-1]
         first = self._stamps(record)[:1]
@@ -268,7 +238,7 @@ class Timeline:
     def last_update(self, record: Record) -> datetime:
         """The latest moment the record's data is known to have changed."""
         own = [m for m in self._own_moments(record) if m is not None]
-        versions = self._versions_of(record)
+        versions = self._git.of(record.path)
         changed = self._last_data_change(versions, max(own, default=None))
         known = own + ([changed] if changed else [])
         added = [v.at for v in versions if v.change.status == "A"]
@@ -323,16 +293,14 @@ class Timeline:
             own.append(self._entry_moment(record, index, latest))
         return own
 
-    def _last_data_change(
-        self, versions: list[_Version], after: datetime | None
-    ) -> datetime | None:
+    def _last_data_change(self, versions: list[Version], after: datetime | None) -> datetime | None:
         """The latest commit after `after` that changed the record's data."""
         for version in versions[:_MAX_COMMITS_COMPARED]:
             if after is not None and version.at <= after:
                 break
             change = version.change
             if change.status == "M" and not same_but_sealing(
-                self._blob(change.old_object), self._blob(change.new_object)
+                self._git.blob(change.old_object), self._git.blob(change.new_object)
             ):
                 return version.at
         return None
@@ -351,16 +319,19 @@ class Timeline:
         if first is not None:
             return self._entry_moment(record, *first)
         since = None
-        for version in self._versions_of(record):
-            content = self._blob(version.change.new_object)
+        for version in self._git.of(record.path):
+            content = self._git.blob(version.change.new_object)
             if not wanted(content.get("list") if isinstance(content, dict) else None):
                 break
             since = version.at
         return since
 
-    def _seen_move(self, version: _Version) -> Move | None:
+    def _seen_move(self, version: Version) -> Move | None:
         """The list a commit put the file in without adding a history entry, if it did."""
-        old, new = (self._blob(version.change.old_object), self._blob(version.change.new_object))
+        old, new = (
+            self._git.blob(version.change.old_object),
+            self._git.blob(version.change.new_object),
+        )
         old, new = (old if isinstance(old, dict) else {}), (new if isinstance(new, dict) else {})
         entered = new.get("list")
         if not isinstance(entered, str) or not entered or entered == old.get("list"):
@@ -371,12 +342,12 @@ class Timeline:
         commit = version.commit
         return Move(entered, version.at, commit.author, commit.short, commit.date)
 
-    def _changed_since_commit(self, record: Record, versions: list[_Version]) -> bool:
+    def _changed_since_commit(self, record: Record, versions: list[Version]) -> bool:
         """Whether the working tree holds data of the record that no commit has."""
-        if record.path not in self._uncommitted:
+        if not self._git.uncommitted(record.path):
             return False
         committed = versions[0].change.new_object if versions else NO_OBJECT
-        return self._blob(committed) != {**record.data, **record.sealed}  # as the file has it
+        return self._git.blob(committed) != {**record.data, **record.sealed}  # as the file has it
 
     def _modified(self, record: Record) -> datetime:
         try:
@@ -386,80 +357,6 @@ class Timeline:
         return datetime.fromtimestamp(stamp, self.zone)
 
     # git
-
-    def _versions_of(self, record: Record) -> list[_Version]:
-        """The commits that changed the record's file, newest first."""
-        if self._versions is None:
-            self._versions = self._read_versions()
-        return self._versions.get(record.path, [])
-
-    def _ask(self) -> _Asked | None:
-        commit = find_commit(self.root, self.revision or "HEAD")
-        if commit is None:
-            return None  # not in git (or no commit yet): file dates it is
-        files = GitFiles(self.root)
-        log = StartedGit(self.root, *log_arguments(commit, "-M", paths=["."], changes=True))
-        changes = None if self.revision else started_working_tree_changes(self.root, commit)
-        return _Asked(files, log, changes)
-
-    def _read_versions(self) -> dict[str, list[_Version]]:
-        self.prefetch()
-        asked = self._asked
-        if asked is None:
-            return {}
-        self._files = files = asked.files
-        versions: dict[str, list[_Version]] = {}
-        for order, found in enumerate(parse_log(asked.log.output())):
-            moment = found.committed.astimezone(self.zone)
-            for change in found.changes:
-                path = change.path.removeprefix(files.prefix)
-                versions.setdefault(path, []).append(_Version(moment, change, found, order))
-        if asked.changes is not None:
-            self._uncommitted = {path for _s, path, _o in asked.changes.read()}
-        return {path: _followed(versions, own, files.prefix) for path, own in versions.items()}
-
-    def _blob(self, object_id: str) -> Any:
-        """The parsed content of a blob (None for no blob, or one too large or broken)."""
-        if object_id not in self._blobs:
-            self._blobs[object_id] = self._parse_blob(object_id)
-        return self._blobs[object_id]
-
-    def _parse_blob(self, object_id: str) -> Any:
-        if object_id == NO_OBJECT or self._files is None:
-            return None
-        try:
-            return self._files.read_document(object_id, MAX_RECORD_BYTES).data
-        except YamlReadError:
-            return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Asked:
-    """What git was asked: the files it names, its log, the working tree's changes (None
-    for a past revision)."""
-
-    files: GitFiles
-    log: StartedGit
-    changes: StartedChanges | None
-
-    def stop(self) -> None:
-        self.log.stop()
-        if self.changes is not None:
-            self.changes.stop()
-        self.files.close()
-
-
-def _followed(
-    versions: dict[str, list[_Version]], own: list[_Version], prefix: str
-) -> list[_Version]:
-    """A file's versions, then those of the file it was renamed from, before the rename."""
-    for index, version in enumerate(own):
-        old_path = version.change.old_path
-        if version.change.status == "R" and old_path is not None:
-            older = versions.get(old_path.removeprefix(prefix), [])
-            earlier = [old for old in older if old.order > version.order]
-            return own[: index + 1] + _followed(versions, earlier, prefix)
-    return own
 
 
 def _history(content: dict[str, Any]) -> list[Any]:
