@@ -115,6 +115,21 @@ def environment_kept() -> Iterator[None]:
         os.environ.update(saved)
 
 
+@pytest.fixture(autouse=True)
+def no_threads_left() -> Iterator[None]:
+    """Each test leaves this process with its one thread. Once it has sent a notification,
+    apprise keeps pools of threads for the life of the process, and a process with other
+    threads does not fork (`fork_workers`): a test after one would compute in one process
+    what it means to compute on two, and pass without testing it."""
+    yield
+    module = sys.modules.get("apprise.apprise")
+    for name in ("_shared_executor", "_coordinator_executor"):
+        pool = getattr(module, name, None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+            setattr(module, name, None)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Callable[..., Path]:
     """workspace({"opportunities/x.yaml": "..."}) → root of BASE_FILES plus/minus those files."""

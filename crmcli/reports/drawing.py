@@ -15,7 +15,7 @@ child that fails in any way: everything is drawn here.
 from __future__ import annotations
 
 import marshal
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from crmcli.core.forked import started
@@ -37,18 +37,21 @@ class Drawn:
     renders the HTML page (zlib lets go of the GIL: the page and the image share two cores)."""
 
     encoding: Future[bytes]
+    pool: ThreadPoolExecutor
 
     def png(self) -> bytes:
-        return self.encoding.result()
+        """The image, once the thread is gone: a thread left running would keep any later
+        fork in this process from sharing work (`fork_workers`)."""
+        image = self.encoding.result()
+        self.pool.shutdown(wait=True)
+        return image
 
 
 def _made_aside(overview: Overview, charts: tuple[bytes, ...]) -> Drawn:
-    from concurrent.futures import ThreadPoolExecutor
-
     pool = ThreadPoolExecutor(1)
     encoding = pool.submit(overview.png, charts)
-    pool.shutdown(wait=False)  # the thread goes on; `png` waits for it
-    return Drawn(encoding)
+    pool.shutdown(wait=False)  # the thread ends with its one job, whether `png` is asked or not
+    return Drawn(encoding, pool)
 
 
 def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, bytes], Drawn]:
