@@ -4,8 +4,9 @@ it draws those at the start, then a thread pastes them all into the whole dashbo
 while this process renders the HTML page. matplotlib draws on one core, and the nine charts
 of the sales dashboard on a hundred thousand deals cost over a second.
 
-The rest of the overview is drawn before the fork so that the child inherits matplotlib
-imported and its fonts read, instead of loading them again.
+The rest of the overview (title, cards, tables) is drawn here while the child draws: the
+child imports matplotlib and reads its fonts itself, which costs it about what the rest of the
+overview costs this process.
 
 The bytes are the same either way: the same figures, drawn by the same code. A dashboard of a
 few charts, one core, a process with other threads (`fork_workers`), `CRM_PROCESSES=1`, or a
@@ -57,12 +58,13 @@ def _made_aside(overview: Overview, charts: tuple[bytes, ...]) -> Drawn:
 def draw_images(data: DashboardData, formatter: Formatter) -> tuple[dict[int, bytes], Drawn]:
     """Each drawn figure's image by its place in the dashboard, and the whole dashboard's."""
     charts = [(index, figure) for index, figure in enumerate(data.figures) if is_drawn(figure)]
-    overview = draw_overview(data, formatter, len(charts))
     if len(charts) < SHARED_FROM or fork_workers() < 2:
+        overview = draw_overview(data, formatter, len(charts))
         images = _drawn(charts, formatter)
     else:
         mine, theirs = _halves(charts)
         child = started(lambda: marshal.dumps(list(_drawn(theirs, formatter).values())))
+        overview = draw_overview(data, formatter, len(charts))
         images = _drawn(mine, formatter)
         sent = _received(child.result() if child is not None else None, len(theirs))
         if sent is None:  # the child could not draw them: here
