@@ -52,7 +52,7 @@ from crmcli.index.pickles import NO_PROBLEMS
 from crmcli.index.recompute import DirtyRecords, dirty_records
 from crmcli.index.records import Columns, FreshRows, IndexedRecords, Reuse
 from crmcli.index.saving import SaveColumns, save_columns, saved_rows, saved_state
-from crmcli.index.store import INDEX_FAULTS, INDEX_FILE, FileRow, IndexStore
+from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, index_file
 from crmcli.index.wanted import cache_wanted
 from crmcli.secrets.keyfile import KEY_FILE
 
@@ -364,7 +364,7 @@ def workspace_today(root: Path) -> date:
 
 def index_ready(root: Path, cache: bool = True) -> bool:
     """Whether a command may answer from an index already built (without building one)."""
-    return cache_wanted(cache) and (root / STATE_DIR / INDEX_FILE).is_file()
+    return cache_wanted(cache) and (root / STATE_DIR / index_file()).is_file()
 
 
 def open_indexed(

@@ -1,5 +1,10 @@
 """`.crm/index.sqlite`: where the index is kept, and the only module that talks SQL.
 
+One index per language of the messages (`index.fr.sqlite` for French): the problems it keeps
+are messages, so an index is only good for its language, and a team where one member reads
+French and another English, or a CI run in English beside a French terminal, would otherwise
+rebuild a hundred thousand records' index at every switch.
+
 Why SQLite (stdlib `sqlite3`) rather than files of pickles: one file that a transaction
 changes all or nothing, so a command killed while writing, or two commands writing at once,
 never leave half an index (the journal is rolled back by the next opener); a reader sees a
@@ -25,11 +30,12 @@ from typing import Any
 from crmcli import __version__
 from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError
+from crmcli.i18n import current_language
 from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
 from crmcli.index.key_tables import KeyTables
 from crmcli.index.pickles import dumps, loads
 
-INDEX_FILE = "index.sqlite"
+INDEX_FILE = "index.sqlite"  # the index of messages in English, the messages' own language
 FORMAT = 7  # of the tables below; with the tool's version, a foreign index is rebuilt
 _BUSY_SECONDS = 0.5  # waiting for another command's write; after that, this one does not save
 _INHERITED: list[sqlite3.Connection] = []  # a forked child's copies of its parent's connections
@@ -67,6 +73,12 @@ CREATE TABLE blobs (
     PRIMARY KEY (id, language)
 );
 """
+
+
+def index_file(language: str | None = None) -> str:
+    """The name of the index kept for a language of the messages (the current one by default)."""
+    language = language or current_language()
+    return INDEX_FILE if language == "en" else f"index.{language}.sqlite"
 
 
 @dataclass(slots=True)
@@ -112,7 +124,7 @@ class IndexStore(KeyTables):
     def open(cls, root: Path) -> IndexStore | None:
         """The index of `root`, created empty if there is none; None if it cannot be used."""
         try:
-            path = state_folder(root) / INDEX_FILE  # CrmError: a .crm crm must not write through
+            path = state_folder(root) / index_file()  # CrmError: a .crm crm must not write through
             connection = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
         except (CrmError, OSError, sqlite3.Error):
             return None
@@ -132,7 +144,8 @@ class IndexStore(KeyTables):
             folder = state_folder(root)
         except (CrmError, OSError):
             return
-        for name in (INDEX_FILE, INDEX_FILE + "-journal"):
+        kept = index_file()
+        for name in (kept, kept + "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 (folder / name).unlink()
 
