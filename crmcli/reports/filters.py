@@ -152,7 +152,7 @@ class Filters:
                     answer = error
                 if answer is True:
                     passing.update(record.path for record in records)
-                elif answer is not False and not failure:
+                elif isinstance(answer, FormulaError) and not failure:
                     failure = _(
                         "“{where}” fails on {record}: {message}; such records are left out"
                     ).format(

@@ -24,6 +24,7 @@ class RecordValues:
         self.timeline = timeline
         self._days: dict[str, dict[str, date | None]] = {}  # date name → record path → day
         self._scopes: dict[str, Any] = {}
+        self._stored_fields: dict[tuple[str, str], bool] = {}
 
     def scope(self, project: Project, record: Record) -> Any:
         scope = self._scopes.get(project.key)
@@ -33,27 +34,32 @@ class RecordValues:
         return scope
 
     def value(self, project: Project, record: Record, path: tuple[str, ...]) -> Any:
-        if len(path) == 1:  # a stored field the record holds: its data, as its scope reads it
-            definition = project.fields.get(path[0])
-            if definition is not None and not definition.computed and path[0] in record.data:
-                return record.data[path[0]]
+        if len(path) == 1 and path[0] in record.data and self._stored(project, path[0]):
+            return record.data[path[0]]  # a stored field the record holds, as its scope reads it
         scope = self.scope(project, record)
         return scope.get(path[0]) if len(path) == 1 else scope.path(path)
 
     def values(self, items: Sequence[Item], path: tuple[str, ...]) -> list[Any]:
-        """The value of each item, as `value` gives it: a stored field read from the data
-        without asking again, for each of a hundred thousand deals, what field it is."""
+        """The value of each item, as `value` gives it, in their order."""
         if len(path) != 1:
             return [self.value(project, record, path) for project, record in items]
-        key, stored = path[0], dict[str, bool]()
-        found = []
-        for project, record in items:
-            direct = stored.get(project.key)
-            if direct is None:
-                definition = project.fields.get(key)
-                direct = stored[project.key] = definition is not None and not definition.computed
-            data = record.data
-            found.append(data[key] if direct and key in data else self.value(project, record, path))
+        key, value, stored = path[0], self.value, self._stored
+        return [
+            record.data[key]
+            if key in record.data and stored(project, key)
+            else value(project, record, path)
+            for project, record in items
+        ]
+
+    def _stored(self, project: Project, key: str) -> bool:
+        """Whether the project's field `key` is stored (not computed): then a record's data
+        holds its value as its scope reads it. Asked once per project and field, not for
+        each of a hundred thousand deals."""
+        found = self._stored_fields.get((project.key, key))
+        if found is None:
+            definition = project.fields.get(key)
+            found = definition is not None and not definition.computed
+            self._stored_fields[(project.key, key)] = found
         return found
 
     def day(self, name: str, project: Project, record: Record) -> date | None:
