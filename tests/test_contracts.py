@@ -13,10 +13,10 @@ from .conftest import REPO
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 LAYERS = "Layers: from core and secrets up to the form and the CLI"
-TERMINAL = "Only the CLI talks to the terminal: typer, rich and tabulate"
-DRAWING = "Only dashboards and the form render HTML: matplotlib, jinja2"
+TERMINAL = "Only the CLI imports the terminal libraries: typer, rich, tabulate and click"
+DRAWING = "Only the dashboards import matplotlib and jinja2"
 SERVING = "Only the web form serves HTTP: starlette, uvicorn and co."
-EDITING = "Editing a record never loads dashboards or automations"
+EDITING = "The editing package never imports dashboards or automations"
 CONTRACTS = (LAYERS, TERMINAL, DRAWING, SERVING, EDITING)
 
 

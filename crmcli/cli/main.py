@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -134,7 +135,22 @@ def for_command(args: list[str]) -> typer.Typer:
     return narrowed
 
 
+class _NoticesToStderr(logging.Handler):
+    """The library's notices (the "crmcli" logger) written out to the person at the terminal:
+    below the CLI nothing writes to the terminal itself."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(self.format(record) + "\n")
+
+
+def _tell_notices() -> None:
+    notices = logging.getLogger("crmcli")
+    if not any(isinstance(handler, _NoticesToStderr) for handler in notices.handlers):
+        notices.addHandler(_NoticesToStderr())
+
+
 def run() -> None:
+    _tell_notices()
     try:
         args = choose_language(sys.argv[1:])
         translate_typer()

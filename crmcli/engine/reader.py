@@ -7,8 +7,8 @@ from them, are what that command leaves out. `--role` may only narrow that view.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -128,6 +128,9 @@ def _narrower(
     return asked
 
 
+notices = logging.getLogger(__name__)  # under "crmcli", the logger the CLI writes out
+
+
 def identify_actor(workspace: Workspace, acting_as: str | None) -> Member | None:
     """The member acting: --as, else $CRM_USER, else git's user.email matched to a member.
 
@@ -148,12 +151,11 @@ def identify_actor(workspace: Workspace, acting_as: str | None) -> Member | None
             if member.email and member.email.casefold() == email.casefold():
                 return member
     if workspace.config.roles:
-        sys.stderr.write(
+        notices.warning(
             _(
                 "warning: you ({email}) are not a member of this workspace, so you read and "
                 "edit with the most restricted rights of its roles."
             ).format(email=email or _("no git user.email"))
-            + "\n"
         )
     return None
 
