@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
+from crmcli.index.detached_save import wait_for_saver
 
 from .conftest import crm
 from .generated_workspace import generate
@@ -21,7 +22,9 @@ from .test_parse_pool import with_the_pool
 def columns_table(root: Path) -> list[tuple[str, str, object]]:
     """The columns, decoded: their pickles' bytes depend on which values the records share
     (the memo refers to a value written before), not what they hold."""
-    with sqlite3.connect(root / ".crm" / "index.sqlite") as db:
+    index = root / ".crm" / "index.sqlite"
+    wait_for_saver(index)  # a cold check of a large workspace leaves the save to a child
+    with sqlite3.connect(index) as db:
         rows = db.execute("SELECT project, name, blob FROM columns ORDER BY 1, 2").fetchall()
     return [(project, name, pickle.loads(blob)) for project, name, blob in rows]
 

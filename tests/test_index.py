@@ -201,7 +201,8 @@ def test_a_document_named_by_a_files_field_is_watched(workspace) -> None:
     assert "contract.pdf" not in run.stdout
 
 
-_KILLED_WHILE_SAVING = """
+# a crm whose index save kills its process at the second row (the command, or a detached saver)
+KILLED_WHILE_SAVING = """
 import os, signal, sys
 from crmcli.index import store
 
@@ -234,7 +235,7 @@ def test_sigkill_while_writing_the_index_leaves_correct_answers(workspace) -> No
     deal.write_text(deal.read_text(encoding="utf-8").replace("12000", "77000"), encoding="utf-8")
     expected = answers(root, "--no-cache")
     killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_WHILE_SAVING, "-C", str(root), "check"],
+        [sys.executable, "-c", KILLED_WHILE_SAVING, "-C", str(root), "check"],
         capture_output=True,
         text=True,
         check=False,

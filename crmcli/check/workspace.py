@@ -21,7 +21,7 @@ from crmcli.core.layout import WORKSPACE_FILE
 from crmcli.core.loader import Loader
 from crmcli.core.model import BUILTIN_FIELDS, DERIVED_NAMES, FieldDef, Project, Record, Workspace
 from crmcli.core.problems import did_you_mean
-from crmcli.duplicates.stored_keys import KeysAside, fill_checked_keys
+from crmcli.duplicates.stored_keys import fill_checked_keys
 from crmcli.engine import deals
 from crmcli.engine.check_context import Check, CheckContext
 from crmcli.engine.compute import Engine
@@ -294,10 +294,7 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
     workspace = loader.load()
     context = CheckContext(workspace, loader.log, Engine(workspace, loader.log, day))
     context.checked_ahead = loader.checked_ahead
-    keys = None
     if index is not None:
-        index.begin_save(workspace)
-        keys = KeysAside(workspace) if not index.secrets else None
         context.engine.recompute = index.recompute(workspace, day)
         context.known_issues = index.known_issues(workspace, day)
     parts = [list(loader.log.problems)]  # what each step found: the loader's, each check's
@@ -314,15 +311,19 @@ def check_workspace(root: Path, today: date | None = None, cache: bool = True) -
     problems = finished(loader.log.problems)
     workspace.problems = problems
     if index is not None:
-        index.save(
-            workspace,
-            day,
-            context.engine.failures,
-            checked=problems,
-            issues=context.record_issues,
-            parts=parts,
-        )
-        fill_checked_keys(index, workspace, derived=keys)
+
+        def save() -> None:
+            index.save(
+                workspace,
+                day,
+                context.engine.failures,
+                checked=problems,
+                issues=context.record_issues,
+                parts=parts,
+            )
+            fill_checked_keys(index, workspace)
+
+        index.save_after_answer(save)
     return CheckResult(workspace, context.engine, problems)
 
 

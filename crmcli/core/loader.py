@@ -322,7 +322,7 @@ class Loader:
         return worker_check
 
     def parsed_ahead(self, relative: str) -> ReadAhead | None:
-        """What a worker read of this file, not yet taken: its digest and pickled data."""
+        """What a worker read of this file, not yet taken: its document and digest."""
         ready = self._parsed.get(relative)
         return ready if isinstance(ready, ReadAhead) else None
 

@@ -49,12 +49,10 @@ _check: Check | None = None
 @dataclass(frozen=True, slots=True)
 class ReadAhead:
     """A file a worker read: its document (prepared), the digest of the bytes it was parsed
-    from, its data as pickled (`store.dumps` would make the same values), and what the check
-    found (None: nothing, or no check)."""
+    from, and what the check found (None: nothing, or no check)."""
 
     document: YamlDocument
     digest: bytes
-    pickled: bytes
     checked: Any = None
 
 
@@ -202,8 +200,9 @@ def _parse_one(
     prepare: Prepare | None,
     seen: dict[Any, Any],
 ) -> tuple[tuple[Any, ...], Any]:
-    """One file as marshal can carry it, and its data: ("read", pickled data, duplicate keys,
-    digest), ("error", code, message, line, column) or ("unreadable", text)."""
+    """One file as marshal can carry it, and its data: ("read", duplicate keys, digest),
+    ("error", code, message, line, column) or ("unreadable", text). Its data goes with the
+    chunk's others, in one pickle; the index's row of it is pickled when it is saved."""
     try:
         content = source.read_bytes(relative, max_bytes)
         text = nfc(decode_text(content))
@@ -219,9 +218,8 @@ def _parse_one(
         return ("unreadable", str(error.strerror or error)), None
     if prepare is not None and isinstance(data, dict):
         prepare(data)
-    pickled = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     found = pickle.dumps(duplicates) if duplicates else b""  # a key may be a date
-    return ("read", pickled, found, content_digest(content)), data
+    return ("read", found, content_digest(content)), data
 
 
 def _checked(relative: str, data: Any) -> bytes:
@@ -240,10 +238,10 @@ def _received(answer: bytes) -> Iterator[Parsed]:
     datas = iter(pickle.loads(pickled_datas))
     for kind, *fields in answers:
         if kind == "read":
-            pickled, duplicates, digest, issues = fields
+            duplicates, digest, issues = fields
             found = [DuplicateKey(*d) for d in pickle.loads(duplicates)] if duplicates else []
             checked = pickle.loads(issues) if issues else None
-            yield ReadAhead(YamlDocument(next(datas), found), digest, pickled, checked)
+            yield ReadAhead(YamlDocument(next(datas), found), digest, checked)
         elif kind == "error":
             yield YamlReadError(*fields)
         else:

@@ -12,15 +12,12 @@ reader may not see are left out when comparing (`DuplicateFinder.keys_from`).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmcli.core.collector import collector_paused
-from crmcli.core.forked import Child, answering
 from crmcli.core.model import Project, Record, Workspace
-from crmcli.core.parse_pool import fork_workers
 from crmcli.duplicates.finder import (
     Bucket,
     DuplicateFinder,
@@ -31,7 +28,6 @@ from crmcli.duplicates.finder import (
     project_duplicates,
 )
 from crmcli.engine.workspace import OpenWorkspace
-from crmcli.index.column_child import ASIDE_FROM
 from crmcli.index.freshness import Scan, scan, unchanged
 from crmcli.index.key_tables import KeyRow
 from crmcli.index.pickles import loads
@@ -249,7 +245,6 @@ def fill_checked_keys(
     index: Index,
     workspace: Workspace,
     only: Collection[str] | None = None,
-    derived: KeysAside | None = None,
 ) -> None:
     """After `crm check` saved the index: the keys of its rows that have none (all of them
     after a rebuild, the rows written on an incremental save), so that the first `crm
@@ -257,9 +252,7 @@ def fill_checked_keys(
     phone field (where people and companies are, and what `crm check --duplicates` reads):
     deriving every deal's name words would cost a cold check seconds. Keys are derived from
     the records this run read, which are what the rows it saved hold (a row left stale by a
-    save that did not land is never fresh again: its keys are never used); `derived`: those
-    a child derived from the same records while the check ran."""
-    ahead = derived.keys() if derived is not None else {}  # the child reaped in every case
+    save that did not land is never fresh again: its keys are never used)."""
     if index.failed or index.secrets:
         return
     store = index.store
@@ -270,9 +263,8 @@ def fill_checked_keys(
                 keyed = None if state is None else store.keyed_paths(project.key, state)
                 if keyed is None:
                     continue
-                known = ahead.get(project.key, {})
                 missing = {
-                    path: known[path] if path in known else finder.key_rows(record.data)
+                    path: finder.key_rows(record.data)
                     for record_id, record in _checked(project, only)
                     if (path := f"{project.key}/{record_id}.yaml") not in keyed
                 }
@@ -280,35 +272,6 @@ def fill_checked_keys(
                     return  # busy: derived when asked
         except INDEX_FAULTS:
             index.fault()
-
-
-class KeysAside:
-    """Every record's keys, derived by a forked child while the check goes on (a cold check
-    saves every row, and then fills the keys of all of them); none where the child could not
-    start or failed (they are derived here)."""
-
-    def __init__(self, workspace: Workspace) -> None:
-        self._child: Child | None = None
-        records = sum(len(p.records) for p in workspace.projects.values())
-        if records >= ASIDE_FROM and fork_workers() >= 2:
-            self._child = answering(lambda: _all_keys(workspace))
-
-    def keys(self) -> dict[str, dict[str, list[KeyRow]]]:
-        """The child's keys by project and record file; {} when it sent none."""
-        child, self._child = self._child, None
-        keys = child.answer() if child is not None else None
-        return keys if isinstance(keys, dict) else {}
-
-
-def _all_keys(workspace: Workspace) -> dict[str, dict[str, list[KeyRow]]]:
-    gc.disable()  # in the child: a collection would touch, and so copy, the parent's pages
-    return {
-        project.key: {
-            f"{project.key}/{record_id}.yaml": finder.key_rows(record.data)
-            for record_id, record in project.records.items()
-        }
-        for project, finder in _keyed_projects(workspace)
-    }
 
 
 def _keyed_projects(workspace: Workspace) -> Iterator[tuple[Project, DuplicateFinder]]:

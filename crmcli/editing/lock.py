@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import fcntl
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from crmcli.core.file_locks import release, take
 from crmcli.core.state_dir import state_folder
 from crmcli.editing.recovery import Recovery, has_journal, recover
 from crmcli.errors import CrmError
@@ -27,23 +26,16 @@ def workspace_lock(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterato
     """Hold `.crm/lock` exclusively; wait up to `timeout` seconds for another writer. Gives what
     was done to an interrupted write found in the journal, if there was one."""
     with (state_folder(root) / "lock").open("a") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LockTimeoutError(
-                        _(
-                            "another crm command has held the workspace lock for {n} s; try again"
-                        ).format(n=int(timeout))
-                    ) from None
-                time.sleep(0.02)
+        if not take(handle, timeout):
+            raise LockTimeoutError(
+                _("another crm command has held the workspace lock for {n} s; try again").format(
+                    n=int(timeout)
+                )
+            )
         try:
             yield recover(root)
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            release(handle)
 
 
 def settle_interrupted_write(root: Path) -> Recovery | None:

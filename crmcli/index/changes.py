@@ -60,7 +60,11 @@ def file_changes(
     added: set[str] = set()
     removed: set[str] = set()
     if saved is None:
-        saved = {"": _as_listing(store.meta("files") or {})}
+        kept = store.meta("files")
+        if kept is None:  # never saved (a cold command): every file is new, none to compare
+            every = frozenset(found.files)
+            return FileChanges(every, every, frozenset())
+        saved = {"": _as_listing(kept)}
         now = {"": _as_listing(found.files)}
     else:
         now = found.listing

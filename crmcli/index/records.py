@@ -29,7 +29,6 @@ class ReadFile:
 
     row: FileRow
     record: Record | None
-    pickled: bytes | None = None  # the record's data as a parse worker pickled it
 
 
 @dataclass(slots=True)
@@ -123,7 +122,7 @@ class Reuse:
                 dumps(record.data) if self.sealed and record is not None else None,
                 dumps(problems) if problems else NO_PROBLEMS,
             )
-            self.read[relative] = ReadFile(row, record, ahead.pickled if ahead else None)
+            self.read[relative] = ReadFile(row, record)
         return record
 
 

@@ -16,7 +16,6 @@ from crmcli.core.model import Workspace
 from crmcli.engine.compute import Failed
 from crmcli.engine.types import FieldKey
 from crmcli.errors import Problem
-from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
 from crmcli.index.columns import rebuilt_columns
 from crmcli.index.freshness import Scan, is_racy, settled, stat_key, watched_state
 from crmcli.index.pickles import NO_PROBLEMS, dumps, loads
@@ -24,11 +23,11 @@ from crmcli.index.record_links import document_fields, documents, reference_fiel
 from crmcli.index.records import Reuse
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, Reference
 
-# what a save keeps of the columns: the files gone, the overlays, the columns (or their child)
+# what a save keeps of the columns: the files gone, the overlays, the columns
 SaveColumns = tuple[
     set[str],
     dict[str, frozenset[str]],
-    dict[str, Iterable[tuple[str, bytes]] | None] | ColumnsAside,
+    dict[str, Iterable[tuple[str, bytes]] | None],
 ]
 
 
@@ -63,9 +62,8 @@ def saved_rows(
         if before is not None and is_racy(row) and settled(stat_key(row), seen_ns):
             row.seen_ns, before = seen_ns, None  # its content was checked at this scan
         if record is not None:
-            if row.data is None:  # parsed by this run: a worker's pickle holds its data
-                kept = None if record.sealed else read.pickled  # unless opened
-                row.data = kept or dumps(record.data)
+            if row.data is None:  # parsed by this run
+                row.data = dumps(record.data)
             if not secrets:
                 if recomputed is None or path in recomputed or row.computed is None:
                     row.computed = dumps(record.computed)
@@ -121,18 +119,16 @@ def saved_state(
 
 
 def save_columns(
-    store: IndexStore, reuse: Reuse, workspace: Workspace, secrets: bool, fork: bool = False
+    store: IndexStore, reuse: Reuse, workspace: Workspace, secrets: bool
 ) -> SaveColumns | None:
-    """The files gone since the last save, the columns' overlays and the columns (being
-    pickled by a child with `fork`, for a large save); None when the index fails."""
+    """The files gone since the last save, the columns' overlays and the columns; None when
+    the index fails."""
     try:
         removed = set(store.meta("files") or ()) - set(reuse.read)
         overlays = store.meta("columns") or {}
     except INDEX_FAULTS:
         return None
     columns = _columns(reuse, workspace, overlays, removed, secrets)
-    if fork and len(reuse.read) >= ASIDE_FROM:
-        return removed, overlays, ColumnsAside(columns, store.path.parent)
     return removed, overlays, columns
 
 

@@ -26,6 +26,7 @@ the file still holds a plain value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,7 +41,7 @@ from crmcli.engine.types import FieldKey
 from crmcli.engine.workspace import OpenWorkspace, open_workspace
 from crmcli.errors import Problem
 from crmcli.index.changes import FileChanges, file_changes
-from crmcli.index.column_child import ColumnsAside
+from crmcli.index.detached_save import left_to_child
 from crmcli.index.freshness import (
     Scan,
     file_digest,
@@ -51,7 +52,7 @@ from crmcli.index.freshness import (
 from crmcli.index.pickles import NO_PROBLEMS
 from crmcli.index.recompute import DirtyRecords, dirty_records
 from crmcli.index.records import Columns, FreshRows, IndexedRecords, Reuse
-from crmcli.index.saving import SaveColumns, save_columns, saved_rows, saved_state
+from crmcli.index.saving import save_columns, saved_rows, saved_state
 from crmcli.index.store import INDEX_FAULTS, FileRow, IndexStore, index_file
 from crmcli.index.wanted import cache_wanted
 from crmcli.secrets.keyfile import KEY_FILE
@@ -86,7 +87,6 @@ class Index:
         self._reuse: Reuse | None = None
         self._dirty: DirtyRecords | None = None
         self._fallback: Workspace | None = None
-        self._columns_ahead: SaveColumns | None = None
         self.same_configuration = store.meta("fingerprint") == found.fingerprint
         self._fresh_paths: set[str] | None = None
         self.changes: FileChanges | None = None  # None: none, found at once
@@ -180,7 +180,7 @@ class Index:
         engine = Engine(workspace, loader.log, today)
         engine.recompute = self.recompute(workspace, today)
         engine.run()
-        self.save(workspace, today, engine.failures)
+        self.save_after_answer(lambda: self.save(workspace, today, engine.failures))
         return IndexedWorkspace(workspace, engine)
 
     def open_lazy(self, today: date) -> OpenWorkspace:
@@ -313,10 +313,7 @@ class Index:
         check`) its problems, what each of its steps found (`parts`) and each record's
         issues; only the rows that changed are written (`index/saving.py`)."""
         reuse = self._reuse
-        ahead, self._columns_ahead = self._columns_ahead, None
         if reuse is None or self.failed:
-            if ahead is not None and isinstance(ahead[2], ColumnsAside):
-                ahead[2].close()
             return
         if self.secrets:  # what an opened value may have given is not kept
             checked, issues, parts = None, None, None
@@ -329,22 +326,25 @@ class Index:
         meta = saved_state(
             self.root, self.scan, saved, today, failures, checked, parts, self.secrets
         )
-        begun = ahead or save_columns(self.store, reuse, workspace, self.secrets)
+        begun = save_columns(self.store, reuse, workspace, self.secrets)
         if begun is None:
             self.fault()
             return
         removed, meta["columns"], columns = begun
         self.store.save(saved.written, removed, saved.references, meta, columns)
 
-    def begin_save(self, workspace: Workspace) -> None:
-        """Start the columns the save will keep as soon as every record is read: a child
-        forked now pickles them while this process checks and computes (no column holds a
-        computed value or an issue), so the save does not wait for it (`crm check`)."""
-        reuse = self._reuse
-        if reuse is not None and not self.failed:
-            self._columns_ahead = save_columns(
-                self.store, reuse, workspace, self.secrets, fork=True
-            )
+    def save_after_answer(self, save: Callable[[], None]) -> None:
+        """Run `save`, this run's writes to the index; left to a detached child when they
+        rewrite a large workspace, so that the command answers meanwhile
+        (`index/detached_save.py`)."""
+        records = len(self._reuse.read) if self._reuse is not None else 0
+
+        def in_child() -> None:
+            self.store.reconnect()  # SQLite's connection may not be used across fork()
+            save()
+
+        if not left_to_child(self.store.path, in_child, records):
+            save()
 
 
 def _kept_sealed(store: IndexStore) -> bool:

@@ -32,6 +32,7 @@ from crmcli.core.state_dir import state_folder
 from crmcli.errors import CrmError
 from crmcli.i18n import current_language
 from crmcli.index.column_child import ASIDE_FROM, ColumnsAside
+from crmcli.index.detached_save import wait_for_saver
 from crmcli.index.key_tables import KeyTables
 from crmcli.index.pickles import dumps, loads
 
@@ -125,6 +126,7 @@ class IndexStore(KeyTables):
         """The index of `root`, created empty if there is none; None if it cannot be used."""
         try:
             path = state_folder(root) / index_file()  # CrmError: a .crm crm must not write through
+            wait_for_saver(path)
             connection = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
         except (CrmError, OSError, sqlite3.Error):
             return None
@@ -357,7 +359,7 @@ class IndexStore(KeyTables):
         removed: Iterable[str],
         references: list[Reference],
         meta: dict[str, Any],
-        columns: dict[str, Iterable[tuple[str, bytes]] | None] | ColumnsAside | None = None,
+        columns: dict[str, Iterable[tuple[str, bytes]] | None] | None = None,
         after: str | None = None,
     ) -> bool:
         """Write the rows that changed (with every reference of theirs), drop the files that
@@ -366,13 +368,7 @@ class IndexStore(KeyTables):
         `after` (this run's results are then simply not kept)."""
         removed = list(removed)
         written: list[str] = []
-        if isinstance(columns, ColumnsAside):  # being pickled since the records were read
-            aside: ColumnsAside | None = columns
-            columns = None
-        elif len(rows) >= ASIDE_FROM:
-            aside = ColumnsAside(columns or {}, self.path.parent)
-        else:
-            aside = None
+        aside = ColumnsAside(columns or {}, self.path.parent) if len(rows) >= ASIDE_FROM else None
 
         def values() -> Iterator[tuple[Any, ...]]:
             for r in rows:
