@@ -19,6 +19,7 @@ import pytest
 from crmcli.core.file_locks import take
 from crmcli.index.column_child import ASIDE_FROM
 from crmcli.index.detached_save import left_to_child, saver_lock, wait_for_saver
+from crmcli.index.session import Index, workspace_today
 
 from .conftest import crm, environment
 from .generated_workspace import generate
@@ -161,3 +162,23 @@ def test_a_child_killed_while_saving_leaves_correct_answers(large: Path) -> None
     for _ in range(2):
         again = crm("-C", large, "check", "--format", "json")
         assert again.stdout == expected.stdout
+
+
+def handed_over(root: Path) -> tuple[bool, bool]:
+    """Whether this process's index let go of a cold save it left to a child, and whether the
+    next opening finds everything the child saved fresh."""
+    shutil.rmtree(root / ".crm", ignore_errors=True)
+    index = Index.open(root)
+    assert index is not None
+    index.open_workspace(workspace_today(root))
+    let_go = index.failed  # nothing reads or writes the child's index from here
+    index.fault()  # as a later fault would: it must not remove what the child writes
+    again = Index.open(root)  # waits for the child
+    assert again is not None
+    fresh = again.everything_fresh
+    again.store.close()
+    return let_go, fresh
+
+
+def test_a_process_that_left_its_save_to_a_child_lets_the_index_go(large: Path) -> None:
+    assert with_the_pool(lambda: handed_over(large)) == (True, True)

@@ -5,7 +5,8 @@ everything is as the index last saw it, the command is served from the index: re
 their computed values are read by key when asked for, and `crm check` gets the problems it
 found last time. Otherwise the workspace is loaded as without the index, except that each
 unchanged record file is taken from the index instead of being parsed again, and the new
-state is saved in one transaction. `--no-cache` or `CRM_NO_CACHE=1` bypass the index; an
+state is saved in one transaction (on a large workspace by a detached child, once the command
+has its answer: `index/detached_save.py`). `--no-cache` or `CRM_NO_CACHE=1` bypass the index; an
 index that cannot be used is removed and rebuilt — it never changes an answer.
 
 With secrets enabled (`keys/data-key.age`), the index holds ciphertext only. What it keeps
@@ -84,6 +85,7 @@ class Index:
         self.scan = found
         self.secrets = secrets  # hidden values sealed: only ciphertext and what needs no key
         self.failed = False
+        self._handed_over = False  # its save left to a detached child (`save_after_answer`)
         self._reuse: Reuse | None = None
         self._dirty: DirtyRecords | None = None
         self._fallback: Workspace | None = None
@@ -148,8 +150,11 @@ class Index:
             return None
 
     def fault(self) -> None:
-        """The index failed while serving: it is removed, the command goes on from the files."""
+        """The index failed while serving: it is removed, the command goes on from the files
+        (unless a detached child is writing it: then it is the child's)."""
         self.failed = True
+        if self._handed_over:
+            return
         self.store.close()
         IndexStore.remove(self.root)
 
@@ -343,7 +348,9 @@ class Index:
             self.store.reconnect()  # SQLite's connection may not be used across fork()
             save()
 
-        if not left_to_child(self.store.path, in_child, records):
+        if left_to_child(self.store.path, in_child, records):
+            self.failed = self._handed_over = True  # the child's now: not read nor written here
+        else:
             save()
 
 
