@@ -43,13 +43,27 @@ def fill(browser, answers: dict[str, str]) -> None:
 
 def submit(browser) -> None:
     """Click Send and wait for the next page (without JavaScript, the browser loads one)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     button = browser.find_element(By.CSS_SELECTOR, "button[type=submit]")
     button.click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(button))
+
+    def left(_browser) -> bool:
+        """The button's page is gone; asked mid-navigation, Chromium may say so in other
+        words ("Node with given id does not belong to the document")."""
+        try:
+            button.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    WebDriverWait(browser, 20).until(left)
 
 
 def test_a_prospect_fills_the_form_and_becomes_an_assigned_announced_record(served, browser):
